@@ -1,0 +1,46 @@
+# The two commands: `make run` and `make test`. Everything they need is set up on the way.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+NODE_STAMP := node_modules/.installed-stamp
+
+.PHONY: run test setup lint typecheck check schema bench clean
+
+run: setup
+	$(PY) -m server serve
+
+test: setup
+	$(PY) -m pytest
+
+setup: $(STAMP) $(NODE_STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[local,dev]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+check: lint typecheck test
+
+schema: setup
+	$(PY) -m server export-schema
+
+bench: setup
+	$(PY) bench/read_mix.py
+
+clean:
+	rm -rf $(VENV) node_modules

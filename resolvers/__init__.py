@@ -1,0 +1,1 @@
+"""Use cases: validate, call the stores, return plain records. Knows nothing of GraphQL types."""

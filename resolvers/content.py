@@ -1,0 +1,219 @@
+"""Reading and writing any versioned kind (organizations and the four content types) alike."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from resolvers.context import Context
+from resolvers.drafts import Draft
+from resolvers.errors import ErrorCode, FieldError, UserInputError
+from resolvers.ids import InvalidGlobalId, decode_id_of
+from resolvers.loaders import Loaders
+from resolvers.permissions import Action, authorize
+from resolvers.validation import check_references, validate_draft
+from storage.database import Stores
+from storage.errors import NotFound, VersionConflict
+from storage.filters import ContentFilter
+from storage.pagination import InvalidCursor, Page, SortOrder
+from storage.records import VersionedRecord
+from storage.store import Filter, VersionedStore
+from storage.vocabulary import ContentStatus, PartnershipStatus, ReplicationStatus, Stage, Theme
+
+R = TypeVar("R", bound=VersionedRecord)
+D = TypeVar("D", bound=Draft)
+
+MAX_PAGE_SIZE = 100
+MAX_FILTER_VALUES = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Kind(Generic[R, D]):
+    """One writable type: its name in global IDs, its draft, store and loader."""
+
+    name: str
+    draft: type[D]
+    store: Callable[[Stores], VersionedStore[R]]
+    loader: Callable[[Loaders], DataLoader[str, R | None]]
+    # Why a record may not be deleted (other records point at it), or None when it may.
+    in_use: Callable[[Stores, str], Awaitable[str | None]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult(Generic[R]):
+    record: R | None = None
+    errors: list[FieldError] = field(default_factory=list)
+
+
+def check_page_size(first: int) -> None:
+    if not 0 <= first <= MAX_PAGE_SIZE:
+        raise UserInputError(f"`first` must be between 0 and {MAX_PAGE_SIZE}.", argument="first")
+
+
+async def find_page(
+    context: Context, kind: Kind[R, Any], *, filter: Filter, order: SortOrder, first: int, after: str | None
+) -> Page[R]:
+    check_page_size(first)
+    try:
+        return await kind.store(context.stores).find_page(
+            filter=filter, order=order, first=first, after=after
+        )
+    except InvalidCursor as exc:
+        raise UserInputError(f"`after` is not a cursor of this list: {exc}.", argument="after") from exc
+
+
+def _global_ids(type_name: str, values: Sequence[str], *, argument: str) -> list[str]:
+    try:
+        return [decode_id_of(type_name, value) for value in values]
+    except InvalidGlobalId as exc:
+        raise UserInputError(f"`{argument}` holds an invalid ID: {exc}.", argument=argument) from exc
+
+
+def content_filter(
+    *,
+    themes: Sequence[Theme] | None = None,
+    sdgs: Sequence[int] | None = None,
+    region_code: str | None = None,
+    organization_ids: Sequence[str] | None = None,
+    statuses: Sequence[ContentStatus] | None = None,
+    stages: Sequence[Stage] | None = None,
+    partnership_statuses: Sequence[PartnershipStatus] | None = None,
+    replication_statuses: Sequence[ReplicationStatus] | None = None,
+    practice_id: str | None = None,
+) -> ContentFilter:
+    """A store filter from a client's filter input, rejecting what no stored value could match."""
+    lists = {
+        "themes": themes,
+        "sdgs": sdgs,
+        "organizationIds": organization_ids,
+        "statuses": statuses,
+        "stages": stages,
+        "partnershipStatuses": partnership_statuses,
+        "replicationStatuses": replication_statuses,
+    }
+    for argument, values in lists.items():
+        if values is not None and len(values) > MAX_FILTER_VALUES:
+            raise UserInputError(
+                f"`filter.{argument}` lists more than {MAX_FILTER_VALUES} values.",
+                argument=f"filter.{argument}",
+            )
+    if any(not 1 <= sdg <= 17 for sdg in sdgs or ()):
+        raise UserInputError("`filter.sdgs` values are SDG numbers, 1 to 17.", argument="filter.sdgs")
+    return ContentFilter(
+        themes=themes or (),
+        sdgs=sdgs or (),
+        region_code=region_code.strip() if region_code else None,
+        organization_ids=_global_ids(
+            "Organization", organization_ids or (), argument="filter.organizationIds"
+        ),
+        statuses=statuses or (),
+        stages=stages or (),
+        partnership_statuses=partnership_statuses or (),
+        replication_statuses=replication_statuses or (),
+        practice_ids=_global_ids(
+            "Practice", [practice_id] if practice_id else [], argument="filter.practiceId"
+        ),
+    )
+
+
+async def count(context: Context, kind: Kind[R, Any], *, filter: Filter) -> int:
+    return await kind.store(context.stores).count(filter=filter)
+
+
+def local_id(kind: Kind[Any, Any], global_id: str, *, argument: str = "id") -> str:
+    """The stored ID behind a global ID given as a query argument."""
+    try:
+        return decode_id_of(kind.name, global_id)
+    except InvalidGlobalId as exc:
+        raise UserInputError(f"`{argument}` is invalid: {exc}.", argument=argument) from exc
+
+
+async def get(context: Context, kind: Kind[R, Any], global_id: str) -> R | None:
+    return await kind.loader(context.loaders).load(local_id(kind, global_id))
+
+
+def _denied(context: Context, action: Action, kind: Kind[Any, Any]) -> list[FieldError]:
+    return authorize(context.viewer, action, kind.name)
+
+
+async def _validated(context: Context, kind: Kind[Any, D], data: Mapping[str, Any]) -> D | list[FieldError]:
+    draft = validate_draft(kind.draft, data)
+    if isinstance(draft, list):
+        return draft
+    return await check_references(context, draft) or draft
+
+
+async def create(context: Context, kind: Kind[R, D], data: Mapping[str, Any]) -> WriteResult[R]:
+    if errors := _denied(context, Action.CREATE, kind):
+        return WriteResult(errors=errors)
+    draft = await _validated(context, kind, data)
+    if isinstance(draft, list):
+        return WriteResult(errors=draft)
+    record = await kind.store(context.stores).insert(draft.model_dump(mode="json"))
+    return WriteResult(record=record)
+
+
+def _not_found(kind: Kind[Any, Any]) -> WriteResult[Any]:
+    return WriteResult(errors=[FieldError("id", ErrorCode.NOT_FOUND, f"No {kind.name} has this ID.")])
+
+
+def _conflict(kind: Kind[Any, Any], actual: int) -> WriteResult[Any]:
+    message = f"This {kind.name} was changed by someone else (now at version {actual}); reload and retry."
+    return WriteResult(errors=[FieldError("version", ErrorCode.CONFLICT, message)])
+
+
+async def _current(context: Context, kind: Kind[R, Any], global_id: str) -> R | WriteResult[R]:
+    try:
+        stored_id = decode_id_of(kind.name, global_id)
+    except InvalidGlobalId as exc:
+        return WriteResult(errors=[FieldError("id", ErrorCode.INVALID_ID, str(exc))])
+    records = await kind.store(context.stores).get_many([stored_id])
+    return records[0] or _not_found(kind)
+
+
+async def update(
+    context: Context, kind: Kind[R, D], *, id: str, version: int, patch: Mapping[str, Any]
+) -> WriteResult[R]:
+    """Apply the given fields over the stored ones if the client saw the latest ``version``."""
+    if errors := _denied(context, Action.UPDATE, kind):
+        return WriteResult(errors=errors)
+    current = await _current(context, kind, id)
+    if isinstance(current, WriteResult):
+        return current
+    if current.version != version:
+        return _conflict(kind, current.version)
+    stored = current.model_dump(include=set(kind.draft.model_fields))
+    draft = await _validated(context, kind, {**stored, **patch})
+    if isinstance(draft, list):
+        return WriteResult(errors=draft)
+    try:
+        record = await kind.store(context.stores).update(
+            id=current.id, expected_version=version, fields=draft.model_dump(mode="json")
+        )
+    except VersionConflict as exc:
+        return _conflict(kind, exc.actual)
+    except NotFound:
+        return _not_found(kind)
+    return WriteResult(record=record)
+
+
+async def delete(context: Context, kind: Kind[R, Any], *, id: str, version: int) -> WriteResult[R]:
+    if errors := _denied(context, Action.DELETE, kind):
+        return WriteResult(errors=errors)
+    current = await _current(context, kind, id)
+    if isinstance(current, WriteResult):
+        return current
+    if current.version != version:
+        return _conflict(kind, current.version)
+    if kind.in_use and (reason := await kind.in_use(context.stores, current.id)):
+        return WriteResult(errors=[FieldError("id", ErrorCode.IN_USE, reason)])
+    try:
+        await kind.store(context.stores).delete(id=current.id, expected_version=version)
+    except VersionConflict as exc:
+        return _conflict(kind, exc.actual)
+    except NotFound:
+        return _not_found(kind)
+    return WriteResult(record=current)

@@ -1,0 +1,275 @@
+"""Best practices, case studies, partnerships and replications, with their value objects."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from resolvers.context import Context
+from schema.enums import (
+    AgreementKind,
+    ContentStatus,
+    FundingSource,
+    PartnerRole,
+    PartnershipStatus,
+    ReplicationStatus,
+    Stage,
+    Theme,
+)
+from schema.node import Node, copy_record
+from schema.regions import Organization, Region, load_organization, load_regions
+from schema.scalars import Rupiah
+from storage import records
+
+
+@strawberry.type(description="A measured result: where it started, the goal, and what was reached.")
+class Indicator:
+    name: str
+    unit: str
+    baseline: float | None
+    target: float | None
+    achieved: float | None
+
+
+def _indicators(values: list[records.Indicator]) -> list[Indicator]:
+    return [copy_record(Indicator, value) for value in values]
+
+
+@strawberry.type
+class Funding:
+    source: FundingSource
+    amount: Rupiah
+    note: str | None
+
+
+@strawberry.type
+class Beneficiaries:
+    count: int | None
+    description: str | None
+
+
+@strawberry.type
+class Period:
+    start: date | None
+    end: date | None
+
+
+@strawberry.type(description="Whom to ask about a practice.")
+class Contact:
+    name: str
+    role: str | None
+    email: str | None
+    phone: str | None
+
+
+@strawberry.type(description="A reusable part of a practice and how another region can replicate it.")
+class BuildingBlock:
+    name: str
+    description: str
+    how_to_replicate: str | None
+
+
+@strawberry.type
+class Link:
+    label: str
+    url: str
+
+
+@strawberry.type
+class Publication:
+    doi: str | None
+    url: str | None
+
+
+@strawberry.type
+class Agreement:
+    kind: AgreementKind
+    number: str | None
+    signed_on: date | None
+
+
+def _value(cls: type[Any], value: Any) -> Any:
+    return copy_record(cls, value) if value is not None else None
+
+
+@strawberry.interface(
+    description="What every content item has: bilingual text, owner, regions, themes, SDGs."
+)
+class Content(Node):
+    title: str = strawberry.field(description="Title in Indonesian.")
+    title_en: str | None = strawberry.field(description="Title in English, when given.")
+    summary: str
+    summary_en: str | None
+    author_name: str | None
+    themes: list[Theme]
+    sdgs: list[int] = strawberry.field(description="Sustainable Development Goals addressed (1-17).")
+    status: ContentStatus
+    is_demo: bool = strawberry.field(description="Fictional demo content shipped with the hub.")
+    version: int = strawberry.field(
+        description="Increases with every change; pass it back to update or delete."
+    )
+    created_at: datetime
+    updated_at: datetime
+    local_id: strawberry.Private[str]
+    organization_id: strawberry.Private[str]
+    region_codes: strawberry.Private[list[str]]
+
+    @strawberry.field(description="The organization that owns this item.")
+    async def organization(self, info: Info[Context, None]) -> Organization | None:
+        return await load_organization(info, self.organization_id)
+
+    @strawberry.field(description="Where this happened; any level of the hierarchy.")
+    async def regions(self, info: Info[Context, None]) -> list[Region]:
+        return await load_regions(info, self.region_codes)
+
+
+def _content(cls: type[Any], record: records.ContentRecord, **overrides: Any) -> Any:
+    return copy_record(cls, record, id=cls.global_id(record.id), local_id=record.id, **overrides)
+
+
+async def _practices(info: Info[Context, None], ids: list[str]) -> list[Practice]:
+    found = await info.context.loaders.practices.load_many(ids)
+    return [Practice.from_record(r) for r in found if r is not None]
+
+
+@strawberry.type(
+    description="Praktik baik: a practice a region proved, told so that others can replicate it."
+)
+class Practice(Content):
+    problem: str
+    approach: str
+    results: list[Indicator]
+    stage: Stage
+    is_digital: bool
+    funding: list[Funding]
+    beneficiaries: Beneficiaries | None
+    legal_basis: str | None = strawberry.field(description="Dasar hukum: Perda, Perwali/Perbup, SK.")
+    period: Period | None
+    contact: Contact | None
+    building_blocks: list[BuildingBlock]
+    lessons_learned: list[str]
+    evidence_links: list[Link]
+
+    @classmethod
+    def from_record(cls, record: records.PracticeRecord) -> Practice:
+        result: Practice = _content(
+            cls,
+            record,
+            results=_indicators(record.results),
+            funding=[copy_record(Funding, f) for f in record.funding],
+            beneficiaries=_value(Beneficiaries, record.beneficiaries),
+            period=_value(Period, record.period),
+            contact=_value(Contact, record.contact),
+            building_blocks=[copy_record(BuildingBlock, b) for b in record.building_blocks],
+            evidence_links=[copy_record(Link, link) for link in record.evidence_links],
+        )
+        return result
+
+    @strawberry.field(description="Regions that adopted this practice, newest first.")
+    async def replications(self, info: Info[Context, None]) -> list[Replication]:
+        found = await info.context.loaders.replications_of_practice.load(self.local_id)
+        return [Replication.from_record(r) for r in found]
+
+    @strawberry.field(description="Case studies that examine this practice, newest first.")
+    async def case_studies(self, info: Info[Context, None]) -> list[CaseStudy]:
+        found = await info.context.loaders.case_studies_of_practice.load(self.local_id)
+        return [CaseStudy.from_record(r) for r in found]
+
+
+@strawberry.type(description="Studi kasus: a partner's study of how something worked, with evidence.")
+class CaseStudy(Content):
+    context: str
+    methodology: str
+    findings: str
+    recommendations: str | None
+    metrics: list[Indicator]
+    authors: list[str]
+    publication: Publication | None
+    license: str | None
+    related_practice_ids: strawberry.Private[list[str]]
+
+    @classmethod
+    def from_record(cls, record: records.CaseStudyRecord) -> CaseStudy:
+        result: CaseStudy = _content(
+            cls,
+            record,
+            metrics=_indicators(record.metrics),
+            publication=_value(Publication, record.publication),
+        )
+        return result
+
+    @strawberry.field
+    async def related_practices(self, info: Info[Context, None]) -> list[Practice]:
+        return await _practices(info, self.related_practice_ids)
+
+
+@strawberry.type(description="An organization's part in a partnership.")
+class Partner:
+    role: PartnerRole
+    organization_id: strawberry.Private[str]
+
+    @strawberry.field
+    async def organization(self, info: Info[Context, None]) -> Organization | None:
+        return await load_organization(info, self.organization_id)
+
+
+@strawberry.type(description="What one partner brings.")
+class Contribution:
+    description: str
+    amount: Rupiah | None
+    organization_id: strawberry.Private[str]
+
+    @strawberry.field
+    async def organization(self, info: Info[Context, None]) -> Organization | None:
+        return await load_organization(info, self.organization_id)
+
+
+@strawberry.type(description="Kemitraan: governments and stakeholders working together.")
+class Partnership(Content):
+    partners: list[Partner]
+    objectives: list[str]
+    partnership_status: PartnershipStatus
+    period: Period | None
+    agreement: Agreement | None = strawberry.field(description="The MoU or PKS, when signed.")
+    contributions: list[Contribution]
+    outcomes: list[str]
+    related_practice_ids: strawberry.Private[list[str]]
+
+    @classmethod
+    def from_record(cls, record: records.PartnershipRecord) -> Partnership:
+        result: Partnership = _content(
+            cls,
+            record,
+            partners=[copy_record(Partner, p) for p in record.partners],
+            period=_value(Period, record.period),
+            agreement=_value(Agreement, record.agreement),
+            contributions=[copy_record(Contribution, c) for c in record.contributions],
+        )
+        return result
+
+    @strawberry.field
+    async def related_practices(self, info: Info[Context, None]) -> list[Practice]:
+        return await _practices(info, self.related_practice_ids)
+
+
+@strawberry.type(description="Replikasi: a practice adopted by another region, and how it turned out there.")
+class Replication(Content):
+    adaptations: str = strawberry.field(description="What the adopting region changed.")
+    replication_status: ReplicationStatus
+    started_on: date | None
+    results: list[Indicator]
+    comparison: str | None = strawberry.field(description="Results compared with the original practice.")
+    practice_id: strawberry.Private[str]
+
+    @classmethod
+    def from_record(cls, record: records.ReplicationRecord) -> Replication:
+        result: Replication = _content(cls, record, results=_indicators(record.results))
+        return result
+
+    @strawberry.field(description="The practice that was replicated.")
+    async def practice(self, info: Info[Context, None]) -> Practice | None:
+        record = await info.context.loaders.practices.load(self.practice_id)
+        return Practice.from_record(record) if record else None

@@ -1,0 +1,81 @@
+"""Regions and organizations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from resolvers.context import Context
+from schema.enums import OrganizationKind, RegionLevel
+from schema.node import Node, copy_record
+from storage.records import OrganizationRecord, RegionRecord
+
+
+@strawberry.type(description="A province, regency/city, kecamatan or kelurahan/desa (Kemendagri 2025 codes).")
+class Region(Node):
+    code: str = strawberry.field(description="Dotted Kemendagri code, e.g. `31.71.01.1001`.")
+    name: str
+    level: RegionLevel
+    kind: str = strawberry.field(
+        description="provinsi, kabupaten, kota, kecamatan, distrik, kelurahan, desa..."
+    )
+    postal_code: str | None
+    parent_code: strawberry.Private[str | None]
+    ancestor_codes: strawberry.Private[list[str]]
+
+    @classmethod
+    def from_record(cls, record: RegionRecord) -> Region:
+        return copy_record(cls, record, id=cls.global_id(record.code), ancestor_codes=record.ancestor_codes)
+
+    @strawberry.field
+    async def parent(self, info: Info[Context, None]) -> Region | None:
+        if self.parent_code is None:
+            return None
+        record = await info.context.loaders.regions.load(self.parent_code)
+        return Region.from_record(record) if record else None
+
+    @strawberry.field(description="The enclosing regions, the province first.")
+    async def ancestors(self, info: Info[Context, None]) -> list[Region]:
+        records = await info.context.loaders.regions.load_many(self.ancestor_codes)
+        return [Region.from_record(r) for r in records if r is not None]
+
+    @strawberry.field(description="The regions directly below, ordered by code.")
+    async def children(self, info: Info[Context, None]) -> list[Region]:
+        return [Region.from_record(r) for r in await info.context.loaders.region_children.load(self.code)]
+
+
+async def load_regions(info: Info[Context, None], codes: list[str]) -> list[Region]:
+    records = await info.context.loaders.regions.load_many(codes)
+    return [Region.from_record(r) for r in records if r is not None]
+
+
+@strawberry.type(description="A government, NGO, university, company, community group or the association.")
+class Organization(Node):
+    name: str
+    kind: OrganizationKind
+    verified: bool
+    description: str | None
+    website: str | None
+    is_demo: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    region_code: strawberry.Private[str | None]
+
+    @classmethod
+    def from_record(cls, record: OrganizationRecord) -> Organization:
+        return copy_record(cls, record, id=cls.global_id(record.id))
+
+    @strawberry.field
+    async def region(self, info: Info[Context, None]) -> Region | None:
+        if self.region_code is None:
+            return None
+        record = await info.context.loaders.regions.load(self.region_code)
+        return Region.from_record(record) if record else None
+
+
+async def load_organization(info: Info[Context, None], organization_id: str) -> Organization | None:
+    record = await info.context.loaders.organizations.load(organization_id)
+    return Organization.from_record(record) if record else None

@@ -1,0 +1,1 @@
+"""MongoDB records and stores. Knows nothing of GraphQL or of search."""

@@ -1,0 +1,105 @@
+"""The stores of one database, their indexes, and the client that reaches them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from storage.records import (
+    CaseStudyRecord,
+    OrganizationRecord,
+    PartnershipRecord,
+    PracticeRecord,
+    ReplicationRecord,
+)
+from storage.regions import REGION_INDEXES, RegionStore
+from storage.store import Document, VersionedStore, ensure_indexes, region_scope, sort_key, translate_errors
+
+_NEWEST = (("created_at", -1), ("_id", -1))
+_CONTENT_INDEXES = (
+    _NEWEST,
+    (("sort_key", 1), ("_id", 1)),
+    (("themes", 1), *_NEWEST),
+    (("sdgs", 1), *_NEWEST),
+    (("region_scope", 1), *_NEWEST),
+    (("organization_id", 1), *_NEWEST),
+    (("status", 1), *_NEWEST),
+)
+_EXTRA_INDEXES: dict[str, tuple[tuple[tuple[str, int], ...], ...]] = {
+    "practices": ((("stage", 1), *_NEWEST),),
+    "case_studies": ((("related_practice_ids", 1), *_NEWEST),),
+    "partnerships": ((("partners.organization_id", 1), *_NEWEST), (("related_practice_ids", 1), *_NEWEST)),
+    "replications": ((("practice_id", 1), *_NEWEST),),
+}
+_ORGANIZATION_INDEXES = (
+    (("sort_key", 1), ("_id", 1)),
+    _NEWEST,
+    (("kind", 1), ("sort_key", 1), ("_id", 1)),
+    (("region_scope", 1), ("sort_key", 1), ("_id", 1)),
+)
+
+
+def _derive_content(fields: Mapping[str, Any]) -> Document:
+    return {
+        "sort_key": sort_key(fields["title"]),
+        "region_scope": region_scope(fields.get("region_codes", [])),
+    }
+
+
+def _derive_organization(fields: Mapping[str, Any]) -> Document:
+    code = fields.get("region_code")
+    return {"sort_key": sort_key(fields["name"]), "region_scope": region_scope([code] if code else [])}
+
+
+def open_client(uri: str, *, timeout_ms: int) -> AsyncMongoClient[Document]:
+    """A client that fails fast when MongoDB is away and reconnects by itself when it returns."""
+    return AsyncMongoClient(
+        uri,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        tz_aware=True,
+        appname="lumbung",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Stores:
+    database: AsyncDatabase[Document]
+    regions: RegionStore
+    organizations: VersionedStore[OrganizationRecord]
+    practices: VersionedStore[PracticeRecord]
+    case_studies: VersionedStore[CaseStudyRecord]
+    partnerships: VersionedStore[PartnershipRecord]
+    replications: VersionedStore[ReplicationRecord]
+
+    @classmethod
+    def of(cls, database: AsyncDatabase[Document]) -> Stores:
+        def content(name: str, record: type[Any]) -> VersionedStore[Any]:
+            return VersionedStore(database[name], record, derive=_derive_content)
+
+        return cls(
+            database=database,
+            regions=RegionStore(database["regions"]),
+            organizations=VersionedStore(
+                database["organizations"], OrganizationRecord, derive=_derive_organization
+            ),
+            practices=content("practices", PracticeRecord),
+            case_studies=content("case_studies", CaseStudyRecord),
+            partnerships=content("partnerships", PartnershipRecord),
+            replications=content("replications", ReplicationRecord),
+        )
+
+    @translate_errors
+    async def ensure_indexes(self) -> None:
+        await ensure_indexes(self.regions.collection, REGION_INDEXES)
+        await ensure_indexes(self.organizations.collection, _ORGANIZATION_INDEXES)
+        for name in ("practices", "case_studies", "partnerships", "replications"):
+            await ensure_indexes(self.database[name], (*_CONTENT_INDEXES, *_EXTRA_INDEXES.get(name, ())))
+
+    @translate_errors
+    async def ping(self) -> None:
+        await self.database.command("ping")

@@ -1,0 +1,92 @@
+"""Typed filters turned into MongoDB queries.
+
+Only values of known types reach a query (enum members, ints, validated codes and IDs), each
+under a fixed field name and operator: no user-supplied mapping is ever passed through, so no
+operator injection is possible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from storage.vocabulary import (
+    ContentStatus,
+    OrganizationKind,
+    PartnershipStatus,
+    RegionLevel,
+    ReplicationStatus,
+    Stage,
+    Theme,
+)
+
+
+def _any_of(query: dict[str, Any], field: str, values: Sequence[Any]) -> None:
+    if values:
+        query[field] = {"$in": [getattr(v, "value", v) for v in values]}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContentFilter:
+    """Within one facet any value matches (OR); across facets all must match (AND)."""
+
+    themes: Sequence[Theme] = ()
+    sdgs: Sequence[int] = ()
+    # Matches content located in this region or anywhere below it.
+    region_code: str | None = None
+    organization_ids: Sequence[str] = ()
+    statuses: Sequence[ContentStatus] = ()
+    stages: Sequence[Stage] = ()
+    partnership_statuses: Sequence[PartnershipStatus] = ()
+    replication_statuses: Sequence[ReplicationStatus] = ()
+    practice_ids: Sequence[str] = ()
+    related_practice_ids: Sequence[str] = ()
+    ids: Sequence[str] = ()
+
+    def to_query(self) -> dict[str, Any]:
+        query: dict[str, Any] = {}
+        _any_of(query, "_id", self.ids)
+        _any_of(query, "themes", self.themes)
+        _any_of(query, "sdgs", [int(s) for s in self.sdgs])
+        if self.region_code is not None:
+            query["region_scope"] = str(self.region_code)
+        _any_of(query, "organization_id", self.organization_ids)
+        _any_of(query, "status", self.statuses)
+        _any_of(query, "stage", self.stages)
+        _any_of(query, "partnership_status", self.partnership_statuses)
+        _any_of(query, "replication_status", self.replication_statuses)
+        _any_of(query, "practice_id", self.practice_ids)
+        _any_of(query, "related_practice_ids", self.related_practice_ids)
+        return query
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrganizationFilter:
+    kinds: Sequence[OrganizationKind] = ()
+    region_code: str | None = None
+
+    def to_query(self) -> dict[str, Any]:
+        query: dict[str, Any] = {}
+        _any_of(query, "kind", self.kinds)
+        if self.region_code is not None:
+            query["region_scope"] = str(self.region_code)
+        return query
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegionFilter:
+    level: RegionLevel | None = None
+    parent_code: str | None = None
+    # Normalized text; matches names with a word starting with it (an indexed prefix range).
+    name_prefix: str | None = None
+
+    def to_query(self) -> dict[str, Any]:
+        query: dict[str, Any] = {}
+        if self.level is not None:
+            query["level"] = self.level.value
+        if self.parent_code is not None:
+            query["parent_code"] = str(self.parent_code)
+        if self.name_prefix:
+            query["name_suffixes"] = {"$gte": self.name_prefix, "$lt": self.name_prefix + "\uffff"}
+        return query

