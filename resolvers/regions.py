@@ -8,7 +8,7 @@ from resolvers.errors import UserInputError
 from storage.filters import RegionFilter
 from storage.pagination import InvalidCursor, Page
 from storage.records import RegionRecord
-from storage.regions import normalize_query
+from storage.regions import name_key
 from storage.vocabulary import RegionLevel
 
 MAX_NAME_QUERY = 100
@@ -19,16 +19,16 @@ async def get_region(context: Context, code: str) -> RegionRecord | None:
 
 
 def region_filter(
-    *, level: RegionLevel | None, parent_code: str | None, name_contains: str | None
+    *, level: RegionLevel | None, parent_code: str | None, name_starts_with: str | None
 ) -> RegionFilter:
-    if name_contains is not None and len(name_contains) > MAX_NAME_QUERY:
+    if name_starts_with is not None and len(name_starts_with) > MAX_NAME_QUERY:
         raise UserInputError(
-            f"`nameContains` is longer than {MAX_NAME_QUERY} characters.", argument="nameContains"
+            f"`nameStartsWith` is longer than {MAX_NAME_QUERY} characters.", argument="nameStartsWith"
         )
     return RegionFilter(
         level=level,
         parent_code=parent_code.strip() if parent_code is not None else None,
-        name_prefix=normalize_query(name_contains) if name_contains else None,
+        name_prefix=name_key(name_starts_with) if name_starts_with else None,
     )
 
 

@@ -79,21 +79,21 @@ class Query:
         return Region.from_record(record) if record else None
 
     @strawberry.field(
-        description="Regions ordered by code. `nameContains` matches names with a word starting with the "
-        "text, ignoring case and accents (`depok` finds Kota Depok)."
+        description="Regions ordered by code. `nameStartsWith` matches the start of the name, ignoring "
+        "case, accents and the words Kota/Kabupaten (`depok` and `kota dep` find Kota Depok)."
     )
     async def regions(
         self,
         info: Info[Context, None],
         level: RegionLevel | None = None,
         parent_code: str | None = None,
-        name_contains: str | None = None,
+        name_starts_with: str | None = None,
         first: First = DEFAULT_PAGE_SIZE,
         after: After = None,
     ) -> Connection[Region]:
         context = info.context
         store_filter = regions.region_filter(
-            level=level, parent_code=parent_code, name_contains=name_contains
+            level=level, parent_code=parent_code, name_starts_with=name_starts_with
         )
         page = await regions.find_regions(context, filter=store_filter, first=first, after=after)
         return Connection.of(

@@ -78,7 +78,7 @@ class OrganizationFilter:
 class RegionFilter:
     level: RegionLevel | None = None
     parent_code: str | None = None
-    # Normalized text; matches names with a word starting with it (an indexed prefix range).
+    # A name key (see regions.name_key); matches names starting with it (an indexed prefix range).
     name_prefix: str | None = None
 
     def to_query(self) -> dict[str, Any]:
@@ -88,5 +88,5 @@ class RegionFilter:
         if self.parent_code is not None:
             query["parent_code"] = str(self.parent_code)
         if self.name_prefix:
-            query["name_suffixes"] = {"$gte": self.name_prefix, "$lt": self.name_prefix + "\uffff"}
+            query["name_key"] = {"$gte": self.name_prefix, "$lt": self.name_prefix + "\uffff"}
         return query

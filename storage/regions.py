@@ -20,21 +20,25 @@ from storage.vocabulary import RegionLevel
 REGION_INDEXES = (
     (("parent_code", 1), ("_id", 1)),
     (("level", 1), ("_id", 1)),
-    (("name_suffixes", 1),),
+    (("name_key", 1), ("_id", 1)),
 )
 _BATCH = 5000
 _DUPLICATE_KEY = 11000
 _WORD = re.compile(r"[^\w]+")
 
 
-def name_suffixes(name: str) -> list[str]:
-    """Every tail of the normalized name that starts at a word, for indexed word-prefix search."""
-    words = [w for w in _WORD.split(sort_key(name)) if w]
-    return [" ".join(words[i:]) for i in range(len(words))]
+# Words that open the names of regencies and cities ("Kota Depok", "Kabupaten Bogor") but that
+# nobody types when looking for one: the name key leaves them out.
+_TYPE_WORDS = ("kota administrasi ", "kabupaten administrasi ", "kabupaten ", "kota ", "kab ")
 
 
-def normalize_query(text: str) -> str:
-    return " ".join(w for w in _WORD.split(sort_key(text)) if w)
+def name_key(text: str) -> str:
+    """Case-, accent- and punctuation-insensitive form of a region name, without its type word."""
+    key = " ".join(w for w in _WORD.split(sort_key(text)) if w)
+    for word in _TYPE_WORDS:
+        if key.startswith(word):
+            return key[len(word):]
+    return key
 
 
 def _document(wilayah: Wilayah) -> Document:
@@ -46,7 +50,7 @@ def _document(wilayah: Wilayah) -> Document:
         "kind": wilayah.type,
         "parent_code": parent,
         "postal_code": wilayah.postal_code,
-        "name_suffixes": name_suffixes(wilayah.name),
+        "name_key": name_key(wilayah.name),
     }
 
 

@@ -36,7 +36,7 @@ async def mongo_client(mongo: LocalService) -> AsyncIterator[AsyncMongoClient[Do
     await client.close()
 
 
-def test_settings(mongo: LocalService, database: str, **overrides: object) -> Settings:
+def settings_for(mongo: LocalService, database: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "env": Environment.TEST,
         "mongodb_uri": mongo.url,
@@ -59,7 +59,7 @@ async def stores(mongo_client: AsyncMongoClient[Document]) -> AsyncIterator[Stor
 
 @pytest.fixture
 async def api(mongo: LocalService, stores: Stores) -> AsyncIterator[GraphQLClient]:
-    app = create_app(test_settings(mongo, stores.database.name))
+    app = create_app(settings_for(mongo, stores.database.name))
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://lumbung.test") as http:
@@ -70,7 +70,7 @@ async def api(mongo: LocalService, stores: Stores) -> AsyncIterator[GraphQLClien
 async def demo_database(mongo: LocalService, mongo_client: AsyncMongoClient[Document]) -> AsyncIterator[str]:
     """A database seeded exactly as `make run` seeds one: every region and the demo content."""
     name = f"demo_{uuid.uuid4().hex[:8]}"
-    app = create_app(test_settings(mongo, name, seed_regions=True, seed_demo=True))
+    app = create_app(settings_for(mongo, name, seed_regions=True, seed_demo=True))
     async with LifespanManager(app, startup_timeout=300):
         pass
     yield name
@@ -80,7 +80,7 @@ async def demo_database(mongo: LocalService, mongo_client: AsyncMongoClient[Docu
 @pytest.fixture
 async def demo_api(mongo: LocalService, demo_database: str) -> AsyncIterator[GraphQLClient]:
     """The seeded demo database, read-only for the tests that use it."""
-    app = create_app(test_settings(mongo, demo_database))
+    app = create_app(settings_for(mongo, demo_database))
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://lumbung.test") as http:

@@ -1,0 +1,141 @@
+"""Bad input and failing services: clear typed errors, no stack traces, no partial writes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from server.app import create_app
+from server.supervisor import free_port, local_mongo
+from storage.store import VersionedStore
+from tests.conftest import settings_for
+from tests.support import CREATE_PRACTICE, GraphQLClient, create_organization, practice_input
+
+PRACTICES = "query { practices(first: 5) { totalCount nodes { title } } }"
+
+
+async def test_malformed_json_is_a_client_error(api: GraphQLClient) -> None:
+    # when
+    response = await api.http.post(
+        "/graphql", content=b'{"query": "{ practices', headers={"content-type": "application/json"}
+    )
+    # then
+    assert response.status_code == 400
+    assert "Traceback" not in response.text
+
+
+async def test_wrong_variable_type_is_bad_user_input(api: GraphQLClient) -> None:
+    # when
+    body = await api.post("query($first: Int) { practices(first: $first) { totalCount } }", {"first": "many"})
+    # then
+    assert "data" not in body or body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_invalid_document_is_a_validation_error(api: GraphQLClient) -> None:
+    # when
+    unknown_field = await api.post("{ practices { nodes { secretField } } }")
+    syntax = await api.post("{ practices { ")
+    # then
+    assert unknown_field["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert syntax["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+
+
+async def test_huge_string_is_rejected_as_a_field_error_without_echo(api: GraphQLClient) -> None:
+    # given
+    organization_id = await create_organization(api)
+    huge = "sampah " * 150_000  # about a megabyte
+    # when
+    response = await api.http.post(
+        "/graphql", json={"query": CREATE_PRACTICE, "variables": {"input": practice_input(organization_id, problem=huge)}}
+    )
+    # then
+    assert response.status_code == 200
+    payload = response.json()["data"]["createPractice"]
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [("problem", "TOO_LONG")]
+    assert len(response.content) < 2_000
+    assert (await api.data(PRACTICES))["practices"]["totalCount"] == 0
+
+
+async def test_page_size_and_cursor_are_checked(api: GraphQLClient) -> None:
+    # when
+    too_many = await api.post("{ practices(first: 101) { totalCount } }")
+    negative = await api.post("{ practices(first: -1) { totalCount } }")
+    forged = await api.post('{ practices(after: "eyJub3QiOiJhIGN1cnNvciJ9") { totalCount } }')
+    other_order = await api.post(
+        'query($after: String) { practices(order: TITLE, after: $after) { totalCount } }',
+        {"after": "WyJORVdFU1QiLHsidCI6IjIwMjYtMDEtMDFUMDA6MDA6MDArMDA6MDAifSwiYSJd"},
+    )
+    # then
+    for body, argument in ((too_many, "first"), (negative, "first"), (forged, "after"), (other_order, "after")):
+        assert body["data"] is None
+        assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
+
+
+async def test_unexpected_error_is_masked_and_logged_with_the_request_id(
+    api: GraphQLClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given: a fault no real service produces on demand
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("internal detail: connection string mongodb://secret")
+
+    monkeypatch.setattr(VersionedStore, "find_page", broken)
+    # when
+    with caplog.at_level(logging.ERROR, logger="lumbung.graphql"):
+        response = await api.http.post("/graphql", json={"query": PRACTICES}, headers={"x-request-id": "req-42"})
+    # then
+    assert response.status_code == 200
+    (error,) = response.json()["errors"]
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-42"}
+    assert "secret" not in response.text
+    assert response.headers["x-request-id"] == "req-42"
+    assert any("req-42" in record.getMessage() and record.exc_info for record in caplog.records)
+
+
+async def test_health_and_readiness(api: GraphQLClient) -> None:
+    # when
+    health = await api.http.get("/healthz")
+    ready = await api.http.get("/readyz")
+    # then
+    assert (health.status_code, health.json()) == (200, {"status": "ok"})
+    assert (ready.status_code, ready.json()) == (200, {"status": "ready", "checks": {"mongodb": "ok"}})
+
+
+ORGANIZATION = "query($id: ID!) { organization(id: $id) { name } }"
+
+
+async def test_mongodb_outage_is_reported_and_recovered_from(tmp_path: Path) -> None:
+    port = free_port()
+    async with contextlib.AsyncExitStack() as stack:
+        # given: an app on a local MongoDB of its own, holding one organization
+        first_run = local_mongo(tmp_path, port=port)
+        service = await first_run.__aenter__()
+        app = create_app(settings_for(service, "flaky", mongodb_timeout_ms=500))
+        manager = await stack.enter_async_context(LifespanManager(app))
+        http = await stack.enter_async_context(
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://lumbung.test")
+        )
+        api = GraphQLClient(http)
+        organization_id = await create_organization(api, regionCode=None)
+        # when: MongoDB goes away
+        await first_run.__aexit__(None, None, None)
+        ready_down = await http.get("/readyz")
+        query_down = await api.post(ORGANIZATION, {"id": organization_id})
+        # then
+        assert ready_down.status_code == 503
+        assert ready_down.json()["checks"] == {"mongodb": "unreachable"}
+        assert query_down["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+        # when: it comes back on the same port with the same data, nobody restarts the app
+        await stack.enter_async_context(local_mongo(tmp_path, port=port))
+        for _ in range(100):
+            if (await http.get("/readyz")).status_code == 200:
+                break
+            await asyncio.sleep(0.1)
+        # then
+        assert (await api.data(ORGANIZATION, {"id": organization_id}))["organization"] is not None
