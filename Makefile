@@ -10,7 +10,7 @@ NODE_STAMP := node_modules/.installed-stamp
 run: setup
 	$(PY) -m server serve
 
-test: setup
+test: setup lint typecheck
 	$(PY) -m pytest
 
 setup: $(STAMP) $(NODE_STAMP)

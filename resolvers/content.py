@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 from strawberry.dataloader import DataLoader
 
 from resolvers.context import Context
-from resolvers.drafts import Draft
+from resolvers.drafts import Draft, ReferenceKind
 from resolvers.errors import ErrorCode, FieldError, UserInputError
 from resolvers.ids import InvalidGlobalId, decode_id_of
 from resolvers.loaders import Loaders
@@ -139,11 +139,19 @@ def _denied(context: Context, action: Action, kind: Kind[Any, Any]) -> list[Fiel
     return authorize(context.viewer, action, kind.name)
 
 
-async def _validated(context: Context, kind: Kind[Any, D], data: Mapping[str, Any]) -> D | list[FieldError]:
+async def _validated(
+    context: Context, kind: Kind[Any, D], data: Mapping[str, Any], *, stored: Mapping[str, Any] | None = None
+) -> D | list[FieldError]:
     draft = validate_draft(kind.draft, data)
     if isinstance(draft, list):
         return draft
-    return await check_references(context, draft) or draft
+    unchanged = _references(kind, stored) if stored is not None else set()
+    return await check_references(context, draft, unchanged=unchanged) or draft
+
+
+def _references(kind: Kind[Any, Any], data: Mapping[str, Any]) -> set[tuple[ReferenceKind, str]]:
+    draft = validate_draft(kind.draft, data)
+    return {(ref.kind, ref.id) for ref in draft.references()} if isinstance(draft, Draft) else set()
 
 
 async def create(context: Context, kind: Kind[R, D], data: Mapping[str, Any]) -> WriteResult[R]:
@@ -186,7 +194,7 @@ async def update(
     if current.version != version:
         return _conflict(kind, current.version)
     stored = current.model_dump(include=set(kind.draft.model_fields))
-    draft = await _validated(context, kind, {**stored, **patch})
+    draft = await _validated(context, kind, {**stored, **patch}, stored=stored)
     if isinstance(draft, list):
         return WriteResult(errors=draft)
     try:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
+from strawberry.dataloader import DataLoader
 
 from resolvers.context import Context
 from resolvers.drafts import Draft, ReferenceKind
@@ -64,10 +65,16 @@ def validate_draft(draft_type: type[D], data: Mapping[str, Any]) -> D | list[Fie
         return [_field_error(error) for error in exc.errors(include_url=False, include_input=False)]
 
 
-async def check_references(context: Context, draft: Draft) -> list[FieldError]:
-    """One FieldError for every region, organization or practice the draft names that does not exist."""
-    references = list(draft.references())
-    loaders = {
+async def check_references(
+    context: Context, draft: Draft, *, unchanged: Collection[tuple[ReferenceKind, str]] = ()
+) -> list[FieldError]:
+    """One FieldError for every region, organization or practice the draft names that does not exist.
+
+    References in ``unchanged`` were accepted before and are not checked again: a practice that
+    a case study cites may have been deleted since, and that must not block editing the case study.
+    """
+    references = [ref for ref in draft.references() if (ref.kind, ref.id) not in unchanged]
+    loaders: dict[ReferenceKind, DataLoader[str, Any]] = {
         ReferenceKind.REGION: context.loaders.regions,
         ReferenceKind.ORGANIZATION: context.loaders.organizations,
         ReferenceKind.PRACTICE: context.loaders.practices,

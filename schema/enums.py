@@ -1,4 +1,8 @@
-"""GraphQL enums for every closed vocabulary; the members are those of the lower layers."""
+"""GraphQL enums for every closed vocabulary: the lower layers' enums, registered with strawberry.
+
+``strawberry.enum`` marks the class and returns it unchanged, so these names are the very
+classes the resolvers and stores use, and they type-check as such.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +10,35 @@ from enum import Enum
 
 import strawberry
 
-from resolvers.errors import ErrorCode as _ErrorCode
-from storage import vocabulary
+from resolvers.errors import ErrorCode
+from storage.vocabulary import (
+    AgreementKind,
+    ContentStatus,
+    FundingSource,
+    OrganizationKind,
+    PartnerRole,
+    PartnershipStatus,
+    RegionLevel,
+    ReplicationStatus,
+    Stage,
+    Theme,
+)
 
-RegionLevel = strawberry.enum(
-    vocabulary.RegionLevel, description="Level of a region in the Kemendagri hierarchy."
-)
-OrganizationKind = strawberry.enum(
-    vocabulary.OrganizationKind, description="What kind of body an organization is."
-)
-Theme = strawberry.enum(vocabulary.Theme, description="Topic a content item is about.")
-ContentStatus = strawberry.enum(vocabulary.ContentStatus, description="Editorial state of a content item.")
-Stage = strawberry.enum(vocabulary.Stage, description="How far a practice has matured.")
-FundingSource = strawberry.enum(vocabulary.FundingSource, description="Where money for a practice came from.")
-PartnerRole = strawberry.enum(vocabulary.PartnerRole, description="Role of an organization in a partnership.")
-PartnershipStatus = strawberry.enum(vocabulary.PartnershipStatus, description="Lifecycle of a partnership.")
-AgreementKind = strawberry.enum(vocabulary.AgreementKind, description="Kind of a partnership's agreement.")
-ReplicationStatus = strawberry.enum(vocabulary.ReplicationStatus, description="Progress of a replication.")
-ErrorCode = strawberry.enum(_ErrorCode, description="What is wrong with a mutation's input.")
+_DESCRIPTIONS: dict[type[Enum], str] = {
+    RegionLevel: "Level of a region in the Kemendagri hierarchy.",
+    OrganizationKind: "What kind of body an organization is.",
+    Theme: "Topic a content item is about.",
+    ContentStatus: "Editorial state of a content item.",
+    Stage: "How far a practice has matured.",
+    FundingSource: "Where money for a practice came from.",
+    PartnerRole: "Role of an organization in a partnership.",
+    PartnershipStatus: "Lifecycle of a partnership.",
+    AgreementKind: "Kind of a partnership's agreement.",
+    ReplicationStatus: "Progress of a replication.",
+    ErrorCode: "What is wrong with a mutation's input.",
+}
+for _enum, _description in _DESCRIPTIONS.items():
+    strawberry.enum(_enum, description=_description)
 
 
 @strawberry.enum(description="Order of a content listing.")
@@ -36,3 +51,20 @@ class ContentOrder(Enum):
 class OrganizationOrder(Enum):
     NAME = "NAME"
     NEWEST = "NEWEST"
+
+
+__all__ = [
+    "AgreementKind",
+    "ContentOrder",
+    "ContentStatus",
+    "ErrorCode",
+    "FundingSource",
+    "OrganizationKind",
+    "OrganizationOrder",
+    "PartnerRole",
+    "PartnershipStatus",
+    "RegionLevel",
+    "ReplicationStatus",
+    "Stage",
+    "Theme",
+]

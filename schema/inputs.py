@@ -181,7 +181,8 @@ class CaseStudyInput(ContentInput):
 
 
 @strawberry.input(
-    description="Fields of a partnership; required: title, summary, organizationId, regionCodes, themes, partners."
+    description="Fields of a partnership; required: title, summary, organizationId, regionCodes, themes, "
+    "partners."
 )
 class PartnershipInput(ContentInput):
     partners: list[PartnerInput] | None = UNSET

@@ -86,34 +86,33 @@ def _tail(path: Path, lines: int = 15) -> str:
         return "(no log)"
 
 
-async def _stop(process: subprocess.Popen[bytes], *, timeout: float = 10.0) -> None:
+async def _stop(process: subprocess.Popen[bytes], *, grace: float = 10.0) -> None:
     if process.poll() is not None:
         return
     process.terminate()
     try:
-        await asyncio.to_thread(process.wait, timeout)
+        await asyncio.to_thread(process.wait, grace)
     except subprocess.TimeoutExpired:
         process.kill()
         await asyncio.to_thread(process.wait)
 
 
 async def _wait_for_mongo(
-    url: str, process: subprocess.Popen[bytes], *, log_path: Path, timeout: float
+    url: str, process: subprocess.Popen[bytes], *, log_path: Path, within: float
 ) -> None:
     client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(url, serverSelectionTimeoutMS=250)
     try:
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + within
         while True:
             if process.poll() is not None:
-                raise LocalServiceError(
-                    f"SecantusDB exited with code {process.returncode} before it was ready:\n{_tail(log_path)}"
-                )
+                log = _tail(log_path)
+                raise LocalServiceError(f"SecantusDB exited ({process.returncode}) early:\n{log}")
             with contextlib.suppress(Exception):
                 await client.admin.command("ping")
                 return
             if asyncio.get_running_loop().time() > deadline:
                 raise LocalServiceError(
-                    f"SecantusDB did not answer within {timeout:.0f} s:\n{_tail(log_path)}"
+                    f"SecantusDB did not answer within {within:.0f} s:\n{_tail(log_path)}"
                 )
             await asyncio.sleep(0.1)
     finally:
@@ -128,7 +127,7 @@ def local_mongo_url(port: int) -> str:
 
 @contextlib.asynccontextmanager
 async def local_mongo(
-    data_dir: Path, *, port: int | None = None, timeout: float = 60.0
+    data_dir: Path, *, port: int | None = None, startup_seconds: float = 60.0
 ) -> AsyncIterator[LocalService]:
     """Run SecantusDB with its data under ``data_dir`` for the duration of the context."""
     executable = find_executable("secantusd-py")
@@ -159,7 +158,7 @@ async def local_mongo(
     )
     url = local_mongo_url(port)
     try:
-        await _wait_for_mongo(url, process, log_path=log_path, timeout=timeout)
+        await _wait_for_mongo(url, process, log_path=log_path, within=startup_seconds)
         logger.info("local MongoDB (SecantusDB) ready on 127.0.0.1:%d, data in %s", port, storage)
         yield LocalService(name="mongodb", url=url, process=process)
     finally:

@@ -32,7 +32,11 @@ _CONTENT_INDEXES = (
 _EXTRA_INDEXES: dict[str, tuple[tuple[tuple[str, int], ...], ...]] = {
     "practices": ((("stage", 1), *_NEWEST),),
     "case_studies": ((("related_practice_ids", 1), *_NEWEST),),
-    "partnerships": ((("partners.organization_id", 1), *_NEWEST), (("related_practice_ids", 1), *_NEWEST)),
+    "partnerships": (
+        (("partners.organization_id", 1), *_NEWEST),
+        (("contributions.organization_id", 1), *_NEWEST),
+        (("related_practice_ids", 1), *_NEWEST),
+    ),
     "replications": ((("practice_id", 1), *_NEWEST),),
 }
 _ORGANIZATION_INDEXES = (

@@ -37,7 +37,7 @@ def name_key(text: str) -> str:
     key = " ".join(w for w in _WORD.split(sort_key(text)) if w)
     for word in _TYPE_WORDS:
         if key.startswith(word):
-            return key[len(word):]
+            return key[len(word) :]
     return key
 
 

@@ -6,10 +6,10 @@ enums. The Indonesian label of each member is the wording officials use (see GLO
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class LabelledEnum(str, Enum):
+class LabelledEnum(StrEnum):
     """A string enum whose members carry an Indonesian and an English label."""
 
     label_id: str

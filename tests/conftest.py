@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 from asgi_lifespan import LifespanManager
 from pymongo import AsyncMongoClient
 
 from server.app import create_app
 from server.settings import Environment, Settings
-from server.supervisor import LocalService, local_mongo
+from server.supervisor import LocalService, free_port, local_mongo
 from storage.database import Stores, open_client
 from storage.store import Document
 from tests.support import GraphQLClient
@@ -92,3 +94,19 @@ def output_dir() -> Path:
     path = Path(__file__).resolve().parent.parent / "test-output"
     path.mkdir(exist_ok=True)
     return path
+
+
+@pytest.fixture
+async def served(mongo: LocalService, stores: Stores) -> AsyncIterator[str]:
+    """The app under uvicorn on a free loopback port, for clients in other processes; yields its base URL."""
+    port = free_port()
+    app = create_app(settings_for(mongo, stores.database.name))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task

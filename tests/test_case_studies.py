@@ -117,7 +117,9 @@ async def test_create_case_study_returns_it_with_its_relations(api: GraphQLClien
         regionCodes=["32.76.05.1001", "32.76.05"],
         relatedPracticeIds=[posyandu["id"], waste_bank["id"]],
         authors=["Rina Wulandari", "Budi Santoso"],
-        metrics=[{"name": "Sampah ke TPS", "unit": "ton/bulan", "baseline": 12, "target": 9, "achieved": 8.4}],
+        metrics=[
+            {"name": "Sampah ke TPS", "unit": "ton/bulan", "baseline": 12, "target": 9, "achieved": 8.4}
+        ],
         publication={"doi": "10.1234/lumbung.2024.7", "url": "https://jurnal.ui.ac.id/lumbung/7"},
     )
     # then
@@ -233,6 +235,27 @@ async def test_update_case_study_changes_only_given_fields_and_bumps_version(api
         "recommendations": "Perluas ke semua RW dengan timbangan digital.",
         "relatedPractices": [{"title": "Bank Sampah Digital Kelurahan Sukmajaya"}],
     }
+
+
+async def test_update_case_study_still_works_after_one_of_its_practices_is_deleted(
+    api: GraphQLClient,
+) -> None:
+    # given: a case study about two practices, one of which is then deleted (nothing replicated it)
+    organization_id = await create_organization(api)
+    kept = await create_practice(api, organization_id)
+    gone = await create_practice(api, organization_id, title="Posyandu Remaja Sukmajaya")
+    created = await create_case_study(api, organization_id, relatedPracticeIds=[kept["id"], gone["id"]])
+    assert (await api.mutate(DELETE_PRACTICE, {"id": gone["id"], "version": 1}))["errors"] == []
+    # when: the author edits a field that has nothing to do with practices
+    payload = await api.mutate(
+        UPDATE_CASE_STUDY,
+        {"id": created["id"], "version": 1, "changes": {"findings": "Sampah ke TPS turun 35 persen."}},
+    )
+    # then
+    assert payload["errors"] == []
+    assert payload["caseStudy"]["version"] == 2
+    assert payload["caseStudy"]["findings"] == "Sampah ke TPS turun 35 persen."
+    assert payload["caseStudy"]["relatedPractices"] == [{"title": "Bank Sampah Digital Kelurahan Sukmajaya"}]
 
 
 async def test_update_case_study_with_stale_version_is_a_conflict(api: GraphQLClient) -> None:

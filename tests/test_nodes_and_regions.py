@@ -17,7 +17,9 @@ query($code: String!) {
 
 REGIONS = """
 query($level: RegionLevel, $parentCode: String, $nameStartsWith: String, $first: Int, $after: String) {
-  regions(level: $level, parentCode: $parentCode, nameStartsWith: $nameStartsWith, first: $first, after: $after) {
+  regions(
+    level: $level, parentCode: $parentCode, nameStartsWith: $nameStartsWith, first: $first, after: $after
+  ) {
     totalCount
     nodes { code name }
     pageInfo { hasNextPage endCursor }
@@ -52,7 +54,10 @@ async def test_region_has_parent_ancestors_and_children(api: GraphQLClient) -> N
     region = data["region"]
     assert (region["name"], region["level"], region["kind"]) == ("Sukmajaya", "KECAMATAN", "kecamatan")
     assert region["parent"] == {"code": "32.76", "name": "Kota Depok"}
-    assert region["ancestors"] == [{"code": "32", "level": "PROVINCE"}, {"code": "32.76", "level": "REGENCY_CITY"}]
+    assert region["ancestors"] == [
+        {"code": "32", "level": "PROVINCE"},
+        {"code": "32.76", "level": "REGENCY_CITY"},
+    ]
     assert {"code": "32.76.05.1001", "name": "Sukmajaya"} in region["children"]
     assert all(child["code"].startswith("32.76.05.") for child in region["children"])
 

@@ -24,7 +24,9 @@ query($id: ID!) {
 """
 
 ORGANIZATIONS = """
-query($kind: [OrganizationKind!], $regionCode: String, $order: OrganizationOrder, $first: Int, $after: String) {
+query(
+  $kind: [OrganizationKind!], $regionCode: String, $order: OrganizationOrder, $first: Int, $after: String
+) {
   organizations(kind: $kind, regionCode: $regionCode, order: $order, first: $first, after: $after) {
     totalCount
     edges { cursor node { id name } }
@@ -384,3 +386,21 @@ async def test_delete_organization_partnering_in_a_partnership_is_refused_until_
     assert allowed["errors"] == []
     assert (await api.data(ORGANIZATION, {"id": ngo_id}))["organization"] is None
     assert (await api.data(ORGANIZATION, {"id": kecamatan_id}))["organization"] is not None
+
+
+async def test_delete_organization_contributing_to_a_partnership_is_refused(api: GraphQLClient) -> None:
+    # given: a company that funds the kecamatan's partnership without being listed as a partner
+    kecamatan_id = await create_organization(api)
+    company_id = await create_organization(api, name="PT Daur Ulang Nusantara", kind="PRIVATE_SECTOR")
+    await create_partnership(
+        api,
+        kecamatan_id,
+        [{"organizationId": kecamatan_id, "role": "LEAD"}],
+        contributions=[{"organizationId": company_id, "description": "Dana CSR", "amount": 100_000_000}],
+    )
+    # when
+    payload = await api.mutate(DELETE_ORGANIZATION, {"id": company_id, "version": 1})
+    # then: the partnership must not be left with a contribution from nobody
+    assert payload["organization"] is None
+    assert codes(payload) == [("id", "IN_USE")]
+    assert (await api.data(ORGANIZATION, {"id": company_id}))["organization"] is not None

@@ -327,6 +327,26 @@ async def test_update_partnership_changes_only_given_fields_and_bumps_version(ap
     }
 
 
+async def test_update_partnership_still_works_after_one_of_its_practices_is_deleted(
+    api: GraphQLClient,
+) -> None:
+    # given: a partnership around two practices, one of which is then deleted (nothing replicated it)
+    organization_id = await create_organization(api)
+    kept = await create_practice(api, organization_id)
+    gone = await create_practice(api, organization_id, title="Posyandu Remaja Sukmajaya")
+    created = await create_partnership(api, organization_id, relatedPracticeIds=[kept["id"], gone["id"]])
+    assert (await api.mutate(DELETE_PRACTICE, {"id": gone["id"], "version": 1}))["errors"] == []
+    # when: the partnership starts
+    payload = await api.mutate(
+        UPDATE_PARTNERSHIP, {"id": created["id"], "version": 1, "changes": {"partnershipStatus": "ACTIVE"}}
+    )
+    # then
+    assert payload["errors"] == []
+    assert (payload["partnership"]["version"], payload["partnership"]["partnershipStatus"]) == (2, "ACTIVE")
+    node = (await api.data(PARTNERSHIP, {"id": created["id"]}))["node"]
+    assert node["relatedPractices"] == [{"title": "Bank Sampah Digital Kelurahan Sukmajaya"}]
+
+
 async def test_update_partnership_with_stale_version_is_a_conflict(api: GraphQLClient) -> None:
     # given
     organization_id = await create_organization(api)

@@ -12,7 +12,7 @@ from pymongo import AsyncMongoClient, monitoring
 from resolvers.context import Context
 from schema import build_schema
 from server.supervisor import LocalService
-from storage.database import Stores, open_client
+from storage.database import Stores
 from storage.filters import ContentFilter, RegionFilter
 from storage.pagination import SortOrder
 from storage.regions import name_key
@@ -65,21 +65,40 @@ async def counted(mongo: LocalService) -> AsyncIterator[tuple[Stores, CommandCou
 
 def _practice(organization_id: str, index: int) -> Document:
     return {
-        "_id": new_id(), "title": f"Praktik {index:03d}", "summary": "Ringkasan", "organization_id": organization_id,
-        "region_codes": ["32.76.05.1001", "35.78.09"], "themes": ["HEALTH"], "status": "PUBLISHED",
-        "problem": "Masalah", "approach": "Pendekatan", "stage": "PILOT",
+        "_id": new_id(),
+        "title": f"Praktik {index:03d}",
+        "summary": "Ringkasan",
+        "organization_id": organization_id,
+        "region_codes": ["32.76.05.1001", "35.78.09"],
+        "themes": ["HEALTH"],
+        "status": "PUBLISHED",
+        "problem": "Masalah",
+        "approach": "Pendekatan",
+        "stage": "PILOT",
     }
 
 
 async def _seed(stores: Stores, practices: int) -> None:
-    organizations = [{"_id": new_id(), "name": f"Kelurahan {i}", "kind": "KELURAHAN_GOVERNMENT",
-                      "region_code": "32.76.05.1001"} for i in range(practices)]
+    organizations = [
+        {
+            "_id": new_id(),
+            "name": f"Kelurahan {i}",
+            "kind": "KELURAHAN_GOVERNMENT",
+            "region_code": "32.76.05.1001",
+        }
+        for i in range(practices)
+    ]
     await stores.organizations.insert_many(organizations)
     documents = [_practice(organizations[i]["_id"], i) for i in range(practices)]
     await stores.practices.insert_many(documents)
     replications = [
-        {**_practice(organizations[i]["_id"], i), "_id": new_id(), "practice_id": document["_id"],
-         "adaptations": "Disesuaikan", "replication_status": "IN_PROGRESS"}
+        {
+            **_practice(organizations[i]["_id"], i),
+            "_id": new_id(),
+            "practice_id": document["_id"],
+            "adaptations": "Disesuaikan",
+            "replication_status": "IN_PROGRESS",
+        }
         for i, document in enumerate(documents)
     ]
     await stores.replications.insert_many(replications)
@@ -89,7 +108,9 @@ async def _commands_for(stores: Stores, counter: CommandCounter, first: int) -> 
     schema = build_schema()
     counter.commands.clear()
     result = await schema.execute(
-        NESTED_PAGE, variable_values={"first": first}, context_value=Context.for_request(stores, request_id="t")
+        NESTED_PAGE,
+        variable_values={"first": first},
+        context_value=Context.for_request(stores, request_id="t"),
     )
     assert result.errors is None, result.errors
     assert result.data is not None
@@ -124,7 +145,9 @@ def _plan_stages(plan: dict[str, Any]) -> set[str]:
     return stages
 
 
-async def _stages(stores: Stores, collection: str, query: dict[str, Any], sort: list[tuple[str, int]]) -> set[str]:
+async def _stages(
+    stores: Stores, collection: str, query: dict[str, Any], sort: list[tuple[str, int]]
+) -> set[str]:
     explained = await stores.database[collection].find(query).sort(sort).limit(21).explain()
     return _plan_stages(explained["queryPlanner"]["winningPlan"])
 
@@ -143,7 +166,10 @@ async def _stages(stores: Stores, collection: str, query: dict[str, Any], sort: 
     ],
 )
 async def test_listing_queries_are_served_by_an_index(
-    counted: tuple[Stores, CommandCounter], collection: str, query: ContentFilter | RegionFilter, order: SortOrder
+    counted: tuple[Stores, CommandCounter],
+    collection: str,
+    query: ContentFilter | RegionFilter,
+    order: SortOrder,
 ) -> None:
     # given
     stores, _ = counted

@@ -93,7 +93,9 @@ def replication_input(organization_id: str, practice_id: str, **overrides: Any) 
 async def create_replication(
     api: GraphQLClient, organization_id: str, practice_id: str, **overrides: Any
 ) -> dict[str, Any]:
-    payload = await api.mutate(CREATE_REPLICATION, replication_input(organization_id, practice_id, **overrides))
+    payload = await api.mutate(
+        CREATE_REPLICATION, replication_input(organization_id, practice_id, **overrides)
+    )
     assert payload["errors"] == [], payload["errors"]
     replication: dict[str, Any] = payload["replication"]
     return replication
@@ -140,7 +142,10 @@ async def test_create_replication_returns_it_with_its_practice_owner_and_regions
     ]
     assert replication["organization"] == {"name": "Pemerintah Kelurahan Keputih"}
     assert replication["regions"] == [{"code": "35.78.09.1001", "name": "Keputih", "level": "KELURAHAN_DESA"}]
-    assert replication["practice"] == {"id": practice["id"], "title": "Bank Sampah Digital Kelurahan Sukmajaya"}
+    assert replication["practice"] == {
+        "id": practice["id"],
+        "title": "Bank Sampah Digital Kelurahan Sukmajaya",
+    }
 
 
 async def test_created_replication_is_readable_by_id(api: GraphQLClient) -> None:
@@ -243,7 +248,8 @@ async def test_update_replication_with_stale_version_is_a_conflict(api: GraphQLC
     keputih_id, practice = await given_a_practice(api)
     created = await create_replication(api, keputih_id, practice["id"])
     first = await api.mutate(
-        UPDATE_REPLICATION, {"id": created["id"], "version": 1, "changes": {"replicationStatus": "IN_PROGRESS"}}
+        UPDATE_REPLICATION,
+        {"id": created["id"], "version": 1, "changes": {"replicationStatus": "IN_PROGRESS"}},
     )
     # when
     second = await api.mutate(
@@ -297,11 +303,12 @@ async def test_delete_practice_is_allowed_once_its_replications_are_deleted(api:
     keputih_id, practice = await given_a_practice(api)
     replication = await create_replication(api, keputih_id, practice["id"])
     refused = await api.mutate(DELETE_PRACTICE, {"id": practice["id"], "version": 1})
-    await api.mutate(DELETE_REPLICATION, {"id": replication["id"], "version": 1})
+    removed = await api.mutate(DELETE_REPLICATION, {"id": replication["id"], "version": 1})
     # when
     payload = await api.mutate(DELETE_PRACTICE, {"id": practice["id"], "version": 1})
     # then
     assert codes(refused) == [("id", "IN_USE")]
+    assert removed["errors"] == []
     assert payload["errors"] == []
     assert (await api.data(REPLICATIONS_OF_PRACTICE, {"id": practice["id"]}))["node"] is None
 

@@ -53,7 +53,11 @@ async def test_huge_string_is_rejected_as_a_field_error_without_echo(api: GraphQ
     huge = "sampah " * 150_000  # about a megabyte
     # when
     response = await api.http.post(
-        "/graphql", json={"query": CREATE_PRACTICE, "variables": {"input": practice_input(organization_id, problem=huge)}}
+        "/graphql",
+        json={
+            "query": CREATE_PRACTICE,
+            "variables": {"input": practice_input(organization_id, problem=huge)},
+        },
     )
     # then
     assert response.status_code == 200
@@ -69,11 +73,16 @@ async def test_page_size_and_cursor_are_checked(api: GraphQLClient) -> None:
     negative = await api.post("{ practices(first: -1) { totalCount } }")
     forged = await api.post('{ practices(after: "eyJub3QiOiJhIGN1cnNvciJ9") { totalCount } }')
     other_order = await api.post(
-        'query($after: String) { practices(order: TITLE, after: $after) { totalCount } }',
+        "query($after: String) { practices(order: TITLE, after: $after) { totalCount } }",
         {"after": "WyJORVdFU1QiLHsidCI6IjIwMjYtMDEtMDFUMDA6MDA6MDArMDA6MDAifSwiYSJd"},
     )
     # then
-    for body, argument in ((too_many, "first"), (negative, "first"), (forged, "after"), (other_order, "after")):
+    for body, argument in (
+        (too_many, "first"),
+        (negative, "first"),
+        (forged, "after"),
+        (other_order, "after"),
+    ):
         assert body["data"] is None
         assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
 
@@ -88,7 +97,9 @@ async def test_unexpected_error_is_masked_and_logged_with_the_request_id(
     monkeypatch.setattr(VersionedStore, "find_page", broken)
     # when
     with caplog.at_level(logging.ERROR, logger="lumbung.graphql"):
-        response = await api.http.post("/graphql", json={"query": PRACTICES}, headers={"x-request-id": "req-42"})
+        response = await api.http.post(
+            "/graphql", json={"query": PRACTICES}, headers={"x-request-id": "req-42"}
+        )
     # then
     assert response.status_code == 200
     (error,) = response.json()["errors"]

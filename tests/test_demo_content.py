@@ -1,0 +1,89 @@
+"""The hub as `make run` serves it: every region and the demo content, on first start."""
+
+from __future__ import annotations
+
+from tests.support import GraphQLClient
+
+COUNTS = """
+{
+  practices(first: 100) { totalCount nodes { isDemo titleEn regions { code } organization { kind } } }
+  caseStudies { totalCount nodes { isDemo organization { kind } relatedPractices { title } } }
+  partnerships { totalCount nodes { isDemo partners { role organization { kind } } } }
+  replications { totalCount nodes { isDemo practice { regions { code } } regions { code } } }
+  organizations(first: 100) { totalCount nodes { kind isDemo } }
+}
+"""
+
+REGION_COUNTS = """
+{
+  provinces: regions(level: PROVINCE) { totalCount }
+  regencies: regions(level: REGENCY_CITY) { totalCount }
+  kecamatan: regions(level: KECAMATAN) { totalCount }
+  villages: regions(level: KELURAHAN_DESA) { totalCount }
+  jakarta: region(code: "31") { name children { name } }
+}
+"""
+
+IN_PROVINCE = """
+query($code: String!) { practices(filter: {regionCode: $code}) { totalCount nodes { regions { code } } } }
+"""
+
+
+async def test_demo_database_holds_every_kemendagri_region(demo_api: GraphQLClient) -> None:
+    # when
+    data = await demo_api.data(REGION_COUNTS)
+    # then
+    assert data["provinces"]["totalCount"] == 38
+    assert data["regencies"]["totalCount"] == 514
+    assert data["kecamatan"]["totalCount"] == 7285
+    assert data["villages"]["totalCount"] == 83762
+    assert data["jakarta"]["name"] == "Daerah Khusus Ibukota Jakarta"
+    assert len(data["jakarta"]["children"]) == 6
+
+
+async def test_demo_content_covers_kinds_provinces_and_relations(demo_api: GraphQLClient) -> None:
+    # when
+    data = await demo_api.data(COUNTS)
+    # then
+    practices = data["practices"]["nodes"]
+    assert data["practices"]["totalCount"] >= 30
+    assert data["caseStudies"]["totalCount"] >= 10
+    assert data["partnerships"]["totalCount"] >= 10
+    assert data["replications"]["totalCount"] >= 10
+    everything = [
+        *practices,
+        *data["caseStudies"]["nodes"],
+        *data["partnerships"]["nodes"],
+        *data["replications"]["nodes"],
+        *data["organizations"]["nodes"],
+    ]
+    assert all(item["isDemo"] for item in everything)
+    assert all(practice["titleEn"] for practice in practices)
+    provinces = {region["code"][:2] for practice in practices for region in practice["regions"]}
+    assert len(provinces) >= 8
+    kinds = {organization["kind"] for organization in data["organizations"]["nodes"]}
+    assert kinds == {
+        "KECAMATAN_GOVERNMENT",
+        "KELURAHAN_GOVERNMENT",
+        "CITY_GOVERNMENT",
+        "NGO",
+        "ACADEMIC",
+        "PRIVATE_SECTOR",
+        "COMMUNITY_GROUP",
+        "ASSOCIATION",
+    }
+    assert all(p["organization"] for p in practices)
+    assert any(c["relatedPractices"] for c in data["caseStudies"]["nodes"])
+    for replication in data["replications"]["nodes"]:  # adopted elsewhere than the original
+        assert {r["code"] for r in replication["regions"]} != {
+            r["code"] for r in replication["practice"]["regions"]
+        }
+
+
+async def test_a_province_filter_finds_demo_practices_of_its_kelurahan(demo_api: GraphQLClient) -> None:
+    # when
+    data = await demo_api.data(IN_PROVINCE, {"code": "32"})
+    # then
+    assert data["practices"]["totalCount"] >= 2
+    for practice in data["practices"]["nodes"]:
+        assert any(region["code"].startswith("32") for region in practice["regions"])

@@ -1,0 +1,114 @@
+"""`python -m server serve` as `make run` starts it: local MongoDB supervised, data kept, no orphans."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from server.supervisor import free_port
+from tests.support import CREATE_ORGANIZATION, organization_input
+
+ORGANIZATIONS = "{ organizations { nodes { name } } }"
+
+
+def _processes_using(path: Path) -> list[int]:
+    """PIDs whose command line mentions ``path`` (the supervised SecantusDB names its data folder)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if str(path) in command and "secantusd" in command:
+                found.append(int(entry.name))
+    return found
+
+
+class Server:
+    def __init__(self, data_dir: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "PORT": str(self.port),
+            "LUMBUNG_DATA_DIR": str(data_dir),
+            "LUMBUNG_SEED_REGIONS": "false",
+            "LUMBUNG_SEED_DEMO": "false",
+        }
+        env.pop("MONGODB_URI", None)
+        self.log = data_dir.parent / f"server-{self.port}.log"
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "server", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+
+    async def wait_ready(self, within: float = 60) -> None:
+        async with httpx.AsyncClient(base_url=self.url) as client:
+            for _ in range(int(within * 10)):
+                assert self.process.poll() is None, self.log.read_text()
+                try:
+                    if (await client.get("/readyz")).status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise AssertionError("the server did not become ready")
+
+    async def graphql(self, query: str, variables: dict[str, object] | None = None) -> dict[str, object]:
+        async with httpx.AsyncClient(base_url=self.url) as client:
+            response = await client.post("/graphql", json={"query": query, "variables": variables or {}})
+        body: dict[str, object] = response.json()["data"]
+        return body
+
+    def stop(self, sig: signal.Signals) -> int:
+        self.process.send_signal(sig)
+        return self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path / "data"
+    for pid in _processes_using(tmp_path):  # never leave a server behind, even when a test fails
+        os.kill(pid, signal.SIGKILL)
+
+
+async def test_server_keeps_data_across_restarts_and_stops_cleanly_on_sigterm(data_dir: Path) -> None:
+    # given
+    first = Server(data_dir)
+    await first.wait_ready()
+    await first.graphql(CREATE_ORGANIZATION, {"input": organization_input(regionCode=None)})
+    # when
+    exit_code = first.stop(signal.SIGTERM)
+    second = Server(data_dir)
+    await second.wait_ready()
+    data = await second.graphql(ORGANIZATIONS)
+    second.stop(signal.SIGINT)
+    # then: uvicorn shuts down gracefully, then re-raises the signal it caught
+    assert exit_code in (0, -signal.SIGTERM)
+    assert "Application shutdown complete" in first.log.read_text()
+    assert data == {"organizations": {"nodes": [{"name": "Pemerintah Kecamatan Sukmajaya"}]}}
+    assert _processes_using(data_dir) == []
+
+
+async def test_killed_server_leaves_no_orphan_database_process(data_dir: Path) -> None:
+    # given
+    server = Server(data_dir)
+    await server.wait_ready()
+    assert len(_processes_using(data_dir)) == 1
+    # when
+    server.stop(signal.SIGKILL)
+    for _ in range(50):
+        if not _processes_using(data_dir):
+            break
+        await asyncio.sleep(0.1)
+    # then
+    assert _processes_using(data_dir) == []
