@@ -123,30 +123,36 @@ ORGANIZATION = "query($id: ID!) { organization(id: $id) { name } }"
 
 async def test_mongodb_outage_is_reported_and_recovered_from(tmp_path: Path) -> None:
     port = free_port()
-    async with contextlib.AsyncExitStack() as stack:
-        # given: an app on a local MongoDB of its own, holding one organization
-        first_run = local_mongo(tmp_path, port=port)
-        service = await first_run.__aenter__()
-        app = create_app(settings_for(service, "flaky", mongodb_timeout_ms=500))
-        manager = await stack.enter_async_context(LifespanManager(app))
-        http = await stack.enter_async_context(
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://lumbung.test")
-        )
-        api = GraphQLClient(http)
-        organization_id = await create_organization(api, regionCode=None)
-        # when: MongoDB goes away
-        await first_run.__aexit__(None, None, None)
-        ready_down = await http.get("/readyz")
-        query_down = await api.post(ORGANIZATION, {"id": organization_id})
-        # then
-        assert ready_down.status_code == 503
-        assert ready_down.json()["checks"] == {"mongodb": "unreachable"}
-        assert query_down["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
-        # when: it comes back on the same port with the same data, nobody restarts the app
-        await stack.enter_async_context(local_mongo(tmp_path, port=port))
-        for _ in range(100):
-            if (await http.get("/readyz")).status_code == 200:
-                break
-            await asyncio.sleep(0.1)
-        # then
-        assert (await api.data(ORGANIZATION, {"id": organization_id}))["organization"] is not None
+    restarted = local_mongo(tmp_path, port=port)
+    try:
+        async with contextlib.AsyncExitStack() as app_stack:
+            # given: an app on a local MongoDB of its own, holding one organization
+            first_run = local_mongo(tmp_path, port=port)
+            service = await first_run.__aenter__()
+            app = create_app(settings_for(service, "flaky", mongodb_timeout_ms=500))
+            manager = await app_stack.enter_async_context(LifespanManager(app))
+            http = await app_stack.enter_async_context(
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=manager.app), base_url="http://lumbung.test"
+                )
+            )
+            api = GraphQLClient(http)
+            organization_id = await create_organization(api, regionCode=None)
+            # when: MongoDB goes away
+            await first_run.__aexit__(None, None, None)
+            ready_down = await http.get("/readyz")
+            query_down = await api.post(ORGANIZATION, {"id": organization_id})
+            # then
+            assert ready_down.status_code == 503
+            assert ready_down.json()["checks"] == {"mongodb": "unreachable"}
+            assert query_down["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+            # when: it comes back on the same port with the same data, nobody restarts the app
+            await restarted.__aenter__()
+            for _ in range(100):
+                if (await http.get("/readyz")).status_code == 200:
+                    break
+                await asyncio.sleep(0.1)
+            # then
+            assert (await api.data(ORGANIZATION, {"id": organization_id}))["organization"] is not None
+    finally:  # the app closes its client while MongoDB still runs, as in a normal shutdown
+        await restarted.__aexit__(None, None, None)
