@@ -40,7 +40,8 @@ schema: setup
 	$(PY) -m server export-schema
 
 bench: setup
-	$(PY) bench/read_mix.py
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) -m bench.read_mix
 
 clean:
 	rm -rf $(VENV) node_modules

@@ -7,10 +7,11 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules
+from strawberry.extensions import AddValidationRules, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.caching import MAX_CACHED_DOCUMENTS, DocumentCache
 from schema.content import CaseStudy, Partnership, Practice, Replication
 from schema.errors import ErrorCodes
 from schema.mutation import Mutation
@@ -27,9 +28,10 @@ class Schema(strawberry.Schema):
 
 
 def build_schema(*, production: bool = False) -> Schema:
-    extensions: list[Any] = [ErrorCodes]
+    # The caches live at module level; the factories only make each request's extension.
+    extensions: list[Any] = [ErrorCodes, DocumentCache, lambda: ValidationCache(maxsize=MAX_CACHED_DOCUMENTS)]
     if production:
-        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return Schema(
         query=Query,
         mutation=Mutation,
