@@ -161,6 +161,7 @@ async def create(context: Context, kind: Kind[R, D], data: Mapping[str, Any]) ->
     if isinstance(draft, list):
         return WriteResult(errors=draft)
     record = await kind.store(context.stores).insert(draft.model_dump(mode="json"))
+    context.on_write()
     return WriteResult(record=record)
 
 
@@ -205,6 +206,7 @@ async def update(
         return _conflict(kind, exc.actual)
     except NotFound:
         return _not_found(kind)
+    context.on_write()
     return WriteResult(record=record)
 
 
@@ -224,4 +226,5 @@ async def delete(context: Context, kind: Kind[R, Any], *, id: str, version: int)
         return _conflict(kind, exc.actual)
     except NotFound:
         return _not_found(kind)
+    context.on_write()
     return WriteResult(record=current)

@@ -15,12 +15,14 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from resolvers.errors import UserInputError
+from search.errors import SearchUnavailable
 from storage.errors import StorageUnavailable
 
 logger = logging.getLogger("lumbung.graphql")
 
 BAD_USER_INPUT = "BAD_USER_INPUT"
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+SEARCH_UNAVAILABLE = "SEARCH_UNAVAILABLE"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
@@ -49,6 +51,10 @@ def _classify(error: GraphQLError, request_id: str) -> GraphQLError:
     if isinstance(original, StorageUnavailable):
         extensions.update(code=SERVICE_UNAVAILABLE)
         message = "The database is unavailable; try again shortly."
+        return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
+    if isinstance(original, SearchUnavailable):
+        extensions.update(code=SEARCH_UNAVAILABLE)
+        message = "Search is unavailable right now; browsing and writing still work."
         return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
     if isinstance(original, GraphQLError):  # raised on purpose by strawberry or graphql-core
         extensions.setdefault("code", BAD_USER_INPUT)

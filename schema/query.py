@@ -24,6 +24,7 @@ from schema.inputs import (
 from schema.node import Node
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection
 from schema.regions import Organization, Region
+from schema.search import SearchQuery
 from storage.filters import OrganizationFilter
 from storage.pagination import SortOrder
 
@@ -64,7 +65,7 @@ async def _content_page(
 
 
 @strawberry.type
-class Query:
+class Query(SearchQuery):
     @strawberry.field(description="Any object by its global ID; null when there is none.")
     async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:
         return _node(await nodes.get_node(info.context, id))

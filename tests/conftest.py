@@ -15,10 +15,10 @@ from pymongo import AsyncMongoClient
 
 from server.app import create_app
 from server.settings import Environment, Settings
-from server.supervisor import LocalService, free_port, local_mongo
+from server.supervisor import LocalService, free_port, local_meilisearch, local_mongo
 from storage.database import Stores, open_client
 from storage.store import Document
-from tests.support import GraphQLClient
+from tests.support import GraphQLClient, wait_until_indexed
 
 # Regions of the per-test databases: Kota Depok, Jakarta Pusat and Kota Surabaya with their
 # kecamatan and kelurahan (about 330 regions), enough for hierarchy filters and fast to load.
@@ -32,17 +32,26 @@ async def mongo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Local
 
 
 @pytest.fixture(scope="session")
+async def meili(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LocalService]:
+    async with local_meilisearch(tmp_path_factory.mktemp("meili")) as service:
+        yield service
+
+
+@pytest.fixture(scope="session")
 async def mongo_client(mongo: LocalService) -> AsyncIterator[AsyncMongoClient[Document]]:
     client = open_client(mongo.url, timeout_ms=5000)
     yield client
     await client.close()
 
 
-def settings_for(mongo: LocalService, database: str, **overrides: object) -> Settings:
+def settings_for(mongo: LocalService, meili: LocalService, database: str, **overrides: object) -> Settings:
+    """Settings of an app on the session's services; its search indexes are named after ``database``."""
     values: dict[str, object] = {
         "env": Environment.TEST,
         "mongodb_uri": mongo.url,
         "mongodb_database": database,
+        "meili_url": meili.url,
+        "meili_master_key": meili.api_key,
         "seed_regions": False,
         "seed_demo": False,
         **overrides,
@@ -60,8 +69,12 @@ async def stores(mongo_client: AsyncMongoClient[Document]) -> AsyncIterator[Stor
 
 
 @pytest.fixture
-async def api(mongo: LocalService, stores: Stores) -> AsyncIterator[GraphQLClient]:
-    app = create_app(settings_for(mongo, stores.database.name))
+async def api(mongo: LocalService, meili: LocalService, stores: Stores) -> AsyncIterator[GraphQLClient]:
+    """The app on a fresh database; tests of anything but search share one set of idle indexes."""
+    settings = settings_for(
+        mongo, meili, stores.database.name, search_index_prefix="shared", search_indexer=False
+    )
+    app = create_app(settings)
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://lumbung.test") as http:
@@ -69,20 +82,24 @@ async def api(mongo: LocalService, stores: Stores) -> AsyncIterator[GraphQLClien
 
 
 @pytest.fixture(scope="session")
-async def demo_database(mongo: LocalService, mongo_client: AsyncMongoClient[Document]) -> AsyncIterator[str]:
-    """A database seeded exactly as `make run` seeds one: every region and the demo content."""
+async def demo_database(
+    mongo: LocalService, meili: LocalService, mongo_client: AsyncMongoClient[Document]
+) -> AsyncIterator[str]:
+    """A database seeded exactly as `make run` seeds one: every region and the demo content, indexed."""
     name = f"demo_{uuid.uuid4().hex[:8]}"
-    app = create_app(settings_for(mongo, name, seed_regions=True, seed_demo=True))
+    app = create_app(settings_for(mongo, meili, name, seed_regions=True, seed_demo=True))
     async with LifespanManager(app, startup_timeout=300):
-        pass
+        await wait_until_indexed(Stores.of(mongo_client[name]))
     yield name
     await mongo_client.drop_database(name)
 
 
 @pytest.fixture
-async def demo_api(mongo: LocalService, demo_database: str) -> AsyncIterator[GraphQLClient]:
+async def demo_api(
+    mongo: LocalService, meili: LocalService, demo_database: str
+) -> AsyncIterator[GraphQLClient]:
     """The seeded demo database, read-only for the tests that use it."""
-    app = create_app(settings_for(mongo, demo_database))
+    app = create_app(settings_for(mongo, meili, demo_database, search_indexer=False))
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://lumbung.test") as http:
@@ -97,10 +114,10 @@ def output_dir() -> Path:
 
 
 @pytest.fixture
-async def served(mongo: LocalService, stores: Stores) -> AsyncIterator[str]:
+async def served(mongo: LocalService, meili: LocalService, stores: Stores) -> AsyncIterator[str]:
     """The app under uvicorn on a free loopback port, for clients in other processes; yields its base URL."""
     port = free_port()
-    app = create_app(settings_for(mongo, stores.database.name))
+    app = create_app(settings_for(mongo, meili, stores.database.name, search_index_prefix="shared"))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from storage.database import Stores
+from storage.store import SEARCH_OUTBOX, SEARCH_PENDING
 
 
 @dataclass
@@ -118,3 +122,16 @@ async def create_replication(
     assert payload["errors"] == [], payload["errors"]
     replication_id: str = payload["replication"]["id"]
     return replication_id
+
+
+async def wait_until_indexed(stores: Stores, *, within: float = 60.0) -> None:
+    """Wait until the app's indexer has no pending record or deletion left (it runs in the app)."""
+    for _ in range(int(within * 20)):
+        pending = [
+            await store.collection.count_documents({SEARCH_PENDING: True}) for store in stores.searchable
+        ]
+        deletions = await stores.database[SEARCH_OUTBOX].count_documents({"done": False})
+        if not any(pending) and not deletions:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"still pending after {within} s: {pending} records, {deletions} deletions")

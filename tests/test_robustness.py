@@ -12,7 +12,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from server.app import create_app
-from server.supervisor import free_port, local_mongo
+from server.supervisor import LocalService, free_port, local_mongo
 from storage.store import VersionedStore
 from tests.conftest import settings_for
 from tests.support import CREATE_PRACTICE, GraphQLClient, create_organization, practice_input
@@ -121,7 +121,7 @@ async def test_health_and_readiness(api: GraphQLClient) -> None:
 ORGANIZATION = "query($id: ID!) { organization(id: $id) { name } }"
 
 
-async def test_mongodb_outage_is_reported_and_recovered_from(tmp_path: Path) -> None:
+async def test_mongodb_outage_is_reported_and_recovered_from(tmp_path: Path, meili: LocalService) -> None:
     port = free_port()
     restarted = local_mongo(tmp_path, port=port)
     try:
@@ -129,7 +129,9 @@ async def test_mongodb_outage_is_reported_and_recovered_from(tmp_path: Path) -> 
             # given: an app on a local MongoDB of its own, holding one organization
             first_run = local_mongo(tmp_path, port=port)
             service = await first_run.__aenter__()
-            app = create_app(settings_for(service, "flaky", mongodb_timeout_ms=500))
+            app = create_app(
+                settings_for(service, meili, "flaky", mongodb_timeout_ms=500, search_indexer=False)
+            )
             manager = await app_stack.enter_async_context(LifespanManager(app))
             http = await app_stack.enter_async_context(
                 httpx.AsyncClient(

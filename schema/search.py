@@ -1,0 +1,219 @@
+"""Search across practices, case studies, partnerships and organizations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
+
+from resolvers import search as use_cases
+from resolvers.context import Context
+from resolvers.loaders import Loaders
+from schema.content import CaseStudy, Partnership, Practice
+from schema.enums import OrganizationKind, Stage, Theme
+from schema.pagination import PageInfo
+from schema.regions import Organization
+from search.documents import ContentType
+from search.queries import SearchHit as HitRecord
+from storage import vocabulary
+
+strawberry.enum(ContentType, description="What a search hit is.")
+
+SearchResultNode = Annotated[
+    Practice | CaseStudy | Partnership | Organization, strawberry.union("SearchResultNode")
+]
+
+
+@strawberry.enum(description="The facets a search can count.")
+class SearchFacet(Enum):
+    CONTENT_TYPE = "type"
+    THEME = "themes"
+    SDG = "sdgs"
+    STAGE = "stage"
+    ORGANIZATION_KIND = "organization_kind"
+    YEAR = "year"
+    PROVINCE = "region_province"
+    REGENCY_CITY = "region_regency"
+    KECAMATAN = "region_kecamatan"
+    KELURAHAN_DESA = "region_kelurahan"
+
+
+_REGION_FACETS = {
+    SearchFacet.PROVINCE,
+    SearchFacet.REGENCY_CITY,
+    SearchFacet.KECAMATAN,
+    SearchFacet.KELURAHAN_DESA,
+}
+_LABELS: dict[SearchFacet, type[vocabulary.LabelledEnum]] = {
+    SearchFacet.THEME: vocabulary.Theme,
+    SearchFacet.STAGE: vocabulary.Stage,
+    SearchFacet.ORGANIZATION_KIND: vocabulary.OrganizationKind,
+}
+# The GraphQL type of each kind of hit, and the loader that fetches it.
+_NODE_TYPES: dict[ContentType, tuple[Any, Callable[[Loaders], DataLoader[str, Any]]]] = {
+    ContentType.PRACTICE: (Practice, lambda loaders: loaders.practices),
+    ContentType.CASE_STUDY: (CaseStudy, lambda loaders: loaders.case_studies),
+    ContentType.PARTNERSHIP: (Partnership, lambda loaders: loaders.partnerships),
+    ContentType.ORGANIZATION: (Organization, lambda loaders: loaders.organizations),
+}
+_CONTENT_TYPE_LABELS = {
+    "PRACTICE": "Praktik Baik",
+    "CASE_STUDY": "Studi Kasus",
+    "PARTNERSHIP": "Kemitraan",
+    "ORGANIZATION": "Organisasi",
+}
+
+
+@strawberry.type(description="One value of a facet and how many hits have it.")
+class FacetValue:
+    value: str = strawberry.field(description="The value to pass back in `SearchFilter`.")
+    count: int
+    facet: strawberry.Private[SearchFacet]
+
+    @strawberry.field(description="What to show: the Indonesian label, or the region's name.")
+    async def label(self, info: Info[Context, None]) -> str:
+        if self.facet in _REGION_FACETS:
+            region = await info.context.loaders.regions.load(self.value)
+            return region.name if region else self.value
+        if labels := _LABELS.get(self.facet):
+            return labels(self.value).label_id
+        if self.facet is SearchFacet.CONTENT_TYPE:
+            return _CONTENT_TYPE_LABELS.get(self.value, self.value)
+        return self.value
+
+
+@strawberry.type
+class Facet:
+    facet: SearchFacet
+    values: list[FacetValue]
+
+
+@strawberry.type(description="A matched field with the matching words wrapped in <mark>…</mark>.")
+class Highlight:
+    field: str
+    snippet: str
+
+
+@strawberry.type
+class SearchHit:
+    cursor: str
+    type: ContentType
+    highlights: list[Highlight] = strawberry.field(
+        description="Highlighted, cropped snippets of the fields that matched."
+    )
+    local_id: strawberry.Private[str]
+
+    @strawberry.field(description="The object itself; null if it was deleted since it was indexed.")
+    async def node(self, info: Info[Context, None]) -> SearchResultNode | None:
+        node_type, loader = _NODE_TYPES[self.type]
+        record = await loader(info.context.loaders).load(self.local_id)
+        return node_type.from_record(record) if record else None
+
+    @classmethod
+    def of(cls, hit: HitRecord, cursor: str) -> SearchHit:
+        return cls(
+            cursor=cursor,
+            type=hit.content_type,
+            highlights=[Highlight(field=h.field, snippet=h.snippet) for h in hit.highlights],
+            local_id=hit.id,
+        )
+
+
+@strawberry.type
+class SearchConnection:
+    hits: list[SearchHit]
+    page_info: PageInfo
+    total_count: int = strawberry.field(description="Estimated number of hits (at most 1000 can be paged).")
+    facets: list[Facet]
+
+
+@strawberry.input(description="Values within a field are OR-ed; fields are AND-ed.")
+class SearchFilter:
+    types: list[ContentType] | None = None
+    themes: list[Theme] | None = None
+    sdgs: list[int] | None = None
+    stages: list[Stage] | None = None
+    organization_kinds: list[OrganizationKind] | None = None
+    years: list[int] | None = None
+    region_codes: list[str] | None = strawberry.field(
+        default=None, description="Kemendagri codes at any level: hits located at or below any of them."
+    )
+
+
+@strawberry.type
+class SearchSuggestion:
+    type: ContentType
+    title: str
+    local_id: strawberry.Private[str]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return _NODE_TYPES[self.type][0].global_id(self.local_id)
+
+
+def _filter(context: Context, given: SearchFilter | None) -> Any:
+    values = {k: v for k, v in vars(given).items() if v is not None} if given else {}
+    return use_cases.search_filter(context, **values)
+
+
+@strawberry.type
+class SearchQuery:
+    @strawberry.field(
+        description="Practices, case studies, partnerships and organizations ranked together. "
+        "Typo-tolerant, Indonesian-aware (stemming, local synonyms); an empty query browses."
+    )
+    async def search(
+        self,
+        info: Info[Context, None],
+        query: str = "",
+        filter: SearchFilter | None = None,
+        facets: Annotated[
+            list[SearchFacet] | None, strawberry.argument(description="Facets to count; all when omitted.")
+        ] = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> SearchConnection:
+        context = info.context
+        wanted = list(SearchFacet) if facets is None else facets
+        page = await use_cases.search(
+            context,
+            query=query,
+            filter=_filter(context, filter),
+            first=first,
+            after=after,
+            facets=bool(wanted),
+        )
+        cursors = [use_cases.encode_cursor(page.offset + i) for i in range(len(page.result.hits))]
+        return SearchConnection(
+            hits=[SearchHit.of(hit, cursor) for hit, cursor in zip(page.result.hits, cursors, strict=True)],
+            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=cursors[-1] if cursors else None),
+            total_count=page.result.estimated_total,
+            facets=[
+                Facet(
+                    facet=facet,
+                    values=[
+                        FacetValue(value=str(v), count=n, facet=facet)
+                        for v, n in page.result.facets.get(facet.value, {}).items()
+                    ],
+                )
+                for facet in wanted
+            ],
+        )
+
+    @strawberry.field(description="Titles for a search box, as one types.")
+    async def search_suggestions(
+        self, info: Info[Context, None], prefix: str, first: int = 8
+    ) -> list[SearchSuggestion]:
+        found = await use_cases.suggestions(info.context, prefix=prefix, first=first)
+        return [SearchSuggestion(type=s.content_type, title=s.title, local_id=s.id) for s in found]
+
+    @strawberry.field(description="Practices of other regions that address a similar problem.")
+    async def similar_practices(
+        self, info: Info[Context, None], id: strawberry.ID, first: int = 5
+    ) -> list[Practice]:
+        records = await use_cases.similar_practices(info.context, practice_id=id, first=first)
+        return [Practice.from_record(record) for record in records]

@@ -1,0 +1,147 @@
+"""Search documents: what the engine holds for each record, and nothing more.
+
+A document carries the text to search (original, and a stemmed copy for Indonesian morphology),
+the facets, every enclosing region code (so a filter on a province finds its kelurahan) and the
+record's version. It never carries personal data: no contact person, e-mail, phone or author
+name (UU PDP), as search results are public.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from search.text import stem_text
+from storage.records import (
+    CaseStudyRecord,
+    ContentRecord,
+    OrganizationRecord,
+    PartnershipRecord,
+    Period,
+    PracticeRecord,
+    VersionedRecord,
+)
+from storage.store import region_scope
+from storage.vocabulary import ContentStatus, RegionLevel
+
+SearchDocument = dict[str, Any]
+
+
+class ContentType(StrEnum):
+    """What a search hit is; also the facet that tells the kinds apart."""
+
+    PRACTICE = "PRACTICE"
+    CASE_STUDY = "CASE_STUDY"
+    PARTNERSHIP = "PARTNERSHIP"
+    ORGANIZATION = "ORGANIZATION"
+
+
+REGION_FACETS = {
+    RegionLevel.PROVINCE: "region_province",
+    RegionLevel.REGENCY_CITY: "region_regency",
+    RegionLevel.KECAMATAN: "region_kecamatan",
+    RegionLevel.KELURAHAN_DESA: "region_kelurahan",
+}
+
+
+def _regions(codes: Iterable[str]) -> SearchDocument:
+    scope = region_scope(list(codes))
+    fields: SearchDocument = {"regions": scope}
+    for level, field in REGION_FACETS.items():
+        fields[field] = [code for code in scope if RegionLevel.of_code(code) is level]
+    return fields
+
+
+def _year(period: Period | None, fallback: date) -> int:
+    return period.start.year if period is not None and period.start is not None else fallback.year
+
+
+def _text(*parts: str | None) -> str:
+    return "\n".join(part for part in parts if part)
+
+
+def _base(record: VersionedRecord, content_type: ContentType, text: str) -> SearchDocument:
+    return {
+        "id": record.id,
+        "type": content_type.value,
+        "version": record.version,
+        "created_at": int(record.created_at.timestamp() * 1000),  # milliseconds: writes come fast
+        "is_demo": record.is_demo,
+        "stemmed": stem_text(text),
+    }
+
+
+def _content(
+    record: ContentRecord, content_type: ContentType, organization: OrganizationRecord | None, body: str
+) -> SearchDocument:
+    text = _text(record.title, record.title_en, record.summary, record.summary_en, body)
+    return {
+        **_base(record, content_type, text),
+        "title": record.title,
+        "title_en": record.title_en,
+        "summary": record.summary,
+        "summary_en": record.summary_en,
+        "body": body,
+        "status": record.status.value,
+        "themes": [theme.value for theme in record.themes],
+        "sdgs": list(record.sdgs),
+        "organization_id": record.organization_id,
+        "organization_name": organization.name if organization else None,
+        "organization_kind": organization.kind.value if organization else None,
+        **_regions(record.region_codes),
+    }
+
+
+def practice_document(record: PracticeRecord, organization: OrganizationRecord | None) -> SearchDocument:
+    body = _text(
+        record.problem,
+        record.approach,
+        record.legal_basis,
+        *(f"{block.name}. {block.description}" for block in record.building_blocks),
+        *record.lessons_learned,
+    )
+    document = _content(record, ContentType.PRACTICE, organization, body)
+    document.update(
+        stage=record.stage.value,
+        is_digital=record.is_digital,
+        year=_year(record.period, record.created_at.date()),
+    )
+    return document
+
+
+def case_study_document(record: CaseStudyRecord, organization: OrganizationRecord | None) -> SearchDocument:
+    body = _text(record.context, record.methodology, record.findings, record.recommendations)
+    document = _content(record, ContentType.CASE_STUDY, organization, body)
+    document["year"] = record.created_at.year
+    return document
+
+
+def partnership_document(
+    record: PartnershipRecord, organization: OrganizationRecord | None
+) -> SearchDocument:
+    body = _text(*record.objectives, *record.outcomes, *(c.description for c in record.contributions))
+    document = _content(record, ContentType.PARTNERSHIP, organization, body)
+    document.update(
+        partnership_status=record.partnership_status.value,
+        year=_year(record.period, record.created_at.date()),
+    )
+    return document
+
+
+def organization_document(record: OrganizationRecord) -> SearchDocument:
+    text = _text(record.name, record.description, record.kind.label_id, record.kind.label_en)
+    return {
+        **_base(record, ContentType.ORGANIZATION, text),
+        "title": record.name,
+        "summary": record.description,
+        "body": _text(record.kind.label_id, record.kind.label_en),
+        # Organizations have no editorial workflow: they are always visible.
+        "status": ContentStatus.PUBLISHED.value,
+        "organization_id": record.id,
+        "organization_name": record.name,
+        "organization_kind": record.kind.value,
+        "verified": record.verified,
+        **_regions([record.region_code] if record.region_code else []),
+    }

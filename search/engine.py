@@ -1,0 +1,77 @@
+"""The search engine as the app uses it: a Meilisearch client, the index names, and health."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
+
+import httpx2
+from meilisearch_python_sdk import AsyncClient
+from meilisearch_python_sdk.errors import MeilisearchApiError, MeilisearchError
+
+from search.errors import SearchUnavailable
+from search.indexes import SPECS, IndexNames, IndexSpec, settings_for
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+TASK_TIMEOUT_MS = 30_000
+TASK_POLL_MS = 10
+
+
+def translate_errors(func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """Report any failure to talk to Meilisearch as SearchUnavailable."""
+
+    @functools.wraps(func)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await func(*args, **kwargs)
+        except (MeilisearchError, httpx2.HTTPError, TimeoutError) as exc:  # the SDK's HTTP client is httpx2
+            raise SearchUnavailable(f"the search engine failed: {type(exc).__name__}") from exc
+
+    return wrapper
+
+
+def open_client(url: str, api_key: str | None, *, timeout_s: float = 5.0) -> AsyncClient:
+    return AsyncClient(url, api_key, timeout=timeout_s)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchEngine:
+    client: AsyncClient
+    names: IndexNames
+
+    def index_uid(self, spec: IndexSpec) -> str:
+        return self.names.of(spec)
+
+    @translate_errors
+    async def healthy(self) -> bool:
+        return (await self.client.health()).status == "available"
+
+    @translate_errors
+    async def wait(self, task_uid: int) -> bool:
+        """Wait for a task; True when it succeeded."""
+        result = await self.client.wait_for_task(
+            task_uid, timeout_in_ms=TASK_TIMEOUT_MS, interval_in_ms=TASK_POLL_MS
+        )
+        return result.status == "succeeded"
+
+    @translate_errors
+    async def prepare(self, *, uid: str | None = None, spec: IndexSpec) -> None:
+        """Create the index if missing and apply its settings; harmless when they already hold."""
+        uid = uid or self.index_uid(spec)
+        try:
+            await self.client.get_index(uid)
+        except MeilisearchApiError as exc:
+            if exc.code != "index_not_found":
+                raise
+            await self.client.create_index(uid, primary_key="id", timeout_in_ms=TASK_TIMEOUT_MS)
+        task = await self.client.index(uid).update_settings(settings_for(spec))
+        if not await self.wait(task.task_uid):
+            raise SearchUnavailable(f"Meilisearch refused the settings of {uid}")
+
+    async def prepare_all(self) -> None:
+        for spec in SPECS:
+            await self.prepare(spec=spec)

@@ -1,0 +1,185 @@
+"""Searching: one federated multi-search over every index, ranked together, facets merged."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from meilisearch_python_sdk.models.search import FederationMerged, MergeFacets, SearchParams
+
+from search.documents import ContentType
+from search.engine import SearchEngine, translate_errors
+from search.filters import SearchFilter, any_of
+from search.indexes import FACETS, HIGHLIGHTED, MAX_TOTAL_HITS, SPEC_BY_TYPE, SPECS
+from search.text import stem_query, stem_text
+
+HIGHLIGHT_PRE = "<mark>"
+HIGHLIGHT_POST = "</mark>"
+CROP_WORDS = 24
+_CROPPED = ("summary", "summary_en", "body")
+# Meilisearch reads at most ten words of a query.
+_MAX_QUERY_WORDS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Highlight:
+    field: str
+    snippet: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    content_type: ContentType
+    id: str
+    highlights: list[Highlight]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    hits: list[SearchHit]
+    estimated_total: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def _hit(raw: dict[str, Any]) -> SearchHit:
+    formatted: dict[str, Any] = raw.get("_formatted") or {}
+    matched = raw.get("_matchesPosition") or {}
+    highlights = [
+        Highlight(name, str(formatted[name]))
+        for name in HIGHLIGHTED
+        if name in matched and isinstance(formatted.get(name), str)
+    ]
+    return SearchHit(content_type=ContentType(raw["type"]), id=str(raw["id"]), highlights=highlights)
+
+
+def _params(uid: str, query: str, filter_expression: list[str], *, browse: bool) -> SearchParams:
+    return SearchParams(
+        index_uid=uid,
+        query=query,
+        filter=filter_expression or None,
+        attributes_to_retrieve=["id", "type"],
+        attributes_to_highlight=list(HIGHLIGHTED),
+        attributes_to_crop=list(_CROPPED),
+        crop_length=CROP_WORDS,
+        highlight_pre_tag=HIGHLIGHT_PRE,
+        highlight_post_tag=HIGHLIGHT_POST,
+        show_matches_position=True,
+        # With no words to rank by, browsing shows the newest first.
+        sort=["created_at:desc"] if browse else None,
+    )
+
+
+@translate_errors
+async def search(
+    engine: SearchEngine, *, query: str, filter: SearchFilter, offset: int, limit: int, facets: bool = True
+) -> SearchResult:
+    """Every kind the filter admits, ranked together; ``query`` is stemmed like the documents."""
+    specs = [spec for spec in SPECS if filter.applies_to(spec)]
+    if not specs or offset >= MAX_TOTAL_HITS:
+        return SearchResult(hits=[], estimated_total=0)
+    stemmed = stem_query(query)
+    expression = filter.expression()
+    queries = [_params(engine.index_uid(s), stemmed, expression, browse=not stemmed) for s in specs]
+    federation = FederationMerged(
+        offset=offset,
+        limit=limit,
+        facets_by_index={engine.index_uid(s): s.facets() for s in specs} if facets else None,
+        merge_facets=MergeFacets(max_values_per_facet=200) if facets else None,
+    )
+    result = await engine.client.multi_search(queries, federation=federation)
+    assert not isinstance(result, list)  # a federated search answers with one list
+    distribution: dict[str, dict[str, int]] = result.facet_distribution or {}
+    return SearchResult(
+        hits=[_hit(raw) for raw in result.hits],
+        estimated_total=min(result.estimated_total_hits or 0, MAX_TOTAL_HITS),
+        facets={name: dict(distribution.get(name, {})) for name in FACETS} if facets else {},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    content_type: ContentType
+    id: str
+    title: str
+
+
+@translate_errors
+async def suggest(engine: SearchEngine, *, prefix: str, filter: SearchFilter, limit: int) -> list[Suggestion]:
+    """Titles that start with, or come close to, what has been typed so far.
+
+    Every searchable field is searched (an index that holds no document yet has no field to
+    restrict a search to) and only hits whose title matched are kept, titles ranking first.
+    """
+    specs = [spec for spec in SPECS if filter.applies_to(spec)]
+    if not specs or not prefix.strip():
+        return []
+    queries = [
+        SearchParams(
+            index_uid=engine.index_uid(spec),
+            query=prefix,
+            filter=filter.expression() or None,
+            attributes_to_retrieve=["id", "type", "title"],
+            show_matches_position=True,
+        )
+        for spec in specs
+    ]
+    federation = FederationMerged(limit=limit * 3, merge_facets=None)
+    result = await engine.client.multi_search(queries, federation=federation)
+    assert not isinstance(result, list)
+    titled = [hit for hit in result.hits if {"title", "title_en"} & set(hit.get("_matchesPosition") or {})]
+    return [Suggestion(ContentType(h["type"]), str(h["id"]), str(h["title"])) for h in titled[:limit]]
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _key_terms(text: str, *, limit: int = _MAX_QUERY_WORDS) -> str:
+    """The first distinct stems of a text that are long enough to mean something."""
+    terms: list[str] = []
+    for word in _WORD.findall(stem_text(text)):
+        if len(word) > 3 and word not in terms:
+            terms.append(word)
+        if len(terms) == limit:
+            break
+    return " ".join(terms)
+
+
+@translate_errors
+async def similar_practices(
+    engine: SearchEngine,
+    *,
+    practice_id: str,
+    title: str,
+    problem: str,
+    themes: Sequence[str],
+    region_codes: Sequence[str],
+    filter: SearchFilter,
+    limit: int,
+) -> list[str]:
+    """IDs of practices of other regions that address a similar problem, best first.
+
+    Meilisearch's similar-documents endpoint needs an embedder (a model), which this hub does not
+    run. Instead the key stems of the problem, then of the title, make the query; Meilisearch
+    drops words from its end until practices match, so the problem's first words weigh most.
+    The themes filter keeps to the same kind of problem, and excluding every practice located in
+    or below the practice's own regions keeps the answer to "how did *others* solve this?".
+    """
+    spec = SPEC_BY_TYPE[ContentType.PRACTICE]
+    clauses = [*filter.expression(exclude_ids=[practice_id])]
+    if themes:
+        clauses.append(any_of("themes", list(themes)))
+    if region_codes:
+        clauses.append(f"NOT {any_of('regions', list(region_codes))}")
+    params = SearchParams(
+        index_uid=engine.index_uid(spec),
+        query=_key_terms(f"{problem}\n{title}"),
+        filter=clauses,
+        attributes_to_retrieve=["id"],
+        matching_strategy="last",
+        limit=limit,
+    )
+    results = await engine.client.multi_search([params])
+    assert isinstance(results, list)
+    return [str(hit["id"]) for hit in results[0].hits]

@@ -1,0 +1,82 @@
+"""Rebuild every index from MongoDB into fresh indexes and swap them in atomically.
+
+Searches keep answering from the live indexes during the rebuild. Writes that race it are not
+lost: after the swap, every record written and every deletion made since the rebuild began is
+marked for the indexer again, which applies them to the new indexes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from typing import Any
+
+from search.engine import SearchEngine, translate_errors
+from search.indexer import IndexingFailed, build_documents
+from search.indexes import SPECS, IndexSpec
+from storage.database import Stores
+from storage.records import VersionedRecord
+from storage.store import SEARCH_OUTBOX, SEARCH_PENDING, VersionedStore, utc_now
+
+BATCH_SIZE = 1000
+# Clocks of several app instances differ a little: re-mark a margin before the start.
+_CLOCK_MARGIN = timedelta(minutes=1)
+
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(index: str, done: int, total: int) -> None:
+    del index, done, total
+
+
+async def _batches(store: VersionedStore[Any]) -> AsyncIterator[list[VersionedRecord]]:
+    batch: list[VersionedRecord] = []
+    async for document in store.collection.find({}).sort("_id", 1):
+        batch.append(store.record_type.model_validate(document))
+        if len(batch) == BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@translate_errors
+async def _rebuild(stores: Stores, engine: SearchEngine, spec: IndexSpec, progress: Progress) -> int:
+    live = engine.index_uid(spec)
+    fresh = f"{live}_rebuild_{time.time_ns()}"
+    await engine.prepare(spec=spec)  # a swap needs both indexes to exist
+    await engine.prepare(uid=fresh, spec=spec)
+    store = next(s for s in stores.searchable if s.collection.name == spec.collection)
+    total = await store.collection.count_documents({})
+    tasks: list[int] = []
+    done = 0
+    async for batch in _batches(store):
+        documents = await build_documents(stores, spec.collection, batch)
+        tasks.append((await engine.client.index(fresh).add_documents(documents, primary_key="id")).task_uid)
+        done += len(batch)
+        progress(live, done, total)
+    for task in tasks:
+        if not await engine.wait(task):
+            await engine.client.delete_index_if_exists(fresh)
+            raise IndexingFailed(f"Meilisearch failed to index a batch into {fresh}; {live} is unchanged")
+    if not await engine.wait((await engine.client.swap_indexes([(live, fresh)])).task_uid):
+        raise IndexingFailed(f"Meilisearch failed to swap {fresh} into {live}")
+    await engine.client.delete_index_if_exists(fresh)  # it now holds the old documents
+    return done
+
+
+async def reindex(
+    stores: Stores, engine: SearchEngine, *, progress: Progress = _no_progress
+) -> dict[str, int]:
+    """Rebuild every index; returns the number of documents per index."""
+    started = utc_now() - _CLOCK_MARGIN
+    counts = {engine.index_uid(spec): await _rebuild(stores, engine, spec, progress) for spec in SPECS}
+    for store in stores.searchable:
+        await store.collection.update_many(
+            {"updated_at": {"$gte": started}}, {"$set": {SEARCH_PENDING: True}}
+        )
+    await stores.database[SEARCH_OUTBOX].update_many(
+        {"deleted_at": {"$gte": started}}, {"$set": {"done": False}}
+    )
+    return counts

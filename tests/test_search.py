@@ -1,0 +1,322 @@
+"""Inter-regional search: what an official types, what they find, and what they may see."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from meilisearch_python_sdk import AsyncClient
+
+from search import queries
+from search.engine import SearchEngine, open_client
+from search.filters import SearchFilter
+from search.indexes import IndexNames
+from server.app import create_app
+from server.supervisor import LocalService
+from storage.database import Stores
+from tests.conftest import settings_for
+from tests.support import GraphQLClient, create_organization, create_practice, wait_until_indexed
+
+SEARCH = """
+query($query: String!, $filter: SearchFilter, $facets: [SearchFacet!], $first: Int, $after: String) {
+  search(query: $query, filter: $filter, facets: $facets, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    hits {
+      type
+      highlights { field snippet }
+      node { __typename ... on Practice { id title } ... on Organization { id name } }
+    }
+    facets { facet values { value count label } }
+  }
+}
+"""
+
+UPDATE_PRACTICE = """
+mutation($input: UpdatePracticeInput!) { updatePractice(input: $input) { errors { code } } }
+"""
+DELETE_PRACTICE = """
+mutation($input: DeleteInput!) { deletePractice(input: $input) { errors { code } } }
+"""
+SIMILAR = """
+query($id: ID!) { similarPractices(id: $id, first: 5) { title regions { code } } }
+"""
+SUGGEST = """
+query($prefix: String!) { searchSuggestions(prefix: $prefix) { type title id } }
+"""
+
+
+@dataclass
+class SearchHub:
+    api: GraphQLClient
+    stores: Stores
+    client: AsyncClient
+
+    async def settle(self) -> None:
+        await wait_until_indexed(self.stores)
+
+    async def search(self, query: str, **variables: Any) -> dict[str, Any]:
+        data = await self.api.data(SEARCH, {"query": query, **variables})
+        result: dict[str, Any] = data["search"]
+        return result
+
+    async def titles(self, query: str, **variables: Any) -> list[str]:
+        result = await self.search(query, **variables)
+        return [hit["node"].get("title") or hit["node"].get("name") for hit in result["hits"]]
+
+
+@pytest.fixture
+async def hub(mongo: LocalService, meili: LocalService, stores: Stores) -> AsyncIterator[SearchHub]:
+    """The app with its own search indexes (named after its database) and its indexer running."""
+    app = create_app(settings_for(mongo, meili, stores.database.name))
+    async with LifespanManager(app) as manager, open_client(meili.url, meili.api_key) as client:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://lumbung.test") as http:
+            yield SearchHub(GraphQLClient(http), stores, client)
+
+
+async def _practices(hub: SearchHub) -> dict[str, dict[str, Any]]:
+    """A small hub: waste banks in Depok and Surabaya, a Posyandu in Jakarta, a draft."""
+    kecamatan = await create_organization(hub.api)
+    kelurahan = await create_organization(
+        hub.api, name="Pemerintah Kelurahan Keputih", kind="KELURAHAN_GOVERNMENT", regionCode="35.78.09.1001"
+    )
+    created = {
+        "depok": await create_practice(hub.api, kecamatan),
+        "surabaya": await create_practice(
+            hub.api,
+            kelurahan,
+            title="Warga Keputih Mengelola Sampah Organik",
+            titleEn="Keputih residents manage organic waste",
+            summary="Komposter komunal di setiap RW.",
+            problem="Sampah organik dibuang ke saluran air.",
+            approach="Warga mengelola sampah organik menjadi kompos bersama kader lingkungan.",
+            regionCodes=["35.78.09.1001"],
+            stage="PILOT",
+        ),
+        "jakarta": await create_practice(
+            hub.api,
+            kecamatan,
+            title="Pos Pelayanan Terpadu Keliling Gambir",
+            summary="Pemantauan tumbuh kembang balita dari rumah ke rumah.",
+            problem="Kunjungan balita ke pos pelayanan terpadu menurun.",
+            approach="Kader PKK mendatangi rumah warga dengan timbangan dan buku KIA.",
+            regionCodes=["31.71.01"],
+            themes=["HEALTH", "NUTRITION_STUNTING"],
+            stage="APPLIED",
+        ),
+        "draft": await create_practice(
+            hub.api, kecamatan, title="Bank Sampah Rahasia Draf", status="DRAFT", regionCodes=["32.76.05"]
+        ),
+    }
+    await hub.settle()
+    return created
+
+
+async def test_a_new_practice_is_found_with_its_object_and_highlights(hub: SearchHub) -> None:
+    # given
+    await _practices(hub)
+    # when
+    result = await hub.search("bank sampah")
+    # then
+    first = result["hits"][0]
+    assert first["type"] == "PRACTICE"
+    assert first["node"]["title"] == "Bank Sampah Digital Kelurahan Sukmajaya"
+    assert any("<mark>" in h["snippet"] and h["field"] == "title" for h in first["highlights"])
+
+
+async def test_indonesian_morphology_typos_and_synonyms_are_understood(hub: SearchHub) -> None:
+    # given
+    await _practices(hub)
+    # when
+    morphology = await hub.titles("pengelolaan sampah")
+    typo = await hub.titles("smapah")
+    synonym = await hub.titles("posyandu")
+    # then: "pengelolaan" shares its stem with "mengelola"; "posyandu" is a pos pelayanan terpadu
+    assert "Warga Keputih Mengelola Sampah Organik" in morphology
+    assert "Bank Sampah Digital Kelurahan Sukmajaya" in typo
+    assert synonym == ["Pos Pelayanan Terpadu Keliling Gambir"]
+
+
+async def test_only_published_content_is_searchable_anonymously(hub: SearchHub) -> None:
+    # given
+    await _practices(hub)
+    # when
+    titles = await hub.titles("rahasia")
+    # then
+    assert titles == []
+
+
+async def test_region_filter_at_any_level_finds_everything_below(hub: SearchHub) -> None:
+    # given
+    await _practices(hub)
+    # when
+    java_east = await hub.titles("", filter={"regionCodes": ["35"]})
+    kecamatan = await hub.titles("", filter={"regionCodes": ["32.76.05"], "types": ["PRACTICE"]})
+    either = await hub.titles("", filter={"regionCodes": ["35.78", "31.71"], "types": ["PRACTICE"]})
+    # then
+    assert java_east[0] == "Warga Keputih Mengelola Sampah Organik"
+    assert kecamatan == ["Bank Sampah Digital Kelurahan Sukmajaya"]
+    assert sorted(either) == [
+        "Pos Pelayanan Terpadu Keliling Gambir",
+        "Warga Keputih Mengelola Sampah Organik",
+    ]
+
+
+async def test_filters_are_or_within_a_facet_and_and_across(hub: SearchHub) -> None:
+    # given
+    await _practices(hub)
+    # when
+    health_or_waste = await hub.titles("", filter={"themes": ["HEALTH", "WASTE_MANAGEMENT"]})
+    waste_and_pilot = await hub.titles("", filter={"themes": ["WASTE_MANAGEMENT"], "stages": ["PILOT"]})
+    # then
+    assert len(health_or_waste) == 3
+    assert waste_and_pilot == ["Warga Keputih Mengelola Sampah Organik"]
+
+
+async def test_empty_query_browses_newest_first_with_facet_counts(hub: SearchHub) -> None:
+    # given
+    await _practices(hub)
+    # when
+    result = await hub.search("", filter={"types": ["PRACTICE"]})
+    # then
+    titles = [hit["node"]["title"] for hit in result["hits"]]
+    assert titles == [
+        "Pos Pelayanan Terpadu Keliling Gambir",
+        "Warga Keputih Mengelola Sampah Organik",
+        "Bank Sampah Digital Kelurahan Sukmajaya",
+    ]
+    facets = {
+        f["facet"]: {v["value"]: (v["count"], v["label"]) for v in f["values"]} for f in result["facets"]
+    }
+    assert facets["CONTENT_TYPE"] == {"PRACTICE": (3, "Praktik Baik")}
+    assert facets["THEME"]["WASTE_MANAGEMENT"] == (2, "Pengelolaan Sampah")
+    assert facets["PROVINCE"] == {
+        "31": (1, "Daerah Khusus Ibukota Jakarta"),
+        "32": (1, "Jawa Barat"),
+        "35": (1, "Jawa Timur"),
+    }
+    assert facets["KECAMATAN"]["35.78.09"] == (1, "Sukolilo")
+    assert facets["STAGE"] == {"APPLIED": (2, "Diterapkan"), "PILOT": (1, "Uji Coba")}
+
+
+async def test_organizations_are_found_by_name_and_ranked_with_content(hub: SearchHub) -> None:
+    # given
+    await _practices(hub)
+    # when
+    result = await hub.search("keputih")
+    # then
+    types = {hit["type"] for hit in result["hits"]}
+    assert types == {"PRACTICE", "ORGANIZATION"}
+    assert "Pemerintah Kelurahan Keputih" in [hit["node"].get("name") for hit in result["hits"]]
+
+
+async def test_pages_follow_cursors_without_repeats(hub: SearchHub) -> None:
+    # given
+    await _practices(hub)
+    seen: list[str] = []
+    after = None
+    # when
+    while True:
+        result = await hub.search("", first=2, after=after, facets=[])
+        seen += [hit["node"].get("id") for hit in result["hits"]]
+        if not result["pageInfo"]["hasNextPage"]:
+            break
+        after = result["pageInfo"]["endCursor"]
+    # then: 3 published practices and 2 organizations
+    assert len(seen) == len(set(seen)) == 5
+
+
+async def test_updates_and_deletes_reach_the_index(hub: SearchHub) -> None:
+    # given
+    created = await _practices(hub)
+    practice = created["depok"]
+    # when
+    await hub.api.mutate(
+        UPDATE_PRACTICE,
+        {"id": practice["id"], "version": 1, "changes": {"title": "Tabungan Emas dari Sampah Plastik"}},
+    )
+    await hub.settle()
+    renamed = await hub.titles("tabungan emas")
+    await hub.api.mutate(DELETE_PRACTICE, {"id": practice["id"], "version": 2})
+    await hub.settle()
+    deleted = await hub.titles("tabungan emas")
+    # then
+    assert renamed == ["Tabungan Emas dari Sampah Plastik"]
+    assert deleted == []
+
+
+async def test_similar_practices_come_from_other_regions(hub: SearchHub) -> None:
+    # given
+    created = await _practices(hub)
+    # when
+    data = await hub.api.data(SIMILAR, {"id": created["depok"]["id"]})
+    # then
+    titles = [practice["title"] for practice in data["similarPractices"]]
+    assert titles[0] == "Warga Keputih Mengelola Sampah Organik"
+    assert all(not r["code"].startswith("32.76.05") for p in data["similarPractices"] for r in p["regions"])
+    assert "Bank Sampah Rahasia Draf" not in titles
+
+
+async def test_suggestions_complete_titles_as_one_types(hub: SearchHub) -> None:
+    # given
+    await _practices(hub)
+    # when
+    data = await hub.api.data(SUGGEST, {"prefix": "pos pel"})
+    # then
+    assert [s["title"] for s in data["searchSuggestions"]] == ["Pos Pelayanan Terpadu Keliling Gambir"]
+    assert data["searchSuggestions"][0]["type"] == "PRACTICE"
+
+
+ATTACKS = [
+    '32" OR status = "DRAFT',
+    '32\\" OR status = \\"DRAFT',
+    "32] OR status IN [DRAFT",
+    "32 OR id EXISTS",
+]
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+async def test_filter_injection_through_region_codes_is_refused(hub: SearchHub, attack: str) -> None:
+    # given
+    await _practices(hub)
+    # when
+    body = await hub.api.post(SEARCH, {"query": "", "filter": {"regionCodes": [attack]}})
+    # then
+    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": "filter.regionCodes"}
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+async def test_filter_values_reach_meilisearch_as_one_quoted_string(hub: SearchHub, attack: str) -> None:
+    # given: past the argument check, the escaping alone must hold
+    await _practices(hub)
+    engine = SearchEngine(client=hub.client, names=IndexNames(hub.stores.database.name))
+    # when
+    result = await queries.search(
+        engine, query="", filter=SearchFilter(region_codes=[attack]), offset=0, limit=20
+    )
+    # then: the text is a value no region has, never an expression that lets drafts through
+    assert result.hits == []
+
+
+async def test_query_text_cannot_widen_visibility(hub: SearchHub) -> None:
+    # given
+    await _practices(hub)
+    # when
+    titles = await hub.titles('rahasia" OR status = "DRAFT')
+    # then
+    assert "Bank Sampah Rahasia Draf" not in titles
+
+
+async def test_bad_search_arguments_are_typed_errors(hub: SearchHub) -> None:
+    # when
+    long_query = await hub.api.post(SEARCH, {"query": "x" * 501})
+    bad_cursor = await hub.api.post(SEARCH, {"query": "", "after": "bm90LWEtY3Vyc29y"})
+    bad_sdg = await hub.api.post(SEARCH, {"query": "", "filter": {"sdgs": [99]}})
+    # then
+    for body, argument in ((long_query, "query"), (bad_cursor, "after"), (bad_sdg, "filter.sdgs")):
+        assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
