@@ -15,6 +15,7 @@ from resolvers.context import Context
 from resolvers.loaders import Loaders
 from schema.content import CaseStudy, Partnership, Practice
 from schema.enums import OrganizationKind, Stage, Theme
+from schema.node import Node
 from schema.pagination import PageInfo
 from schema.regions import Organization
 from search.documents import ContentType
@@ -80,7 +81,7 @@ class FacetValue:
             region = await info.context.loaders.regions.load(self.value)
             return region.name if region else self.value
         if labels := _LABELS.get(self.facet):
-            return labels(self.value).label_id
+            return str(labels[self.value].label_id)
         if self.facet is SearchFacet.CONTENT_TYPE:
             return _CONTENT_TYPE_LABELS.get(self.value, self.value)
         return self.value
@@ -152,7 +153,8 @@ class SearchSuggestion:
 
     @strawberry.field
     def id(self) -> strawberry.ID:
-        return _NODE_TYPES[self.type][0].global_id(self.local_id)
+        node_type: type[Node] = _NODE_TYPES[self.type][0]
+        return node_type.global_id(self.local_id)
 
 
 def _filter(context: Context, given: SearchFilter | None) -> Any:

@@ -34,7 +34,7 @@ def translate_errors(func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T
     return wrapper
 
 
-def open_client(url: str, api_key: str | None, *, timeout_s: float = 5.0) -> AsyncClient:
+def open_client(url: str, api_key: str | None, *, timeout_s: int = 5) -> AsyncClient:
     return AsyncClient(url, api_key, timeout=timeout_s)
 
 

@@ -36,7 +36,7 @@ from search.indexes import SPEC_BY_COLLECTION
 from storage.database import Stores
 from storage.errors import StorageError
 from storage.leases import Lease
-from storage.records import OrganizationRecord, VersionedRecord
+from storage.records import ContentRecord, OrganizationRecord, VersionedRecord
 from storage.store import SEARCH_OUTBOX, SEARCH_PENDING, VersionedStore, utc_now
 
 logger = logging.getLogger("lumbung.indexer")
@@ -59,22 +59,25 @@ class IndexingFailed(SearchError):
     """Meilisearch reported a task as failed; the records stay pending and are retried."""
 
 
+_CONTENT_DOCUMENTS: dict[str, Callable[[Any, OrganizationRecord | None], SearchDocument]] = {
+    "practices": practice_document,
+    "case_studies": case_study_document,
+    "partnerships": partnership_document,
+}
+
+
 async def build_documents(
     stores: Stores, collection: str, records: Sequence[VersionedRecord]
 ) -> list[SearchDocument]:
     """The search documents of records of one collection, with their organizations in one query."""
     if collection == "organizations":
         return [organization_document(r) for r in records if isinstance(r, OrganizationRecord)]
-    organization_ids = sorted({record.organization_id for record in records})
-    organizations = dict(
-        zip(organization_ids, await stores.organizations.get_many(organization_ids), strict=True)
-    )
-    build: Callable[[Any, OrganizationRecord | None], SearchDocument] = {
-        "practices": practice_document,
-        "case_studies": case_study_document,
-        "partnerships": partnership_document,
-    }[collection]
-    return [build(record, organizations[record.organization_id]) for record in records]
+    content = [r for r in records if isinstance(r, ContentRecord)]
+    organization_ids = sorted({record.organization_id for record in content})
+    found = await stores.organizations.get_many(organization_ids)
+    organizations = dict(zip(organization_ids, found, strict=True))
+    build = _CONTENT_DOCUMENTS[collection]
+    return [build(record, organizations[record.organization_id]) for record in content]
 
 
 class Indexer:

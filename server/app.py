@@ -92,7 +92,7 @@ async def open_search(stack: contextlib.AsyncExitStack, settings: Settings) -> S
     else:
         local = local_meilisearch(settings.data_dir, master_key=_local_master_key(settings.data_dir))
         service = await stack.enter_async_context(local)
-        url, key = service.url, service.api_key
+        url, key = service.url, service.api_key or ""
     client = open_search_client(url, key)
     stack.push_async_callback(client.aclose)
     engine = SearchEngine(client=client, names=IndexNames(settings.index_prefix))

@@ -115,7 +115,10 @@ async def test_health_and_readiness(api: GraphQLClient) -> None:
     ready = await api.http.get("/readyz")
     # then
     assert (health.status_code, health.json()) == (200, {"status": "ok"})
-    assert (ready.status_code, ready.json()) == (200, {"status": "ready", "checks": {"mongodb": "ok"}})
+    assert (ready.status_code, ready.json()) == (
+        200,
+        {"status": "ready", "checks": {"mongodb": "ok", "search": "ok"}},
+    )
 
 
 ORGANIZATION = "query($id: ID!) { organization(id: $id) { name } }"
@@ -146,7 +149,7 @@ async def test_mongodb_outage_is_reported_and_recovered_from(tmp_path: Path, mei
             query_down = await api.post(ORGANIZATION, {"id": organization_id})
             # then
             assert ready_down.status_code == 503
-            assert ready_down.json()["checks"] == {"mongodb": "unreachable"}
+            assert ready_down.json()["checks"] == {"mongodb": "unreachable", "search": "ok"}
             assert query_down["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
             # when: it comes back on the same port with the same data, nobody restarts the app
             await restarted.__aenter__()

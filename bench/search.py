@@ -1,0 +1,867 @@
+"""Search benchmark: freshness, bulk indexing, reindex, and GraphQL search against Meilisearch itself.
+
+Starts a local MongoDB (SecantusDB) and a local Meilisearch in a temporary folder, loads the
+regions of a few provinces and the demo content, and serves the app under uvicorn in a second
+process, pointed at both (its search indexer runs inside it). Then, in one run:
+
+1. freshness: the time from a ``createPractice``/``updatePractice`` response until ``search``
+   returns the practice by a word only that write contains (polled every 10 ms), sequentially;
+2. bulk indexing: generated practices, case studies and partnerships (the demo content as
+   templates, varied titles, themes, SDGs, stages and kelurahan) go into MongoDB unmarked, then
+   are marked ``search_pending`` at once; the time until the app's indexer has cleared every mark;
+3. reindex: ``search.reindex.reindex`` run in this process over everything;
+4. freshness again, now that the indexes hold the bulk documents;
+5. search under load (wrk, one thread, four connections): a three-word Indonesian query with
+   three facet filters through the GraphQL ``search`` field, against the very multi-search body
+   the app sends (captured from the SDK) posted straight to Meilisearch.
+
+Prints a table and writes ``bench/results/search.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ctypes
+import datetime as dt
+import json
+import math
+import os
+import random
+import re
+import shutil
+import signal
+import string
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import httpx2
+from starlette.applications import Starlette
+
+from resolvers.ids import decode_id, encode_id
+from search import queries
+from search.engine import SearchEngine
+from search.engine import open_client as open_search_client
+from search.filters import SearchFilter
+from search.indexes import SPECS, IndexNames
+from search.reindex import reindex
+from server.app import create_app, prepare_database
+from server.settings import Settings
+from server.supervisor import LocalService, free_port, local_meilisearch, local_mongo
+from storage.database import Stores, open_client
+from storage.demo import read_demo_file
+from storage.records import CaseStudyRecord, PartnershipRecord, PracticeRecord
+from storage.store import (
+    SEARCH_OUTBOX,
+    SEARCH_PENDING,
+    Document,
+    VersionedStore,
+    new_id,
+    region_scope,
+    sort_key,
+)
+from storage.vocabulary import SDG_GOALS, PartnerRole, PartnershipStatus, Stage, Theme
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE = "bench"
+# Jawa Barat, DI Yogyakarta, Bali, Kalimantan Timur, Sulawesi Selatan: about 12,500 regions, a
+# few seconds to load (all 91,599 take 10-20 s and add nothing to what is measured).
+PROVINCES = ("32", "34", "51", "64", "73")
+QUERY = "pengelolaan sampah warga"
+FILTER = {"themes": ["WASTE_MANAGEMENT"], "regionCodes": ["32"], "stages": ["APPLIED"]}
+SEARCH_FILTER = SearchFilter(themes=[Theme.WASTE_MANAGEMENT], region_codes=["32"], stages=[Stage.APPLIED])
+PAGE_SIZE = 20
+
+SEARCH = """
+query($query: String!, $filter: SearchFilter, $first: Int!) {
+  search(query: $query, filter: $filter, first: $first) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    hits {
+      type
+      highlights { field snippet }
+      node {
+        __typename
+        ... on Practice { id title }
+        ... on CaseStudy { id title }
+        ... on Partnership { id title }
+        ... on Organization { id name }
+      }
+    }
+    facets { facet values { value count label } }
+  }
+}
+"""
+# The same search without the two parts that read MongoDB (the hit's object, region names).
+SEARCH_WITHOUT_MONGODB = """
+query($query: String!, $filter: SearchFilter, $first: Int!) {
+  search(query: $query, filter: $filter, first: $first) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    hits { type highlights { field snippet } }
+    facets { facet values { value count } }
+  }
+}
+"""
+FIND = """
+query($query: String!) {
+  search(query: $query, first: 5, facets: []) {
+    hits { highlights { field snippet } node { ... on Practice { id } } }
+  }
+}
+"""
+CREATE = """
+mutation($input: PracticeInput!) {
+  createPractice(input: $input) { practice { id version } errors { field code message } }
+}
+"""
+UPDATE = """
+mutation($input: UpdatePracticeInput!) {
+  updatePractice(input: $input) { practice { id version } errors { field code message } }
+}
+"""
+
+_LUA = """
+local f = io.open("{body}", "rb")
+wrk.method = "POST"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/json"
+{headers}
+"""
+
+# Title words: a programme per theme, a qualifier, and the kelurahan or desa it runs in.
+PROGRAMMES: dict[Theme, tuple[str, ...]] = {
+    Theme.WASTE_MANAGEMENT: (
+        "Bank Sampah",
+        "Rumah Kompos",
+        "TPS3R",
+        "Pengelolaan Sampah",
+        "Pilah Sampah dari Rumah",
+        "Sedekah Sampah",
+    ),
+    Theme.HEALTH: ("Posyandu", "Pos Kesehatan Desa", "Ambulans Desa", "Skrining Hipertensi"),
+    Theme.NUTRITION_STUNTING: ("Dapur Sehat Atasi Stunting", "Rembuk Stunting", "Makanan Tambahan Lokal"),
+    Theme.EDUCATION: ("Pojok Baca", "Sekolah Lapang", "Bimbingan Belajar Warga"),
+    Theme.PUBLIC_SERVICE: ("Layanan Adminduk Keliling", "Loket Pelayanan Terpadu", "Pelayanan Malam"),
+    Theme.PARTICIPATORY_PLANNING: ("Musrenbang Anak", "Rembuk Warga", "Perencanaan Partisipatif"),
+    Theme.LOCAL_ECONOMY: ("Pasar Desa", "Inkubator UMKM", "BUMDes"),
+    Theme.DIGITAL_GOVERNMENT: ("Aplikasi Layanan Warga", "Dasbor Data Desa", "Surat Elektronik"),
+    Theme.ENVIRONMENT: ("Kampung Iklim", "Bank Pohon", "Sungai Bersih"),
+    Theme.DISASTER_RESILIENCE: ("Desa Tangguh Bencana", "Satgas Siaga Banjir", "Jalur Evakuasi"),
+    Theme.SOCIAL_PROTECTION: ("Data Terpadu Kesejahteraan", "Lumbung Sosial"),
+    Theme.WATER_SANITATION: ("Air Bersih Pedesaan", "Sanitasi Total Berbasis Masyarakat", "IPAL Komunal"),
+    Theme.GENDER_CHILD: ("Kelurahan Layak Anak", "Sekolah Perempuan", "Posko Perlindungan Anak"),
+    Theme.TRANSPARENCY: ("Papan Informasi APBDes", "Transparansi Anggaran"),
+    Theme.COMMUNITY_SECURITY: ("Siskamling Digital", "Pos Ronda Warga"),
+    Theme.AGRICULTURE_FOOD: ("Lumbung Pangan", "Pekarangan Pangan Lestari", "Pertanian Organik"),
+    Theme.TOURISM_CULTURE: ("Desa Wisata", "Sanggar Budaya"),
+    Theme.YOUTH: ("Karang Taruna Kreatif", "Ruang Kreatif Pemuda"),
+}
+QUALIFIERS = (
+    "Digital",
+    "Terpadu",
+    "Berbasis Warga",
+    "Keliling",
+    "Mandiri",
+    "Inklusif",
+    "Partisipatif",
+    "Gotong Royong",
+    "Berkelanjutan",
+    "Ramah Lingkungan",
+    "Tanggap",
+    "Cerdas",
+)
+SENTENCES = (
+    "Program {programme} di {place} dijalankan warga bersama pemerintah setempat sejak {year}.",
+    "Sebanyak {count} rumah tangga terlibat dalam {programme}, dan hasilnya dipantau setiap bulan.",
+    "Pengelolaan {programme} melibatkan kader, pengurus RT/RW, dan tokoh masyarakat {place}.",
+    "Warga {place} menyepakati aturan bersama agar {programme} tetap berjalan tanpa bergantung pada "
+    "anggaran tahunan.",
+    "Pendampingan dari kecamatan membantu {place} mendokumentasikan {programme} agar dapat direplikasi.",
+)
+KINDS = (("practices", 0.6), ("case_studies", 0.2), ("partnerships", 0.2))
+_RECORDS = {"practices": PracticeRecord, "case_studies": CaseStudyRecord, "partnerships": PartnershipRecord}
+_DROPPED = {"key", "organization", "related_practices", "practice", "partners", "contributions"}
+
+
+# --- processes and HTTP ---------------------------------------------------------------------------
+
+
+def create_app_from_env() -> Starlette:
+    """The app as served in production, configured from the environment (``uvicorn --factory``)."""
+    return create_app(Settings())
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """Tie the app process to this one (PR_SET_PDEATHSIG), so a killed benchmark leaves no server."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def set_pdeathsig() -> None:
+        libc.prctl(1, signal.SIGTERM)
+
+    return set_pdeathsig
+
+
+@contextlib.asynccontextmanager
+async def _serve_app(
+    mongo: LocalService, meili: LocalService, workdir: Path
+) -> AsyncIterator[tuple[str, Path]]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "MONGODB_URI": mongo.url,
+        "LUMBUNG_MONGODB_DATABASE": DATABASE,
+        "MEILI_URL": meili.url,
+        "MEILI_MASTER_KEY": meili.api_key or "",
+        "LUMBUNG_SEED_REGIONS": "true",  # already loaded (the provinces used): a no-op
+        "LUMBUNG_SEED_DEMO": "true",
+        "LUMBUNG_DATA_DIR": str(workdir / "app"),
+        "LUMBUNG_LOG_LEVEL": "WARNING",
+    }
+    log_path = workdir / "app.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "bench.search:create_app_from_env",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent(),
+        )
+    try:
+        await _wait_ready(url, process, log_path)
+        yield url, log_path
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                await asyncio.to_thread(process.wait, 15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                await asyncio.to_thread(process.wait)
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+async def _wait_ready(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(1200):
+            if process.poll() is not None:
+                raise SystemExit(f"the app exited early:\n{_tail(log_path)}")
+            with contextlib.suppress(httpx.TransportError):
+                response = await client.get(f"{url}/readyz")
+                if response.status_code == 200 and response.json()["checks"]["search"] == "ok":
+                    return
+            await asyncio.sleep(0.1)
+    raise SystemExit(f"the app did not become ready within 120 s:\n{_tail(log_path)}")
+
+
+async def _graphql(http: httpx.AsyncClient, query: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+    response = await http.post("/graphql", json={"query": query, "variables": variables})
+    body: dict[str, Any] = response.json()
+    if response.status_code != 200 or body.get("errors"):
+        raise RuntimeError(f"GraphQL failed ({response.status_code}): {body}")
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+def _wrk(
+    url: str, body: bytes, *, seconds: int, connections: int, workdir: Path, headers: Mapping[str, str]
+) -> dict[str, float]:
+    name = f"{abs(hash((url, body)))}"
+    body_path = workdir / f"body-{name}.json"
+    body_path.write_bytes(body)
+    script = workdir / f"post-{name}.lua"
+    extra = "\n".join(f'wrk.headers["{key}"] = "{value}"' for key, value in headers.items())
+    script.write_text(_LUA.format(body=body_path, headers=extra))
+    args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url]
+    output = subprocess.run(args, check=True, capture_output=True, text=True, timeout=seconds + 30).stdout
+    return _parse_wrk(output)
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def _parse_wrk(output: str) -> dict[str, float]:
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", output)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
+    requests = re.search(r"(\d+) requests in", output)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if not (rps and p50 and p99 and requests):
+        raise RuntimeError(f"unexpected wrk output:\n{output}")
+    return {
+        "rps": float(rps.group(1)),
+        "p50_ms": _ms(*p50.groups()),
+        "p99_ms": _ms(*p99.groups()),
+        "requests": float(requests.group(1)),
+        "non_2xx": float(errors.group(1)) if errors else 0.0,
+    }
+
+
+def _summary(values_ms: Sequence[float]) -> dict[str, float]:
+    ordered = sorted(values_ms)
+    if not ordered:
+        return {"count": 0}
+
+    def rank(p: float) -> float:
+        return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
+
+    return {
+        "count": len(ordered),
+        "p50_ms": rank(0.50),
+        "p95_ms": rank(0.95),
+        "max_ms": ordered[-1],
+        "mean_ms": sum(ordered) / len(ordered),
+    }
+
+
+# --- setup ----------------------------------------------------------------------------------------
+
+
+async def _seed(stores: Stores) -> None:
+    """The regions of PROVINCES, then indexes and the demo content (as the app would at start-up)."""
+    await stores.regions.load(under=PROVINCES)
+    await prepare_database(stores, Settings(seed_regions=False, seed_demo=True))
+
+
+async def _pending(stores: Stores) -> int:
+    counts = [await store.collection.count_documents({SEARCH_PENDING: True}) for store in stores.searchable]
+    return sum(counts) + await stores.database[SEARCH_OUTBOX].count_documents({"done": False})
+
+
+async def _wait_indexed(stores: Stores, *, within: float, interval: float = 0.25) -> float:
+    """Seconds until nothing is pending any more (the indexer clears a mark once Meilisearch has it)."""
+    started = time.perf_counter()
+    while await _pending(stores):
+        if time.perf_counter() - started > within:
+            raise RuntimeError(f"the indexer did not catch up within {within:.0f} s")
+        await asyncio.sleep(interval)
+    return time.perf_counter() - started
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    code: str
+    name: str
+
+
+async def _kelurahan(stores: Stores) -> list[Place]:
+    cursor = stores.regions.collection.find({"level": "KELURAHAN_DESA"}, {"name": 1, "kind": 1})
+    return [Place(doc["_id"], f"{str(doc['kind']).capitalize()} {doc['name']}") async for doc in cursor]
+
+
+async def _organization_ids(stores: Stores) -> list[str]:
+    return [str(doc["_id"]) async for doc in stores.organizations.collection.find({}, {"_id": 1})]
+
+
+# --- 1. freshness -----------------------------------------------------------------------------------
+
+
+def _unique_word(rng: random.Random) -> str:
+    # Ten random letters: two such words are never within Meilisearch's two typos of each other.
+    return "zq" + "".join(rng.choice(string.ascii_lowercase) for _ in range(10))
+
+
+async def _found(http: httpx.AsyncClient, word: str, practice_id: str) -> bool:
+    data = await _graphql(http, FIND, {"query": word})
+    mark = f"<mark>{word}</mark>"
+    return any(
+        hit["node"]
+        and hit["node"].get("id") == practice_id
+        and any(mark in h["snippet"] for h in hit["highlights"])
+        for hit in data["search"]["hits"]
+    )
+
+
+async def measure_freshness(
+    url: str, *, writes: int, organization_id: str, places: Sequence[Place], rng: random.Random
+) -> dict[str, Any]:
+    """Alternately create a practice and update it, each time with a new word in its title."""
+    latencies: dict[str, list[float]] = {"create": [], "update": []}
+    polls: list[int] = []
+    timeouts = 0
+    current: tuple[str, int] | None = None  # (global ID, version) of the practice to update next
+    async with httpx.AsyncClient(base_url=url, timeout=10.0) as http:
+        for _ in range(writes):
+            word = _unique_word(rng)
+            place = rng.choice(places)
+            title = f"Bank Sampah {word} {place.name}"
+            if current is None:
+                kind = "create"
+                data = await _graphql(
+                    http,
+                    CREATE,
+                    {
+                        "input": {
+                            "title": title,
+                            "summary": f"Warga {place.name} memilah sampah rumah tangga di bank sampah RW.",
+                            "organizationId": organization_id,
+                            "regionCodes": [place.code],
+                            "themes": ["WASTE_MANAGEMENT"],
+                            "sdgs": [11, 12],
+                            "status": "PUBLISHED",
+                            "problem": "Sampah rumah tangga dibuang ke sungai dan lahan kosong.",
+                            "approach": "Pengurus RW menimbang sampah terpilah setiap pekan dan mencatat tabungan.",
+                            "stage": "PILOT",
+                        }
+                    },
+                )
+                payload = data["createPractice"]
+            else:
+                kind = "update"
+                data = await _graphql(
+                    http,
+                    UPDATE,
+                    {"input": {"id": current[0], "version": current[1], "changes": {"title": title}}},
+                )
+                payload = data["updatePractice"]
+            written = time.perf_counter()
+            if payload["errors"]:
+                raise RuntimeError(f"{kind} failed: {payload['errors']}")
+            practice = payload["practice"]
+            current = (practice["id"], practice["version"]) if kind == "create" else None
+            attempts = 0
+            while True:
+                attempts += 1
+                if await _found(http, word, practice["id"]):
+                    latencies[kind].append((time.perf_counter() - written) * 1000)
+                    break
+                if time.perf_counter() - written > 10.0:
+                    timeouts += 1
+                    break
+                await asyncio.sleep(0.01)
+            polls.append(attempts)
+    every = latencies["create"] + latencies["update"]
+    return {
+        **_summary(every),
+        "writes": writes,
+        "timeouts": timeouts,
+        "polls_mean": sum(polls) / len(polls) if polls else 0.0,
+        "create": _summary(latencies["create"]),
+        "update": _summary(latencies["update"]),
+    }
+
+
+# --- 2. bulk documents ------------------------------------------------------------------------------
+
+
+def _derive(fields: Mapping[str, Any]) -> Document:
+    """The stored-only fields the content stores derive (storage.database): sort key and region scope."""
+    return {
+        "sort_key": sort_key(fields["title"]),
+        "region_scope": region_scope(fields.get("region_codes", [])),
+    }
+
+
+class Generator:
+    """Realistic Indonesian content from the demo items, varied in title, themes, SDGs, stage, place."""
+
+    def __init__(self, rng: random.Random, places: Sequence[Place], organization_ids: Sequence[str]) -> None:
+        self.rng = rng
+        self.places = places
+        self.organization_ids = organization_ids
+        self.templates = {name: read_demo_file(name) for name in _RECORDS}
+        self.by_theme = {
+            name: {theme: [t for t in items if theme.value in t["themes"]] for theme in Theme}
+            for name, items in self.templates.items()
+        }
+        self.start = dt.datetime(2021, 1, 1, tzinfo=dt.UTC)
+        self.span = (dt.datetime(2026, 6, 1, tzinfo=dt.UTC) - self.start).total_seconds()
+
+    def document(self, kind: str) -> Document:
+        rng = self.rng
+        theme = rng.choice(list(Theme))
+        template = rng.choice(self.by_theme[kind][theme] or self.templates[kind])
+        programme = rng.choice(PROGRAMMES[theme])
+        place = rng.choice(self.places)
+        qualifier = rng.choice(QUALIFIERS)
+        title = {
+            "practices": f"{programme} {qualifier} {place.name}",
+            "case_studies": f"Studi {programme} {qualifier} di {place.name}",
+            "partnerships": f"Kemitraan {programme} {qualifier} {place.name}",
+        }[kind]
+        year = rng.randint(2015, 2025)
+        extra = " ".join(
+            sentence.format(programme=programme, place=place.name, year=year, count=rng.randint(20, 2000))
+            for sentence in rng.sample(SENTENCES, 2)
+        )
+        themes = list(dict.fromkeys([theme.value, *template["themes"]]))[:5]
+        if rng.random() < 0.3 and len(themes) < 5:
+            themes = list(dict.fromkeys([*themes, rng.choice(list(Theme)).value]))
+        sdgs = sorted({*template["sdgs"], rng.choice(list(SDG_GOALS))})
+        codes = [place.code] if rng.random() < 0.8 else [place.code, rng.choice(self.places).code]
+        document = {key: value for key, value in template.items() if key not in _DROPPED}
+        document.update(
+            _id=new_id(),
+            title=title,
+            summary=f"{extra} {template['summary']}",
+            organization_id=rng.choice(self.organization_ids),
+            region_codes=list(dict.fromkeys(codes)),
+            themes=themes,
+            sdgs=sdgs,
+            status="PUBLISHED",
+            created_at=self.start + dt.timedelta(seconds=rng.uniform(0, self.span)),
+        )
+        if kind == "practices":
+            document["stage"] = rng.choice(list(Stage)).value
+            document["problem"] = f"{template['problem']} {extra}"
+        elif kind == "partnerships":
+            partners = rng.sample(list(self.organization_ids), k=min(3, len(self.organization_ids)))
+            roles = [PartnerRole.LEAD, PartnerRole.IMPLEMENTER, PartnerRole.FUNDER]
+            document["partners"] = [
+                {"organization_id": org, "role": role.value}
+                for org, role in zip(partners, roles, strict=True)
+            ]
+            document["contributions"] = [
+                {
+                    **{k: v for k, v in c.items() if k != "organization"},
+                    "organization_id": rng.choice(partners),
+                }
+                for c in template.get("contributions", [])
+            ]
+            document["partnership_status"] = rng.choice(list(PartnershipStatus)).value
+        return document
+
+    def documents(self, total: int) -> dict[str, list[Document]]:
+        counts = {name: int(total * share) for name, share in KINDS}
+        counts["practices"] += total - sum(counts.values())
+        return {name: [self.document(name) for _ in range(count)] for name, count in counts.items()}
+
+
+async def measure_bulk_indexing(
+    url: str, stores: Stores, documents: Mapping[str, Sequence[Document]], *, within: float
+) -> dict[str, Any]:
+    """Insert unmarked, mark everything pending at once, and time the app's indexer catching up.
+
+    Meanwhile /healthz is polled every 100 ms: its latency shows how long the app's event loop is
+    held by the indexer (it builds the search documents, stemming included, on that loop).
+    """
+    insert_started = time.perf_counter()
+    for name, items in documents.items():
+        store = getattr(stores, name)
+        # The same collection and derived fields, without the pending mark: marked below, at once.
+        unmarked: VersionedStore[Any] = VersionedStore(store.collection, store.record_type, derive=_derive)
+        for start in range(0, len(items), 1000):
+            await unmarked.insert_many(items[start : start + 1000])
+    insert_s = time.perf_counter() - insert_started
+    total = sum(len(items) for items in documents.values())
+
+    probes: list[float] = []
+    stop = asyncio.Event()
+
+    async def probe() -> None:
+        async with httpx.AsyncClient(base_url=url, timeout=30.0) as http:
+            while not stop.is_set():
+                started = time.perf_counter()
+                await http.get("/healthz")
+                probes.append((time.perf_counter() - started) * 1000)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 0.1)
+
+    prober = asyncio.create_task(probe())
+    try:
+        marked = time.perf_counter()
+        for name in documents:
+            await getattr(stores, name).collection.update_many(
+                {"_id": {"$in": [d["_id"] for d in documents[name]]}}, {"$set": {SEARCH_PENDING: True}}
+            )
+        mark_s = time.perf_counter() - marked
+        await _wait_indexed(stores, within=within)
+        index_s = time.perf_counter() - marked
+    finally:
+        stop.set()
+        await prober
+    return {
+        "documents": {name: len(items) for name, items in documents.items()},
+        "insert_s": insert_s,
+        "insert_docs_per_s": total / insert_s,
+        "mark_s": mark_s,
+        "index_s": index_s,
+        "index_docs_per_s": total / index_s,
+        "healthz_during_indexing": _summary(probes),
+    }
+
+
+async def _index_sizes(engine: SearchEngine) -> dict[str, int]:
+    sizes: dict[str, int] = {}
+    for spec in SPECS:
+        uid = engine.index_uid(spec)
+        sizes[uid] = (await engine.client.index(uid).get_stats()).number_of_documents
+    return sizes
+
+
+# --- 3. reindex -------------------------------------------------------------------------------------
+
+
+async def measure_reindex(stores: Stores, engine: SearchEngine) -> dict[str, Any]:
+    started = time.perf_counter()
+    await engine.prepare_all()
+    settings_s = time.perf_counter() - started
+    started = time.perf_counter()
+    counts = await reindex(stores, engine)
+    seconds = time.perf_counter() - started
+    remarked = await _pending(stores)
+    settle_s = await _wait_indexed(stores, within=600)
+    total = sum(counts.values())
+    return {
+        "documents": total,
+        "per_index": counts,
+        "seconds": seconds,
+        "docs_per_s": total / seconds,
+        "settings_reapply_s": settings_s,
+        "remarked_after_swap": remarked,
+        "remarked_indexed_s": settle_s,
+    }
+
+
+# --- 4. search under load -----------------------------------------------------------------------------
+
+
+async def capture_multi_search(engine: SearchEngine) -> tuple[bytes, list[str]]:
+    """The body the app posts to /multi-search for QUERY and FILTER, as the SDK serializes it."""
+    captured: list[bytes] = []
+
+    async def keep(request: httpx2.Request) -> None:
+        if request.url.path.endswith("/multi-search"):
+            captured.append(request.content)
+
+    engine.client.http_client.event_hooks["request"].append(keep)
+    try:
+        # The GraphQL resolver asks for one hit more than the page, to tell whether a next page exists.
+        result = await queries.search(
+            engine, query=QUERY, filter=SEARCH_FILTER, offset=0, limit=PAGE_SIZE + 1, facets=True
+        )
+    finally:
+        engine.client.http_client.event_hooks["request"].remove(keep)
+    assert len(captured) == 1, captured
+    return captured[0], [hit.id for hit in result.hits]
+
+
+async def _check_same_hits(url: str, meili: LocalService, body: bytes) -> int:
+    """Both sides must answer with the same hits, or comparing them means nothing."""
+    async with httpx.AsyncClient(timeout=10.0) as http:
+        direct = await http.post(
+            f"{meili.url}/multi-search",
+            content=body,
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {meili.api_key}"},
+        )
+        direct.raise_for_status()
+        async with httpx.AsyncClient(base_url=url, timeout=10.0) as app:
+            data = await _graphql(app, SEARCH, {"query": QUERY, "filter": FILTER, "first": PAGE_SIZE})
+    search = data["search"]
+    via_graphql = [decode_id(hit["node"]["id"])[1] for hit in search["hits"]]
+    via_meili = [str(hit["id"]) for hit in direct.json()["hits"]][:PAGE_SIZE]
+    assert via_graphql == via_meili, (via_graphql, via_meili)
+    assert len(via_graphql) == PAGE_SIZE, f"the benchmark query should fill a page: {search['totalCount']}"
+    assert any(facet["values"] for facet in search["facets"]), "no facet values"
+    total: int = search["totalCount"]
+    return total
+
+
+async def measure_search(
+    url: str, meili: LocalService, engine: SearchEngine, *, seconds: int, connections: int, workdir: Path
+) -> dict[str, Any]:
+    body, _ = await capture_multi_search(engine)
+    total = await _check_same_hits(url, meili, body)
+    variables = {"query": QUERY, "filter": FILTER, "first": PAGE_SIZE}
+    json_header = {"Accept": "application/json"}
+    scenarios: dict[str, tuple[str, bytes, dict[str, str]]] = {
+        "graphql_search": (
+            f"{url}/graphql",
+            json.dumps({"query": SEARCH, "variables": variables}).encode(),
+            json_header,
+        ),
+        "meilisearch_multi_search": (
+            f"{meili.url}/multi-search",
+            body,
+            {"Authorization": f"Bearer {meili.api_key}"},
+        ),
+        "graphql_search_without_mongodb": (
+            f"{url}/graphql",
+            json.dumps({"query": SEARCH_WITHOUT_MONGODB, "variables": variables}).encode(),
+            json_header,
+        ),
+    }
+    results: dict[str, Any] = {
+        "query": QUERY,
+        "filter": FILTER,
+        "total_count": total,
+        "body_bytes": len(body),
+    }
+    for name, (target, payload, headers) in scenarios.items():
+        options = {"connections": connections, "workdir": workdir, "headers": headers}
+        await asyncio.to_thread(_wrk, target, payload, seconds=2, **options)  # warm-up
+        results[name] = await asyncio.to_thread(_wrk, target, payload, seconds=seconds, **options)
+    results["graphql_overhead_p50_ms"] = (
+        results["graphql_search"]["p50_ms"] - results["meilisearch_multi_search"]["p50_ms"]
+    )
+    return results
+
+
+# --- the run ----------------------------------------------------------------------------------------
+
+
+async def run(*, documents: int, seconds: int, connections: int, writes: int, seed: int) -> dict[str, Any]:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk (make bench does it)")
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    rng = random.Random(seed)
+    results: dict[str, Any] = {
+        "date": dt.date.today().isoformat(),
+        "documents_requested": documents,
+        "seconds": seconds,
+        "connections": connections,
+        "cpus": os.cpu_count(),
+    }
+    with tempfile.TemporaryDirectory(prefix="lumbung-bench-search-") as tmp:
+        workdir = Path(tmp)
+        async with (
+            local_mongo(workdir / "mongo") as mongo,
+            local_meilisearch(workdir / "meili") as meili,
+            contextlib.AsyncExitStack() as stack,
+        ):
+            mongo_client = open_client(mongo.url, timeout_ms=10_000)
+            stack.push_async_callback(mongo_client.close)
+            stores = Stores.of(mongo_client[DATABASE])
+            search_client = open_search_client(meili.url, meili.api_key, timeout_s=60)
+            stack.push_async_callback(search_client.aclose)
+            engine = SearchEngine(client=search_client, names=IndexNames(DATABASE))
+
+            started = time.perf_counter()
+            await _seed(stores)
+            places = await _kelurahan(stores)
+            organization_ids = await _organization_ids(stores)
+            print(
+                f"seeded {len(places)} kelurahan/desa and the demo content in {time.perf_counter() - started:.1f} s"
+            )
+
+            url, log_path = await stack.enter_async_context(_serve_app(mongo, meili, workdir))
+            try:
+                await _wait_indexed(stores, within=120)  # the demo content
+                organization = encode_id("Organization", organization_ids[0])
+
+                print(f"1. freshness over {writes} writes (demo content indexed)...", flush=True)
+                results["freshness"] = await measure_freshness(
+                    url, writes=writes, organization_id=organization, places=places, rng=rng
+                )
+
+                print(f"2. generating {documents} documents and indexing them...", flush=True)
+                started = time.perf_counter()
+                generated = Generator(rng, places, organization_ids).documents(documents)
+                generate_s = time.perf_counter() - started
+                results["bulk"] = {
+                    "generate_s": generate_s,
+                    **await measure_bulk_indexing(url, stores, generated, within=max(600.0, documents / 20)),
+                }
+                results["bulk"]["index_sizes"] = await _index_sizes(engine)
+
+                print("3. reindex...", flush=True)
+                results["reindex"] = await measure_reindex(stores, engine)
+
+                print(f"4. freshness over {writes} writes (bulk documents indexed)...", flush=True)
+                results["freshness_loaded"] = await measure_freshness(
+                    url, writes=writes, organization_id=organization, places=places, rng=rng
+                )
+                await _wait_indexed(stores, within=60)
+
+                print("5. search under load...", flush=True)
+                results["search"] = await measure_search(
+                    url, meili, engine, seconds=seconds, connections=connections, workdir=workdir
+                )
+            except BaseException:
+                print(f"app log (tail):\n{_tail(log_path)}", file=sys.stderr)
+                raise
+    return results
+
+
+def _print(results: Mapping[str, Any]) -> None:
+    print()
+    print(f"{'freshness (write -> found)':34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'timeouts':>8}")
+    for key, label in (("freshness", "demo content only"), ("freshness_loaded", "with the bulk documents")):
+        f = results[key]
+        print(f"  {label:32} {f['p50_ms']:8.0f} {f['p95_ms']:8.0f} {f['max_ms']:8.0f} {f['timeouts']:8d}")
+    bulk = results["bulk"]
+    total = sum(bulk["documents"].values())
+    health = bulk["healthz_during_indexing"]
+    print(
+        f"bulk: {total} documents ({bulk['documents']}); insert {bulk['insert_s']:.1f} s "
+        f"({bulk['insert_docs_per_s']:.0f}/s); indexed {bulk['index_s']:.1f} s after marking "
+        f"({bulk['index_docs_per_s']:.0f} docs/s); /healthz meanwhile p50 {health['p50_ms']:.0f} ms, "
+        f"max {health['max_ms']:.0f} ms"
+    )
+    re_ = results["reindex"]
+    print(
+        f"reindex: {re_['documents']} documents in {re_['seconds']:.1f} s ({re_['docs_per_s']:.0f} docs/s); "
+        f"settings re-applied in {re_['settings_reapply_s']:.2f} s; {re_['remarked_after_swap']} re-marked"
+    )
+    search = results["search"]
+    print(f"search {search['query']!r} {search['filter']} ({search['total_count']} hits)")
+    print(f"  {'scenario':32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
+    for name in ("graphql_search", "meilisearch_multi_search", "graphql_search_without_mongodb"):
+        s = search[name]
+        print(f"  {name:32} {s['rps']:8.1f} {s['p50_ms']:8.2f} {s['p99_ms']:8.2f} {s['non_2xx']:8.0f}")
+    print(f"GraphQL overhead on p50: {search['graphql_overhead_p50_ms']:.2f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--documents", type=int, default=20_000, help="bulk documents to generate")
+    parser.add_argument("--seconds", type=int, default=10, help="measured wrk duration per scenario")
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--writes", type=int, default=200, help="writes per freshness measurement")
+    parser.add_argument("--seed", type=int, default=20261128)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    results = asyncio.run(
+        run(
+            documents=args.documents,
+            seconds=args.seconds,
+            connections=args.connections,
+            writes=args.writes,
+            seed=args.seed,
+        )
+    )
+    results["run_s"] = time.perf_counter() - started
+    _print(results)
+    print(f"(run took {results['run_s']:.0f} s)")
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "search.json").write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
