@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: run test setup lint typecheck check schema bench clean
+.PHONY: run test setup lint typecheck check schema reindex bench clean
 
 run: setup
 	$(PY) -m server serve
@@ -38,6 +38,9 @@ check: lint typecheck test
 
 schema: setup
 	$(PY) -m server export-schema
+
+reindex: setup
+	$(PY) -m server reindex
 
 bench: setup
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

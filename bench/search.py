@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import ctypes
 import datetime as dt
+import functools
 import json
 import math
 import os
@@ -232,21 +233,19 @@ async def _serve_app(
     }
     log_path = workdir / "app.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "bench.search:create_app_from_env",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "bench.search:create_app_from_env",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
             cwd=ROOT,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -258,23 +257,23 @@ async def _serve_app(
         await _wait_ready(url, process, log_path)
         yield url, log_path
     finally:
-        if process.poll() is None:
+        if process.returncode is None:
             process.terminate()
             try:
-                await asyncio.to_thread(process.wait, 15)
-            except subprocess.TimeoutExpired:
+                await asyncio.wait_for(process.wait(), 15)
+            except TimeoutError:
                 process.kill()
-                await asyncio.to_thread(process.wait)
+                await process.wait()
 
 
 def _tail(path: Path, lines: int = 20) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
-async def _wait_ready(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+async def _wait_ready(url: str, process: asyncio.subprocess.Process, log_path: Path) -> None:
     async with httpx.AsyncClient() as client:
         for _ in range(1200):
-            if process.poll() is not None:
+            if process.returncode is not None:
                 raise SystemExit(f"the app exited early:\n{_tail(log_path)}")
             with contextlib.suppress(httpx.TransportError):
                 response = await client.get(f"{url}/readyz")
@@ -403,10 +402,45 @@ async def _found(http: httpx.AsyncClient, word: str, practice_id: str) -> bool:
     )
 
 
+def _practice_input(title: str, place: Place, organization_id: str) -> dict[str, Any]:
+    return {
+        "title": title,
+        "summary": f"Warga {place.name} memilah sampah rumah tangga di bank sampah RW.",
+        "organizationId": organization_id,
+        "regionCodes": [place.code],
+        "themes": ["WASTE_MANAGEMENT"],
+        "sdgs": [11, 12],
+        "status": "PUBLISHED",
+        "problem": "Sampah rumah tangga dibuang ke sungai dan lahan kosong.",
+        "approach": "Pengurus RW menimbang sampah terpilah tiap pekan dan mencatat tabungan warga.",
+        "stage": "PILOT",
+    }
+
+
+async def _write(
+    http: httpx.AsyncClient, title: str, place: Place, organization_id: str, current: tuple[str, int] | None
+) -> dict[str, Any]:
+    """Create a practice (``current`` None) or retitle ``current`` (global ID, version)."""
+    if current is None:
+        data = await _graphql(http, CREATE, {"input": _practice_input(title, place, organization_id)})
+        payload: dict[str, Any] = data["createPractice"]
+    else:
+        changes = {"id": current[0], "version": current[1], "changes": {"title": title}}
+        payload = (await _graphql(http, UPDATE, {"input": changes}))["updatePractice"]
+    if payload["errors"]:
+        raise RuntimeError(f"the write failed: {payload['errors']}")
+    practice: dict[str, Any] = payload["practice"]
+    return practice
+
+
 async def measure_freshness(
     url: str, *, writes: int, organization_id: str, places: Sequence[Place], rng: random.Random
 ) -> dict[str, Any]:
-    """Alternately create a practice and update it, each time with a new word in its title."""
+    """Alternately create a practice and retitle it, each time with a new word in its title.
+
+    The clock starts when the mutation's response has arrived and stops when a search for the
+    word returns the practice with that word highlighted (so the new version, not the old one).
+    """
     latencies: dict[str, list[float]] = {"create": [], "update": []}
     polls: list[int] = []
     timeouts = 0
@@ -415,41 +449,10 @@ async def measure_freshness(
         for _ in range(writes):
             word = _unique_word(rng)
             place = rng.choice(places)
-            title = f"Bank Sampah {word} {place.name}"
-            if current is None:
-                kind = "create"
-                data = await _graphql(
-                    http,
-                    CREATE,
-                    {
-                        "input": {
-                            "title": title,
-                            "summary": f"Warga {place.name} memilah sampah rumah tangga di bank sampah RW.",
-                            "organizationId": organization_id,
-                            "regionCodes": [place.code],
-                            "themes": ["WASTE_MANAGEMENT"],
-                            "sdgs": [11, 12],
-                            "status": "PUBLISHED",
-                            "problem": "Sampah rumah tangga dibuang ke sungai dan lahan kosong.",
-                            "approach": "Pengurus RW menimbang sampah terpilah setiap pekan dan mencatat tabungan.",
-                            "stage": "PILOT",
-                        }
-                    },
-                )
-                payload = data["createPractice"]
-            else:
-                kind = "update"
-                data = await _graphql(
-                    http,
-                    UPDATE,
-                    {"input": {"id": current[0], "version": current[1], "changes": {"title": title}}},
-                )
-                payload = data["updatePractice"]
+            kind = "create" if current is None else "update"
+            practice = await _write(http, f"Bank Sampah {word} {place.name}", place, organization_id, current)
             written = time.perf_counter()
-            if payload["errors"]:
-                raise RuntimeError(f"{kind} failed: {payload['errors']}")
-            practice = payload["practice"]
-            current = (practice["id"], practice["version"]) if kind == "create" else None
+            current = (practice["id"], practice["version"]) if current is None else None
             attempts = 0
             while True:
                 attempts += 1
@@ -682,7 +685,7 @@ async def _check_same_hits(url: str, meili: LocalService, body: bytes) -> int:
     via_graphql = [decode_id(hit["node"]["id"])[1] for hit in search["hits"]]
     via_meili = [str(hit["id"]) for hit in direct.json()["hits"]][:PAGE_SIZE]
     assert via_graphql == via_meili, (via_graphql, via_meili)
-    assert len(via_graphql) == PAGE_SIZE, f"the benchmark query should fill a page: {search['totalCount']}"
+    assert via_graphql, "the benchmark query finds nothing"
     assert any(facet["values"] for facet in search["facets"]), "no facet values"
     total: int = search["totalCount"]
     return total
@@ -719,9 +722,13 @@ async def measure_search(
         "body_bytes": len(body),
     }
     for name, (target, payload, headers) in scenarios.items():
-        options = {"connections": connections, "workdir": workdir, "headers": headers}
-        await asyncio.to_thread(_wrk, target, payload, seconds=2, **options)  # warm-up
-        results[name] = await asyncio.to_thread(_wrk, target, payload, seconds=seconds, **options)
+        for duration in (2, seconds):  # a warm-up, then the measured run
+            results[name] = await asyncio.to_thread(
+                functools.partial(
+                    _wrk, target, payload, seconds=duration, connections=connections, workdir=workdir
+                ),
+                headers=headers,
+            )
     results["graphql_overhead_p50_ms"] = (
         results["graphql_search"]["p50_ms"] - results["meilisearch_multi_search"]["p50_ms"]
     )
@@ -763,9 +770,8 @@ async def run(*, documents: int, seconds: int, connections: int, writes: int, se
             await _seed(stores)
             places = await _kelurahan(stores)
             organization_ids = await _organization_ids(stores)
-            print(
-                f"seeded {len(places)} kelurahan/desa and the demo content in {time.perf_counter() - started:.1f} s"
-            )
+            seeded_s = time.perf_counter() - started
+            print(f"seeded {len(places)} kelurahan/desa and the demo content in {seeded_s:.1f} s")
 
             url, log_path = await stack.enter_async_context(_serve_app(mongo, meili, workdir))
             try:

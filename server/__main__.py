@@ -1,15 +1,19 @@
-"""Command line: ``python -m server [serve|export-schema]``."""
+"""Command line: ``python -m server [serve|reindex|export-schema]``."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import logging
 import sys
+import time
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from server.settings import REPO_ROOT, Settings
+from server.supervisor import running_services
 
 
 def _settings() -> Settings:
@@ -46,15 +50,71 @@ def export_schema(path: Path) -> None:
     print(f"wrote {path}")
 
 
+class ProgressBar:
+    """One line per index on stderr, redrawn in place."""
+
+    WIDTH = 30
+
+    def __init__(self) -> None:
+        self.current: str | None = None
+
+    def __call__(self, index: str, done: int, total: int) -> None:
+        if self.current not in (None, index):
+            sys.stderr.write("\n")
+        self.current = index
+        filled = self.WIDTH * done // total if total else self.WIDTH
+        sys.stderr.write(f"\r{index:32} [{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total}")
+        sys.stderr.flush()
+
+
+def _beside_running_server(settings: Settings) -> Settings:
+    """Use the local services of a server already running on this data folder, if there is one."""
+    running = running_services(settings.data_dir)
+    updates: dict[str, object] = {}
+    if settings.mongodb_uri is None and "mongodb" in running:
+        updates["mongodb_uri"] = running["mongodb"]["url"]
+    if settings.meili_url is None and "meilisearch" in running:
+        updates.update(
+            meili_url=running["meilisearch"]["url"], meili_master_key=running["meilisearch"]["api_key"]
+        )
+    return Settings.model_validate({**settings.model_dump(), **updates}) if updates else settings
+
+
+def reindex_command() -> None:
+    from search.reindex import reindex
+    from server.app import open_search, open_stores
+
+    settings = _beside_running_server(_settings())
+    logging.basicConfig(level="WARNING", format="%(levelname)s %(name)s: %(message)s")
+
+    async def run() -> dict[str, int]:
+        async with contextlib.AsyncExitStack() as stack:
+            stores = await open_stores(stack, settings)
+            engine = await open_search(stack, settings)
+            return await reindex(stores, engine, progress=ProgressBar())
+
+    started = time.perf_counter()
+    counts = asyncio.run(run())
+    seconds = time.perf_counter() - started
+    total = sum(counts.values())
+    print(
+        f"\nreindexed {total} documents in {seconds:.1f} s ({total / seconds:.0f}/s): "
+        + ", ".join(f"{name} {n}" for name, n in counts.items())
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m server", description="Lumbung knowledge hub")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="serve the hub (the default)")
+    commands.add_parser("reindex", help="rebuild every search index from MongoDB and swap it in")
     export = commands.add_parser("export-schema", help="write the GraphQL schema (SDL)")
     export.add_argument("path", nargs="?", type=Path, default=REPO_ROOT / "schema.graphql")
     args = parser.parse_args(argv)
     if args.command == "export-schema":
         export_schema(args.path)
+    elif args.command == "reindex":
+        reindex_command()
     else:
         serve()
 

@@ -31,7 +31,7 @@ from search.indexer import Indexer
 from search.indexes import IndexNames
 from server.graphql_view import GraphQLView
 from server.settings import Settings
-from server.supervisor import local_meilisearch, local_mongo
+from server.supervisor import LocalService, announce, local_meilisearch, local_mongo, withdraw
 from storage.database import Stores, open_client
 from storage.demo import has_content, load_demo_content
 from storage.errors import StorageUnavailable
@@ -64,12 +64,24 @@ async def prepare_database(stores: Stores, settings: Settings) -> None:
         logger.info("loaded demo content: %s", ", ".join(f"{n} {name}" for name, n in counts.items()))
 
 
+async def _supervised(
+    stack: contextlib.AsyncExitStack,
+    data_dir: Path,
+    service: contextlib.AbstractAsyncContextManager[LocalService],
+) -> LocalService:
+    """Start a local service for the life of ``stack`` and announce it to commands run beside us."""
+    running = await stack.enter_async_context(service)
+    announce(data_dir, running)
+    stack.callback(withdraw, data_dir, running)
+    return running
+
+
 async def open_stores(stack: contextlib.AsyncExitStack, settings: Settings) -> Stores:
     """The stores on the configured MongoDB, or on a local one supervised until ``stack`` closes."""
     if settings.mongodb_uri is not None:
         uri = settings.mongodb_uri.get_secret_value()
     else:
-        uri = (await stack.enter_async_context(local_mongo(settings.data_dir))).url
+        uri = (await _supervised(stack, settings.data_dir, local_mongo(settings.data_dir))).url
     client: AsyncMongoClient[Document] = open_client(uri, timeout_ms=settings.mongodb_timeout_ms)
     stack.push_async_callback(client.close)
     return Stores.of(client[settings.mongodb_database])
@@ -91,7 +103,7 @@ async def open_search(stack: contextlib.AsyncExitStack, settings: Settings) -> S
         url, key = settings.meili_url, settings.meili_master_key.get_secret_value()
     else:
         local = local_meilisearch(settings.data_dir, master_key=_local_master_key(settings.data_dir))
-        service = await stack.enter_async_context(local)
+        service = await _supervised(stack, settings.data_dir, local)
         url, key = service.url, service.api_key or ""
     client = open_search_client(url, key)
     stack.push_async_callback(client.aclose)

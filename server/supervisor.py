@@ -26,6 +26,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pymongo import AsyncMongoClient
 
@@ -346,3 +347,42 @@ async def local_meilisearch(
         )
     finally:
         await _stop(process)
+
+
+_RUNNING = "local-services.json"
+
+
+def announce(data_dir: Path, service: LocalService) -> None:
+    """Record a running local service so that commands run beside the server (reindex) reuse it."""
+    path = data_dir / _RUNNING
+    running = running_services(data_dir)
+    running[service.name] = {"url": service.url, "api_key": service.api_key, "pid": os.getpid()}
+    path.write_text(json.dumps(running))
+    path.chmod(0o600)
+
+
+def withdraw(data_dir: Path, service: LocalService) -> None:
+    running = running_services(data_dir)
+    if running.pop(service.name, None) is not None:
+        (data_dir / _RUNNING).write_text(json.dumps(running))
+
+
+def running_services(data_dir: Path) -> dict[str, dict[str, Any]]:
+    """Local services announced by a server process that is still alive, by name."""
+    try:
+        announced: dict[str, dict[str, Any]] = json.loads((data_dir / _RUNNING).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {name: entry for name, entry in announced.items() if _alive(int(entry.get("pid", 0)))}
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -87,3 +87,29 @@ async def test_a_province_filter_finds_demo_practices_of_its_kelurahan(demo_api:
     assert data["practices"]["totalCount"] >= 2
     for practice in data["practices"]["nodes"]:
         assert any(region["code"].startswith("32") for region in practice["regions"])
+
+
+DEMO_SEARCH = """
+query($query: String!, $filter: SearchFilter) {
+  search(query: $query, filter: $filter, first: 10, facets: [CONTENT_TYPE, PROVINCE]) {
+    totalCount
+    hits { type node { ... on Practice { title } ... on CaseStudy { title } ... on Partnership { title } } }
+    facets { facet values { value label count } }
+  }
+}
+"""
+
+
+async def test_officials_find_demo_practices_the_way_they_type(demo_api: GraphQLClient) -> None:
+    # when
+    typo = await demo_api.data(DEMO_SEARCH, {"query": "bank smapah"})
+    synonym = await demo_api.data(
+        DEMO_SEARCH, {"query": "pos pelayanan terpadu", "filter": {"types": ["PRACTICE"]}}
+    )
+    in_java_west = await demo_api.data(DEMO_SEARCH, {"query": "sampah", "filter": {"regionCodes": ["32"]}})
+    # then
+    assert any("Sampah" in (hit["node"].get("title") or "") for hit in typo["search"]["hits"][:3])
+    assert any("Posyandu" in hit["node"]["title"] for hit in synonym["search"]["hits"][:3])
+    provinces = {f["facet"]: f["values"] for f in in_java_west["search"]["facets"]}["PROVINCE"]
+    assert [(v["value"], v["label"]) for v in provinces] == [("32", "Jawa Barat")]
+    assert in_java_west["search"]["totalCount"] >= 2
