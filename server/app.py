@@ -19,7 +19,8 @@ from pymongo.asynchronous.mongo_client import AsyncMongoClient
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
 from resolvers.context import Context
@@ -30,7 +31,7 @@ from search.errors import SearchUnavailable
 from search.indexer import Indexer
 from search.indexes import IndexNames
 from server.graphql_view import GraphQLView
-from server.settings import Settings
+from server.settings import REPO_ROOT, Settings
 from server.supervisor import LocalService, announce, local_meilisearch, local_mongo, withdraw
 from storage.database import Stores, open_client
 from storage.demo import has_content, load_demo_content
@@ -39,6 +40,7 @@ from storage.store import Document
 
 logger = logging.getLogger("lumbung")
 
+FRONTEND_DIR = REPO_ROOT / "frontend_stub"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -202,6 +204,8 @@ def create_app(settings: Settings) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            # The web client: static files, no build step (frontend_stub/README.md).
+            Mount("/", StaticFiles(directory=FRONTEND_DIR, html=True, check_dir=False), name="frontend"),
         ],
         lifespan=_lifespan(settings),
     )
