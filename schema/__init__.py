@@ -6,14 +6,15 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, ValidationCache
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from schema.caching import MAX_CACHED_DOCUMENTS, DocumentCache
 from schema.content import CaseStudy, Partnership, Practice, Replication
 from schema.errors import ErrorCodes
+from schema.limits import Limits, limits_rule
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.regions import Organization, Region
@@ -27,11 +28,20 @@ class Schema(strawberry.Schema):
         """Logging happens in ErrorCodes, once, with the request ID: expected errors are not logged."""
 
 
-def build_schema(*, production: bool = False) -> Schema:
-    # The caches live at module level; the factories only make each request's extension.
-    extensions: list[Any] = [ErrorCodes, DocumentCache, lambda: ValidationCache(maxsize=MAX_CACHED_DOCUMENTS)]
+def build_schema(*, production: bool = False, limits: Limits | None = None) -> Schema:
+    """The schema; in production without introspection and without field-name suggestions."""
+    limits = limits or Limits()
+    rules: list[type[ASTValidationRule]] = [limits_rule(limits)]
     if production:
-        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
+        rules.append(NoSchemaIntrospectionCustomRule)
+    # The caches live at module level; the factories only make each request's extension.
+    extensions: list[Any] = [
+        lambda: ErrorCodes(hide_suggestions=production),
+        lambda: MaxTokensLimiter(limits.max_tokens),
+        DocumentCache,
+        lambda: ValidationCache(maxsize=MAX_CACHED_DOCUMENTS),
+        lambda: AddValidationRules(rules),
+    ]
     return Schema(
         query=Query,
         mutation=Mutation,
@@ -41,4 +51,4 @@ def build_schema(*, production: bool = False) -> Schema:
     )
 
 
-__all__ = ["Schema", "build_schema"]
+__all__ = ["Limits", "Schema", "build_schema"]

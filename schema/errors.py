@@ -8,6 +8,7 @@ with the request ID, and the log gets the traceback under the same ID.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +16,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from resolvers.errors import UserInputError
+from schema.limits import TOO_MANY_TOKENS
 from search.errors import SearchUnavailable
 from storage.errors import StorageUnavailable
 
@@ -32,11 +34,18 @@ def _request_id(context: Any) -> str:
     return str(getattr(context, "request_id", "-"))
 
 
-def _classify(error: GraphQLError, request_id: str) -> GraphQLError:
+_SUGGESTION = re.compile(r" Did you mean .*\?$")
+
+
+def _classify(error: GraphQLError, request_id: str, *, hide_suggestions: bool) -> GraphQLError:
     original = error.original_error
     extensions = dict(error.extensions or {})
     if original is None:
-        if error.message.startswith("Syntax Error"):
+        if hide_suggestions:  # names of fields and types the client did not ask about stay private
+            error.message = _SUGGESTION.sub("", error.message)
+        if "tokens. Parsing aborted" in error.message:
+            code = TOO_MANY_TOKENS
+        elif error.message.startswith("Syntax Error"):
             code = GRAPHQL_PARSE_FAILED
         elif error.message.startswith("Variable '$"):
             code = BAD_USER_INPUT
@@ -72,10 +81,15 @@ def _classify(error: GraphQLError, request_id: str) -> GraphQLError:
 class ErrorCodes(SchemaExtension):
     """Classify, mask and log the errors of every operation (see the module docstring)."""
 
+    def __init__(self, *, hide_suggestions: bool = False) -> None:
+        self.hide_suggestions = hide_suggestions
+
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
         if result is None or not result.errors:
             return
         request_id = _request_id(self.execution_context.context)
-        result.errors = [_classify(error, request_id) for error in result.errors]
+        result.errors = [
+            _classify(error, request_id, hide_suggestions=self.hide_suggestions) for error in result.errors
+        ]

@@ -17,6 +17,8 @@ from typing import Any, TypedDict
 
 from pymongo.asynchronous.mongo_client import AsyncMongoClient
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -24,13 +26,14 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
 from resolvers.context import Context
-from schema import build_schema
+from schema import Limits, build_schema
 from search.engine import SearchEngine
 from search.engine import open_client as open_search_client
 from search.errors import SearchUnavailable
 from search.indexer import Indexer
 from search.indexes import IndexNames
 from server.graphql_view import GraphQLView
+from server.limits import BodySizeLimit
 from server.settings import REPO_ROOT, Settings
 from server.supervisor import LocalService, announce, local_meilisearch, local_mongo, withdraw
 from storage.database import Stores, open_client
@@ -194,8 +197,14 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 def create_app(settings: Settings) -> Starlette:
+    limits = Limits(
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        max_cost=settings.max_query_cost,
+    )
     graphql = LumbungGraphQL(
-        build_schema(production=settings.is_production),
+        build_schema(production=settings.is_production, limits=limits),
         graphql_ide=None if settings.is_production else "graphiql",
         allow_queries_via_get=True,
     )
@@ -208,4 +217,14 @@ def create_app(settings: Settings) -> Starlette:
             Mount("/", StaticFiles(directory=FRONTEND_DIR, html=True, check_dir=False), name="frontend"),
         ],
         lifespan=_lifespan(settings),
+        middleware=[
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type", "x-request-id"],
+                max_age=600,
+            ),
+        ],
     )

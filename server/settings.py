@@ -49,6 +49,16 @@ class Settings(BaseSettings):
     seed_regions: bool = True
     seed_demo: bool = True
     log_level: str = "INFO"
+    # Signs tokens (accounts); required in production, at least 32 characters.
+    secret_key: SecretStr | None = None
+    # Origins allowed to call the API from a browser (CORS); empty allows same-origin only.
+    cors_origins: list[str] = []
+    # Limits on one request (see schema/limits.py and README "Limits").
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 2_000_000
+    max_query_depth: Annotated[int, Field(ge=2)] = 12
+    max_aliases: Annotated[int, Field(ge=0)] = 30
+    max_tokens: Annotated[int, Field(ge=100)] = 5_000
+    max_query_cost: Annotated[int, Field(ge=100)] = 50_000
 
     @property
     def is_production(self) -> bool:
@@ -57,6 +67,15 @@ class Settings(BaseSettings):
     @property
     def index_prefix(self) -> str:
         return self.search_index_prefix or self.mongodb_database
+
+    @model_validator(mode="after")
+    def _production_secret(self) -> Settings:
+        if self.is_production and (self.secret_key is None or len(self.secret_key.get_secret_value()) < 32):
+            raise ValueError(
+                "LUMBUNG_SECRET_KEY must be set to a random string of at least 32 characters in production "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return self
 
     @model_validator(mode="after")
     def _meili_key_with_url(self) -> Settings:

@@ -1,0 +1,160 @@
+"""Limits on what one request may ask: depth, aliases, tokens and a cost budget.
+
+The cost of a query estimates the objects it can return, as GitHub's and Shopify's APIs do: every
+field costs one, times the sizes of the lists around it. A paginated list counts its ``first``
+argument (the page cap when it comes from a variable, the default when it is omitted); another
+list (a region's children, a practice's replications) counts ``UNPAGED_LIST_SIZE``; the items of
+a connection (``edges``, ``nodes``, ``hits``) were already counted by the connection's field.
+``practices(first: 50) { nodes { regions { name } } }`` costs 1 + 50 * (1 + 10 * 2).
+Each limit is checked while validating, before anything executes, and reported with its own
+``extensions.code``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationContext,
+    ValidationRule,
+    VariableNode,
+    get_named_type,
+    get_nullable_type,
+    is_list_type,
+)
+
+QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
+TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
+QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
+TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
+
+UNPAGED_LIST_SIZE = 10
+_CONNECTION_ITEMS = frozenset({"edges", "nodes", "hits"})
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 5_000
+    max_cost: int = 50_000
+    max_page_size: int = 100
+
+
+@dataclass
+class _Tally:
+    cost: int = 0
+    depth: int = 0
+    aliases: int = 0
+
+
+class _Measure:
+    """Walks one operation with its fragments inlined; a fragment is entered once per path."""
+
+    def __init__(self, context: ValidationContext, limits: Limits) -> None:
+        self.fragments: dict[str, FragmentDefinitionNode] = {
+            d.name.value: d for d in context.document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.schema = context.schema
+        self.limits = limits
+        self.tally = _Tally()
+
+    def _page_size(
+        self, field: FieldNode, definition: GraphQLField | None, parent: GraphQLNamedType | None
+    ) -> int:
+        if definition is None:
+            return 1
+        if (
+            field.name.value in _CONNECTION_ITEMS
+            and parent is not None
+            and parent.name.endswith("Connection")
+        ):
+            return 1
+        for argument in field.arguments or ():
+            if argument.name.value == "first":
+                if isinstance(argument.value, IntValueNode):
+                    return max(1, int(argument.value.value))
+                if isinstance(argument.value, VariableNode):
+                    return self.limits.max_page_size
+        if "first" in definition.args:
+            default = definition.args["first"].default_value
+            return default if isinstance(default, int) and default > 0 else self.limits.max_page_size
+        return UNPAGED_LIST_SIZE if is_list_type(get_nullable_type(definition.type)) else 1
+
+    def walk(
+        self,
+        selections: SelectionSetNode,
+        parent: GraphQLNamedType | None,
+        multiplier: int,
+        depth: int,
+        entered: frozenset[str],
+    ) -> None:
+        self.tally.depth = max(self.tally.depth, depth)
+        if depth > self.limits.max_depth + 1 or self.tally.cost > self.limits.max_cost:
+            return  # already over: stop walking (a fragment bomb must not cost us time)
+        for selection in selections.selections:
+            if isinstance(selection, FieldNode):
+                if selection.alias is not None:
+                    self.tally.aliases += 1
+                definition = self._field(parent, selection.name.value)
+                self.tally.cost += multiplier
+                if selection.selection_set is not None:
+                    inner = get_named_type(definition.type) if definition is not None else None
+                    size = self._page_size(selection, definition, parent)
+                    self.walk(selection.selection_set, inner, multiplier * size, depth + 1, entered)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                inner = self.schema.get_type(condition.name.value) if condition else parent
+                self.walk(selection.selection_set, inner, multiplier, depth, entered)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if fragment is not None and name not in entered:
+                    inner = self.schema.get_type(fragment.type_condition.name.value)
+                    self.walk(fragment.selection_set, inner, multiplier, depth, entered | {name})
+
+    @staticmethod
+    def _field(parent: GraphQLNamedType | None, name: str) -> GraphQLField | None:
+        if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+            field: GraphQLField | None = parent.fields.get(name)
+            return field
+        return None
+
+
+def limits_rule(limits: Limits) -> type[ValidationRule]:
+    """A validation rule enforcing ``limits`` on every operation of a document."""
+
+    class QueryLimits(ValidationRule):
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+            root = self.context.schema.get_root_type(node.operation)
+            measure = _Measure(self.context, limits)
+            measure.walk(node.selection_set, root, 1, 1, frozenset())
+            tally = measure.tally
+            if tally.depth > limits.max_depth:
+                self._report(QUERY_TOO_DEEP, f"The query nests deeper than {limits.max_depth} levels.")
+            if tally.aliases > limits.max_aliases:
+                self._report(TOO_MANY_ALIASES, f"The query uses more than {limits.max_aliases} aliases.")
+            if tally.cost > limits.max_cost:
+                self._report(
+                    QUERY_TOO_COSTLY,
+                    f"The query could return about {tally.cost} objects, more than the budget of "
+                    f"{limits.max_cost}: ask for smaller pages or fewer nested lists.",
+                )
+
+        def _report(self, code: str, message: str) -> None:
+            self.report_error(GraphQLError(message, extensions={"code": code}))
+
+    return QueryLimits

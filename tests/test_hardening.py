@@ -1,0 +1,166 @@
+"""Abuse of the API gets a fast, clear rejection, and the server stays healthy."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from pydantic import ValidationError
+
+from server.app import create_app
+from server.settings import Environment, Settings
+from server.supervisor import LocalService
+from storage.database import Stores
+from tests.conftest import settings_for
+from tests.support import GraphQLClient
+
+DEEP = '{ region(code: "32.76.05.1001") { ' + "parent { " * 14 + "name" + " }" * 14 + " } }"
+INTROSPECTION = "{ __schema { types { name } } }"
+
+
+def _code(body: dict[str, object]) -> object:
+    errors = body["errors"]
+    assert isinstance(errors, list)
+    return errors[0]["extensions"]["code"]
+
+
+async def test_deep_query_is_refused(api: GraphQLClient) -> None:
+    body = await api.post(DEEP)
+    assert _code(body) == "QUERY_TOO_DEEP"
+    assert body.get("data") is None
+
+
+async def test_costly_query_is_refused_before_it_runs(api: GraphQLClient) -> None:
+    # given: 100 regions, each with its children's children's children
+    query = "{ regions(first: 100) { nodes { children { children { children { name } } } } } }"
+    # when
+    body = await api.post(query)
+    # then
+    assert _code(body) == "QUERY_TOO_COSTLY"
+    assert "budget" in body["errors"][0]["message"]  # type: ignore[index]
+
+
+async def test_a_modest_nested_page_is_within_the_budget(api: GraphQLClient) -> None:
+    query = (
+        "{ practices(first: 50) { nodes { title regions { name parent { name } } organization { name } } } }"
+    )
+    assert "errors" not in await api.post(query)
+
+
+async def test_alias_bomb_is_refused(api: GraphQLClient) -> None:
+    query = "{ " + " ".join(f'a{i}: region(code: "32") {{ name }}' for i in range(31)) + " }"
+    assert _code(await api.post(query)) == "TOO_MANY_ALIASES"
+
+
+async def test_fragment_bomb_is_refused_quickly(api: GraphQLClient) -> None:
+    # given: each fragment spreads the previous one twice: 2^20 fields once expanded
+    fragments = ["fragment F0 on Region { name code }"]
+    fragments += [f"fragment F{i} on Region {{ ...F{i - 1} parent {{ ...F{i - 1} }} }}" for i in range(1, 21)]
+    query = '{ region(code: "32") { ...F20 } } ' + " ".join(fragments)
+    # when
+    body = await api.post(query)
+    # then
+    assert _code(body) in {"QUERY_TOO_DEEP", "QUERY_TOO_COSTLY"}
+
+
+async def test_token_flood_is_refused(api: GraphQLClient) -> None:
+    query = "{ " + "__typename " * 6000 + "}"
+    assert _code(await api.post(query)) == "TOO_MANY_TOKENS"
+
+
+async def test_huge_body_is_refused_with_413(api: GraphQLClient) -> None:
+    # when
+    response = await api.http.post(
+        "/graphql", json={"query": "{ __typename }", "variables": {"x": "a" * 2_100_000}}
+    )
+    # then
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
+
+
+async def test_batched_requests_are_not_accepted(api: GraphQLClient) -> None:
+    response = await api.http.post("/graphql", json=[{"query": "{ __typename }"}] * 50)
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("content_type", "content"),
+    [
+        ("application/x-www-form-urlencoded", b"query=mutation%7B__typename%7D"),
+        ("text/plain", b'{"query": "mutation { __typename }"}'),
+        ("multipart/form-data; boundary=x", b"--x\r\n\r\n--x--"),
+    ],
+)
+async def test_cross_site_form_posts_cannot_run_mutations(
+    api: GraphQLClient, content_type: str, content: bytes
+) -> None:
+    # when: what a browser sends cross-site without a CORS preflight
+    response = await api.http.post("/graphql", content=content, headers={"content-type": content_type})
+    # then
+    assert response.status_code in (400, 415)
+
+
+async def test_mutations_over_get_are_refused(api: GraphQLClient) -> None:
+    response = await api.http.get("/graphql", params={"query": "mutation { __typename }"})
+    assert response.status_code in (400, 405)
+
+
+async def test_server_stays_healthy_after_abuse(api: GraphQLClient) -> None:
+    for query in (DEEP, "{ " + "__typename " * 6000 + "}", "{ broken"):
+        await api.post(query)
+    assert (await api.http.get("/healthz")).json() == {"status": "ok"}
+    assert "errors" not in await api.post("{ __typename }")
+
+
+def test_production_refuses_to_start_without_a_strong_secret_key() -> None:
+    with pytest.raises(ValidationError, match="LUMBUNG_SECRET_KEY"):
+        Settings(env=Environment.PRODUCTION, secret_key="short")  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def production_api(
+    mongo: LocalService, meili: LocalService, stores: Stores
+) -> AsyncIterator[GraphQLClient]:
+    settings = settings_for(
+        mongo,
+        meili,
+        stores.database.name,
+        env=Environment.PRODUCTION,
+        secret_key="k" * 40,
+        search_index_prefix="shared",
+        search_indexer=False,
+        cors_origins=["https://hub.example.org"],
+    )
+    async with LifespanManager(create_app(settings)) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://lumbung.test") as http:
+            yield GraphQLClient(http)
+
+
+async def test_production_hides_the_schema(production_api: GraphQLClient) -> None:
+    # when
+    introspection = await production_api.post(INTROSPECTION)
+    misspelt = await production_api.post("{ practises { totalCount } }")
+    graphiql = await production_api.http.get("/graphql", headers={"accept": "text/html"})
+    # then
+    assert _code(introspection) == "GRAPHQL_VALIDATION_FAILED"
+    assert "Did you mean" not in misspelt["errors"][0]["message"]  # type: ignore[index]
+    assert "graphiql" not in graphiql.text.lower()
+
+
+async def test_production_allows_only_configured_origins(production_api: GraphQLClient) -> None:
+    # when
+    def preflight(origin: str) -> dict[str, str]:
+        return {
+            "origin": origin,
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "content-type",
+        }
+
+    allowed = await production_api.http.options("/graphql", headers=preflight("https://hub.example.org"))
+    refused = await production_api.http.options("/graphql", headers=preflight("https://evil.example.com"))
+    # then
+    assert allowed.headers["access-control-allow-origin"] == "https://hub.example.org"
+    assert "access-control-allow-origin" not in refused.headers
