@@ -226,16 +226,23 @@ async def test_reindex_rebuilds_and_keeps_writes_made_meanwhile(sync: Sync) -> N
                     "changes": {"title": "Ditulis Saat Rebuild"},
                 }
                 racing.append(asyncio.create_task(api.mutate(UPDATE_PRACTICE, change)))
+            # and someone searches meanwhile
+            racing.append(asyncio.create_task(api.post(SEARCH, {"query": "bank sampah"})))
 
         # when
         counts = await reindex(sync.stores, sync.engine, progress=write_during_rebuild)
-        await racing[0]
+        answers = await asyncio.gather(*racing)
         await sync.converge()
         found = await api.data(SEARCH, {"query": "ditulis saat rebuild"})
     # then
     assert counts[uid] == 4
     await _assert_converged(sync)
     assert [hit["node"]["title"] for hit in found["search"]["hits"]] == ["Ditulis Saat Rebuild"]
+    searches_during_rebuild = answers[1:]
+    assert searches_during_rebuild
+    assert all(
+        "errors" not in answer and answer["data"]["search"]["hits"] for answer in searches_during_rebuild
+    )
     live = {index.uid for index in await sync.engine.client.get_indexes() or []}
     assert not any("_rebuild_" in name for name in live)
 
