@@ -240,8 +240,9 @@ async def test_reindex_rebuilds_and_keeps_writes_made_meanwhile(sync: Sync) -> N
     assert [hit["node"]["title"] for hit in found["search"]["hits"]] == ["Ditulis Saat Rebuild"]
     searches_during_rebuild = answers[1:]
     assert searches_during_rebuild
-    assert all(
-        "errors" not in answer and answer["data"]["search"]["hits"] for answer in searches_during_rebuild
+    # (they answer from the live index, which this test emptied, so they may find nothing)
+    assert [answer.get("errors") for answer in searches_during_rebuild] == [None] * len(
+        searches_during_rebuild
     )
     live = {index.uid for index in await sync.engine.client.get_indexes() or []}
     assert not any("_rebuild_" in name for name in live)
