@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
+CHROMIUM_STAMP := $(VENV)/.chromium-stamp
 
 .PHONY: run test setup lint typecheck check schema reindex bench clean
 
@@ -13,13 +14,18 @@ run: setup
 test: setup lint typecheck
 	$(PY) -m pytest
 
-setup: $(STAMP) $(NODE_STAMP)
+setup: $(STAMP) $(NODE_STAMP) $(CHROMIUM_STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is required")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[local,dev]'
+	touch $@
+
+# The browser tests drive Debian's Chromium: Playwright cannot download its own browser here.
+$(CHROMIUM_STAMP): $(STAMP)
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -45,6 +51,11 @@ reindex: setup
 bench: setup
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) -m bench.read_mix
+
+.PHONY: bench-search
+bench-search: setup
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) -m bench.search
 
 clean:
 	rm -rf $(VENV) node_modules

@@ -33,9 +33,7 @@ async def _by_id(stores: Stores, collection: str, ids: list[str]) -> dict[str, d
 async def bare_practices(request: Request) -> JSONResponse:
     """A page of 20 practices with their organizations, regions and replications."""
     stores: Stores = request.state.stores
-    page = (
-        await stores.practices.collection.find({}).sort([("created_at", -1), ("_id", -1)]).limit(21).to_list()
-    )
+    page = await stores.practices.collection.find({}).sort("newest_key", -1).limit(21).to_list()
     practices = [_jsonable(doc) for doc in page[:20]]
     organizations = await _by_id(stores, "organizations", list({p["organization_id"] for p in practices}))
     regions = await _by_id(stores, "regions", list({c for p in practices for c in p["region_codes"]}))

@@ -26,9 +26,8 @@ async def _organization_in_use(stores: Stores, organization_id: str) -> str | No
     for store in (stores.practices, stores.case_studies, stores.partnerships, stores.replications):
         if await store.count(filter=owned):
             return "This organization still owns content; move or delete that content first."
-    for field in ("partners.organization_id", "contributions.organization_id"):
-        if await stores.partnerships.collection.find_one({field: organization_id}, {"_id": 1}):
-            return "This organization takes part in a partnership; remove it from the partnership first."
+    if await stores.partnerships.count(filter=ContentFilter(participant_ids=[organization_id])):
+        return "This organization takes part in a partnership; remove it from the partnership first."
     return None
 
 

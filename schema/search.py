@@ -80,7 +80,7 @@ class FacetValue:
         if self.facet in _REGION_FACETS:
             region = await info.context.loaders.regions.load(self.value)
             return region.name if region else self.value
-        if labels := _LABELS.get(self.facet):
+        if (labels := _LABELS.get(self.facet)) and self.value in labels.__members__:
             return str(labels[self.value].label_id)
         if self.facet is SearchFacet.CONTENT_TYPE:
             return _CONTENT_TYPE_LABELS.get(self.value, self.value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
@@ -13,6 +14,8 @@ from meilisearch_python_sdk.errors import MeilisearchApiError, MeilisearchError
 
 from search.errors import SearchUnavailable
 from search.indexes import SPECS, IndexNames, IndexSpec, settings_for
+
+logger = logging.getLogger("lumbung.search")
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -28,6 +31,9 @@ def translate_errors(func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return await func(*args, **kwargs)
+        except MeilisearchApiError as exc:  # Meilisearch answered, but no: a bug or a misconfiguration
+            logger.error("Meilisearch refused a request: %s", exc)
+            raise SearchUnavailable(f"the search engine refused the request: {exc.code}") from exc
         except (MeilisearchError, httpx2.HTTPError, TimeoutError) as exc:  # the SDK's HTTP client is httpx2
             raise SearchUnavailable(f"the search engine failed: {type(exc).__name__}") from exc
 

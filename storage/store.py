@@ -10,11 +10,12 @@ from typing import Any, Generic, ParamSpec, Protocol, TypeVar
 
 from bson import ObjectId
 from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import ConnectionFailure, OperationFailure
 
 from storage.errors import NotFound, StorageUnavailable, VersionConflict
-from storage.pagination import Page, SortOrder, after_condition, encode_cursor
+from storage.pagination import Page, SortOrder, newest_key, read_page, title_key
 from storage.records import Record
 
 R = TypeVar("R", bound=Record)
@@ -107,15 +108,8 @@ class VersionedStore(Generic[R]):
 
     @translate_errors
     async def find_page(self, *, filter: Filter, order: SortOrder, first: int, after: str | None) -> Page[R]:
-        query = filter.to_query()
-        if after is not None:
-            query = {"$and": [query, after_condition(order, after)]}
-        documents = await self.collection.find(query).sort(order.mongo_sort()).limit(first + 1).to_list()
-        shown = documents[:first]
-        return Page(
-            items=[self._record(doc) for doc in shown],
-            cursors=[encode_cursor(order, doc) for doc in shown],
-            has_next_page=len(documents) > first,
+        return await read_page(
+            self.collection, filter.to_query(), order=order, first=first, after=after, parse=self._record
         )
 
     @translate_errors
@@ -126,17 +120,21 @@ class VersionedStore(Generic[R]):
     async def find_all(self, *, filter: Filter) -> list[R]:
         return [self._record(doc) async for doc in self.collection.find(filter.to_query())]
 
-    def _document(self, fields: Mapping[str, Any], **meta: Any) -> Document:
+    def _document(self, fields: Mapping[str, Any], *, record_id: str, **meta: Any) -> Document:
+        """The stored fields: the user's, the derived ones, the sort keys and the search mark."""
+        derived = self._derive(fields)
+        keys: Document = {"title_key": title_key(derived["sort_key"], record_id)}
+        if "created_at" in meta:
+            keys["newest_key"] = newest_key(meta["created_at"], record_id)
         pending = {SEARCH_PENDING: True} if self.searchable else {}
-        return {**fields, **self._derive(fields), **meta, **pending}
+        return {**fields, **derived, **keys, **meta, **pending}
 
     @translate_errors
-    async def insert(
-        self, fields: Mapping[str, Any], *, created_at: datetime | None = None, is_demo: bool = False
-    ) -> R:
+    async def insert(self, fields: Mapping[str, Any]) -> R:
         now = utc_now()
+        record_id = new_id()
         document = self._document(
-            fields, _id=new_id(), version=1, created_at=created_at or now, updated_at=now, is_demo=is_demo
+            fields, record_id=record_id, _id=record_id, version=1, created_at=now, updated_at=now
         )
         await self.collection.insert_one(document)
         return self._record(document)
@@ -146,7 +144,9 @@ class VersionedStore(Generic[R]):
         """Bulk load of prepared records (demo content): each mapping carries its own ``_id``."""
         now = utc_now()
         prepared = [
-            self._document(doc, version=1, created_at=doc.get("created_at", now), updated_at=now)
+            self._document(
+                doc, record_id=doc["_id"], version=1, created_at=doc.get("created_at", now), updated_at=now
+            )
             for doc in documents
         ]
         if prepared:
@@ -157,7 +157,10 @@ class VersionedStore(Generic[R]):
         """Replace the user fields if the stored version is ``expected_version``; bump it."""
         document = await self.collection.find_one_and_update(
             {"_id": id, "version": expected_version},
-            {"$set": {**self._document(fields), "updated_at": utc_now()}, "$inc": {"version": 1}},
+            {
+                "$set": {**self._document(fields, record_id=id), "updated_at": utc_now()},
+                "$inc": {"version": 1},
+            },
             return_document=ReturnDocument.AFTER,
         )
         if document is None:
@@ -172,10 +175,8 @@ class VersionedStore(Generic[R]):
             if result.deleted_count == 0:
                 raise await self._missed(id=id, expected_version=expected_version)
             return
-        async with (
-            self.collection.database.client.start_session() as session,
-            await session.start_transaction(),
-        ):
+
+        async def delete_with_outbox_entry(session: AsyncClientSession) -> None:
             result = await self.collection.delete_one(
                 {"_id": id, "version": expected_version}, session=session
             )
@@ -187,6 +188,10 @@ class VersionedStore(Generic[R]):
                 upsert=True,
                 session=session,
             )
+
+        async with self.collection.database.client.start_session() as session:
+            # with_transaction retries the transient conflicts of concurrent transactions
+            await session.with_transaction(delete_with_outbox_entry)
 
     async def _missed(self, *, id: str, expected_version: int) -> NotFound | VersionConflict:
         current = await self.collection.find_one({"_id": id}, {"version": 1})

@@ -14,7 +14,7 @@ from schema import build_schema
 from server.supervisor import LocalService
 from storage.database import Stores
 from storage.filters import ContentFilter, RegionFilter
-from storage.pagination import SortOrder
+from storage.pagination import SortOrder, encode_cursor, page_query
 from storage.regions import name_key
 from storage.store import Document, new_id
 from tests.conftest import TEST_REGION_ROOTS
@@ -158,17 +158,31 @@ async def _stages(
     return _plan_stages(explained["queryPlanner"]["winningPlan"])
 
 
+LISTINGS = [
+    ("practices", ContentFilter(), SortOrder.NEWEST),
+    ("practices", ContentFilter(), SortOrder.TITLE),
+    ("practices", ContentFilter(region_code="32"), SortOrder.NEWEST),
+    ("practices", ContentFilter(themes=["HEALTH"]), SortOrder.NEWEST),  # type: ignore[list-item]
+    ("practices", ContentFilter(organization_ids=["x"]), SortOrder.NEWEST),
+    ("replications", ContentFilter(practice_ids=["x"]), SortOrder.NEWEST),
+    ("regions", RegionFilter(parent_code="32.76"), SortOrder.CODE),
+    ("regions", RegionFilter(name_prefix=name_key("Pancoran M")), SortOrder.CODE),
+]
+
+
 @pytest.mark.parametrize(
-    ("collection", "query", "order"),
+    ("collection", "query", "order", "next_page"),
     [
-        ("practices", ContentFilter(), SortOrder.NEWEST),
-        ("practices", ContentFilter(), SortOrder.TITLE),
-        ("practices", ContentFilter(region_code="32"), SortOrder.NEWEST),
-        ("practices", ContentFilter(themes=["HEALTH"]), SortOrder.NEWEST),  # type: ignore[list-item]
-        ("practices", ContentFilter(organization_ids=["x"]), SortOrder.NEWEST),
-        ("replications", ContentFilter(practice_ids=["x"]), SortOrder.NEWEST),
-        ("regions", RegionFilter(parent_code="32.76"), SortOrder.CODE),
-        ("regions", RegionFilter(name_prefix=name_key("Pancoran M")), SortOrder.CODE),
+        *[(*listing, False) for listing in LISTINGS],
+        # Later pages add a range on the sort key. SecantusDB's planner serves it with an index
+        # after an equality, but not after a second range: a region-name search's next page
+        # (a name prefix range, then the code range) is a collection scan there, where MongoDB
+        # scans the name index and filters. That case is left out, a deviation of the local server.
+        *[
+            (*listing, True)
+            for listing in LISTINGS
+            if not isinstance(listing[1], RegionFilter) or not listing[1].name_prefix
+        ],
     ],
 )
 async def test_listing_queries_are_served_by_an_index(
@@ -176,12 +190,19 @@ async def test_listing_queries_are_served_by_an_index(
     collection: str,
     query: ContentFilter | RegionFilter,
     order: SortOrder,
+    next_page: bool,
 ) -> None:
     # given
     stores, _ = counted
     await _seed(stores, practices=3)
+    after = None
+    if next_page:  # `after` adds a range on the order's key
+        first = await stores.database[collection].find_one({}, sort=order.mongo_sort())
+        assert first is not None
+        after = encode_cursor(order, first)
+    mongo_query = page_query(query.to_query(), order, after)
     # when
-    stages = await _stages(stores, collection, query.to_query(), order.mongo_sort())
+    stages = await _stages(stores, collection, mongo_query, order.mongo_sort())
     # then
     assert "IXSCAN" in stages
     assert "COLLSCAN" not in stages

@@ -303,15 +303,6 @@ async def test_filter_values_reach_meilisearch_as_one_quoted_string(hub: SearchH
     assert result.hits == []
 
 
-async def test_query_text_cannot_widen_visibility(hub: SearchHub) -> None:
-    # given
-    await _practices(hub)
-    # when
-    titles = await hub.titles('rahasia" OR status = "DRAFT')
-    # then
-    assert "Bank Sampah Rahasia Draf" not in titles
-
-
 async def test_bad_search_arguments_are_typed_errors(hub: SearchHub) -> None:
     # when
     long_query = await hub.api.post(SEARCH, {"query": "x" * 501})

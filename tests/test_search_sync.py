@@ -160,14 +160,31 @@ async def test_a_failed_meilisearch_task_is_retried(sync: Sync, monkeypatch: pyt
         return succeeded and task.task_type != "documentAdditionOrUpdate"
 
     monkeypatch.setattr(SearchEngine, "wait", failed)
-    with pytest.raises(IndexingFailed):
-        await sync.indexer().run_once()
+    handled = await sync.indexer().run_once()
     left = await sync.pending()
     monkeypatch.setattr(SearchEngine, "wait", real_wait)
     await sync.converge()
-    # then
-    assert left == 6
+    # then: the failed additions stayed pending; the deletion, another task, went through
+    assert (handled, left) == (1, 5)
     await _assert_converged(sync)
+
+
+async def test_an_indexer_with_only_failures_reports_them(
+    sync: Sync, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given
+    async with running_app(sync.settings) as api:
+        organization = await create_organization(api)
+        await create_practice(api, organization)
+
+    async def failed(self: SearchEngine, task_uid: int) -> bool:
+        return False
+
+    monkeypatch.setattr(SearchEngine, "prepare_all", lambda self: asyncio.sleep(0))
+    monkeypatch.setattr(SearchEngine, "wait", failed)
+    # when / then: the background loop sees the failure (and backs off) instead of spinning
+    with pytest.raises(IndexingFailed):
+        await sync.indexer().run_once()
 
 
 async def test_a_newer_write_during_indexing_is_not_lost(sync: Sync) -> None:
@@ -205,8 +222,11 @@ async def test_only_one_instance_indexes_at_a_time(sync: Sync) -> None:
     assert handled_by_first > 0
     assert handled_by_second == 0
     await first.lease.release()
-    await second.catch_up()
+    while await second.run_once():
+        pass
     await _assert_converged(sync)
+    # and the first, having lost the lease, sends nothing more
+    assert await first.run_once() == 0
 
 
 async def test_reindex_rebuilds_and_keeps_writes_made_meanwhile(sync: Sync) -> None:

@@ -1,0 +1,70 @@
+// Entry point: the header's navigation and language switch, and the routes.
+
+import { renderContribute } from './contribute.js';
+import { renderDetail } from './detail.js';
+import { h, replace } from './dom.js';
+import { language, onLanguageChange, setLanguage, t } from './i18n.js';
+import { startRouter } from './router.js';
+import { renderSearch } from './search.js';
+
+const outlet = document.getElementById('main');
+const announcer = document.getElementById('announcer');
+
+const ROUTES = [
+  ['/', renderSearch], // the first route is also the fallback for unknown paths
+  ['/search', renderSearch],
+  ['/item/:id', renderDetail],
+  ['/contribute', renderContribute],
+];
+
+function renderChrome(path) {
+  document.documentElement.lang = language();
+  document.title = `${t('app.name')} · ${t('app.tagline')}`;
+  document.getElementById('skip-link').textContent = t('app.skip');
+  document.getElementById('tagline').textContent = t('app.tagline');
+  const link = (href, text, active) => h('a', { href, 'aria-current': active ? 'page' : null }, text);
+  const nav = document.getElementById('nav');
+  nav.setAttribute('aria-label', t('nav.label'));
+  replace(nav, h('ul', {},
+    h('li', {}, link('#/', t('nav.search'), path === '/' || path === '/search')),
+    h('li', {}, link('#/contribute', t('nav.contribute'), path === '/contribute'))));
+  const toggle = document.getElementById('language-toggle');
+  const other = language() === 'id' ? 'en' : 'id';
+  toggle.textContent = t('language.switch');
+  toggle.lang = other;
+  toggle.setAttribute('aria-label', t('language.switchLabel'));
+  replace(document.getElementById('footer'), h('p', {}, t('footer.demo')), h('p', {}, t('footer.api')));
+}
+
+let firstRender = true;
+const router = startRouter(outlet, ROUTES, {
+  async onRender(path, done) {
+    renderChrome(path);
+    window.scrollTo(0, 0);
+    const navigated = !firstRender;
+    firstRender = false;
+    // After a navigation, move focus to the new page's heading once its content is there, so
+    // screen readers start reading at the top of it (a hash change alone does not move focus).
+    // Not on first load, and not if the person has meanwhile put focus somewhere themselves:
+    // the link they followed is gone, so focus on <body> means nobody claimed it.
+    if (navigated && (await done) && document.activeElement === document.body) {
+      outlet.querySelector('h1')?.focus();
+    }
+  },
+});
+
+// The skip link's "#main" would be read as a route: move focus to the page's heading instead.
+document.getElementById('skip-link').addEventListener('click', (event) => {
+  event.preventDefault();
+  outlet.querySelector('h1')?.focus();
+});
+
+document.getElementById('language-toggle').addEventListener('click', () => {
+  setLanguage(language() === 'id' ? 'en' : 'id');
+});
+
+onLanguageChange(() => {
+  router.rerender();
+  announcer.textContent = t('language.changed');
+  document.getElementById('language-toggle').focus();
+});

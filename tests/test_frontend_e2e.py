@@ -1,0 +1,354 @@
+"""The web client (frontend_stub/) in a real browser against the app serving the demo content.
+
+Debian's Chromium runs headless under Playwright: `make setup` installs the apt package where it
+is missing, because Playwright's own browser download cannot reach its servers here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import unquote
+
+import httpx
+import pytest
+import uvicorn
+from playwright.async_api import Browser, Locator, Page, Route, ViewportSize, async_playwright, expect
+from pymongo import AsyncMongoClient
+
+from server.app import create_app
+from server.supervisor import LocalService, free_port
+from storage.database import Stores
+from storage.store import Document
+from tests.conftest import settings_for
+from tests.support import wait_until_indexed
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+HAS_CHROMIUM = CHROMIUM.exists()
+DESKTOP = ViewportSize(width=1280, height=900)
+PHONE = ViewportSize(width=390, height=844)
+
+DRAFT = """
+query($id: ID!) { node(id: $id) { ... on Practice { id version title status organization { name } } } }
+"""
+DELETE_PRACTICE = """
+mutation($input: DeleteInput!) { deletePractice(input: $input) { errors { field code message } } }
+"""
+
+
+@pytest.fixture(scope="module")
+async def site(mongo: LocalService, meili: LocalService, demo_database: str) -> AsyncIterator[str]:
+    """The app under uvicorn on the demo database, with its indexer, as `make run` serves it."""
+    port = free_port()
+    app = create_app(settings_for(mongo, meili, demo_database))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    if not HAS_CHROMIUM:
+        pytest.skip(f"{CHROMIUM} is missing: `make setup` installs Debian's chromium")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+async def page(browser: Browser, site: str) -> AsyncIterator[Page]:
+    """A fresh browser profile on the site; any script error or failed request fails the test."""
+    context = await browser.new_context(base_url=site, viewport=DESKTOP, locale="id-ID")
+    page = await context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    yield page
+    await context.close()
+    assert problems == []
+
+
+def results(page: Page) -> Locator:
+    return page.locator("#hits > li")
+
+
+async def search_for(page: Page, text: str) -> None:
+    box = page.get_by_role("combobox", name="Kata kunci")
+    await box.fill(text)
+    await box.press("Enter")
+
+
+async def test_search_with_a_typo_finds_waste_banks_and_two_facets_narrow_it(
+    page: Page, output_dir: Path
+) -> None:
+    # given
+    await page.goto("/")
+    # when: a typo for "sampah" (waste)
+    await search_for(page, "smapah")
+    # then: waste practices, with the matched words highlighted
+    await expect(page.locator("#result-status")).to_contain_text("hasil untuk “smapah”")
+    await expect(results(page).first).to_be_visible()
+    assert "Bank Sampah" in " ".join(await results(page).locator("h3").all_inner_texts())
+    await expect(results(page).locator("mark").first).to_have_text(re.compile("sampah", re.IGNORECASE))
+    everything = await results(page).count()
+
+    # when: two facets, type "practice" and theme "waste management"
+    await page.get_by_role("group", name="Jenis").get_by_label("Praktik Baik").check()
+    await expect(page).to_have_url(re.compile(r"type=PRACTICE"))
+    await expect(results(page).locator("xpath=self::*[not(@data-type='PRACTICE')]")).to_have_count(0)
+    await page.get_by_role("group", name="Tema").get_by_label("Pengelolaan Sampah").check()
+    # then: only waste-management practices, both filters in the URL and shown as chips
+    await expect(page).to_have_url(re.compile(r"theme=WASTE_MANAGEMENT"))
+    await expect(page.locator(".chip")).to_have_count(2)
+    await expect(page.locator(".results")).not_to_have_attribute("aria-busy", "true")
+    narrowed = await results(page).count()
+    assert 0 < narrowed < everything
+    assert set(await results(page).evaluate_all("items => items.map(i => i.dataset.type)")) == {"PRACTICE"}
+    await page.screenshot(path=output_dir / "frontend-search.png")
+
+    # when: the URL is opened again, as a shared link would be
+    await page.reload()
+    # then: the same search
+    await expect(page.get_by_role("combobox", name="Kata kunci")).to_have_value("smapah")
+    await expect(page.get_by_role("group", name="Tema").get_by_label("Pengelolaan Sampah")).to_be_checked()
+    await expect(results(page)).to_have_count(narrowed)
+
+
+async def test_a_result_opens_its_detail_page_and_leads_to_a_similar_practice_of_another_region(
+    page: Page, output_dir: Path
+) -> None:
+    # given
+    await page.goto("/#/search?q=bank+sampah&type=PRACTICE")
+    first = results(page).first.locator("h3 a")
+    title = await first.inner_text()
+    # when
+    await first.click()
+    # then: the practice with its organization, regions, building blocks and results
+    heading = page.get_by_role("heading", level=1)
+    await expect(heading).to_have_text(title)
+    await expect(page.locator(".facts")).to_contain_text("Organisasi")
+    await expect(page.locator(".facts")).to_contain_text("Wilayah")
+    await expect(page.get_by_role("heading", name="Komponen yang dapat direplikasi")).to_be_visible()
+    await expect(page.get_by_role("table")).to_contain_text("Indikator")
+    similar = page.locator(".similar .card h3 a")
+    await expect(similar.first).to_be_visible()
+    await page.screenshot(path=output_dir / "frontend-detail.png", full_page=True)
+    place = await page.locator(".facts dd").nth(1).inner_text()
+
+    # when: following a similar practice
+    other_title = await similar.first.inner_text()
+    await similar.first.click()
+    # then: its own detail page, located elsewhere
+    await expect(heading).to_have_text(other_title)
+    await expect(heading).to_be_focused()
+    assert await page.locator(".facts dd").nth(1).inner_text() != place
+
+
+async def test_suggestions_complete_titles_as_one_types_and_open_the_item(page: Page) -> None:
+    # given
+    await page.goto("/")
+    box = page.get_by_role("combobox", name="Kata kunci")
+    # when
+    await box.press_sequentially("bank sam", delay=30)
+    options = page.get_by_role("option")
+    await expect(options.first).to_be_visible()
+    await expect(box).to_have_attribute("aria-expanded", "true")
+    chosen = await options.first.locator(".combobox-label").inner_text()
+    await box.press("ArrowDown")
+    await expect(options.first).to_have_attribute("aria-selected", "true")
+    await box.press("Enter")
+    # then
+    await expect(page.get_by_role("heading", level=1)).to_have_text(chosen)
+
+
+async def test_the_region_picker_narrows_province_regency_kecamatan_kelurahan(page: Page) -> None:
+    # given
+    await page.goto("/#/search?q=sampah")
+    await expect(results(page).first).to_be_visible()
+    # when
+    for level, name in [
+        ("Provinsi", "Jawa Barat"),
+        ("Kabupaten/Kota", "Kota Depok"),
+        ("Kecamatan", "Pancoran Mas"),
+        ("Kelurahan/Desa", "Depok Jaya"),
+    ]:
+        select = page.get_by_label(level, exact=True)
+        await expect(select).to_be_enabled()
+        await select.select_option(label=name)
+    # then: the URL holds the kelurahan, and every hit is there
+    await expect(page).to_have_url(re.compile(r"region=32\.76\.01\.1007"))
+    await expect(page.locator(".chip")).to_contain_text("Depok Jaya")
+    await expect(page.locator(".results")).not_to_have_attribute("aria-busy", "true")
+    places = await results(page).locator(".place").all_inner_texts()
+    assert places
+    assert all(place.startswith("Depok Jaya") for place in places)
+
+
+async def test_region_facets_drill_down_from_province_to_kecamatan(page: Page) -> None:
+    # given
+    await page.goto("/#/search?q=sampah")
+    regions = page.locator(".region-values a")
+    # when
+    await regions.filter(has_text="Jawa Barat").click()
+    # then: the province is chosen and the facet now counts its kecamatan
+    await expect(page).to_have_url(re.compile(r"region=32(&|$)"))
+    await expect(page.get_by_label("Provinsi", exact=True)).to_have_value("32")
+    await expect(regions.filter(has_text="Pancoran Mas")).to_be_visible()
+
+
+async def test_load_more_appends_the_next_page_and_moves_focus_to_it(page: Page) -> None:
+    # given: browsing everything, newest first
+    await page.goto("/")
+    await expect(results(page)).to_have_count(20)
+    # when
+    await page.get_by_role("button", name="Muat lebih banyak").click()
+    # then
+    await expect(results(page)).to_have_count(40)
+    await expect(results(page).nth(20).locator("h3 a")).to_be_focused()
+
+
+async def test_a_search_engine_outage_reads_as_a_message_with_a_retry(page: Page) -> None:
+    # given: the server answers searches as it does while Meilisearch is down
+    async def outage(route: Route) -> None:
+        if "query Search(" in (route.request.post_data or ""):
+            body = {
+                "data": None,
+                "errors": [
+                    {"message": "Search is unavailable.", "extensions": {"code": "SEARCH_UNAVAILABLE"}}
+                ],
+            }
+            await route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+        else:
+            await route.continue_()
+
+    await page.route("**/graphql", outage)
+    # when
+    await page.goto("/#/search?q=sampah")
+    # then
+    alert = page.get_by_role("alert")
+    await expect(alert).to_contain_text("Mesin pencari sedang tidak tersedia")
+    await expect(results(page)).to_have_count(0)
+    # when: the engine is back and one retries
+    await page.unroute("**/graphql")
+    await alert.get_by_role("button", name="Coba lagi").click()
+    # then
+    await expect(results(page).first).to_be_visible()
+    await expect(alert).to_be_hidden()
+
+
+async def test_the_interface_switches_to_english_and_back(page: Page) -> None:
+    # given
+    await page.goto("/#/search?q=sampah")
+    await expect(results(page).first).to_be_visible()
+    # when
+    await page.get_by_role("button", name="Switch the interface to English").click()
+    # then: the interface is English, the search the same
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Find good practice")
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    await expect(page.get_by_role("group", name="Theme")).to_be_visible()
+    await expect(page.locator("#result-status")).to_contain_text("results for “sampah”")
+    # when: back to Indonesian
+    await page.get_by_role("button", name="Ganti bahasa antarmuka ke bahasa Indonesia").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Cari praktik baik")
+
+
+async def test_a_phone_width_screen_needs_no_sideways_scrolling(browser: Browser, site: str) -> None:
+    # given
+    context = await browser.new_context(base_url=site, viewport=PHONE, locale="id-ID")
+    page = await context.new_page()
+    for path in ["/#/search?q=sampah", "/#/contribute"]:
+        # when
+        await page.goto(path)
+        await expect(page.get_by_role("heading", level=1)).to_be_visible()
+        await page.wait_for_load_state("networkidle")
+        # then
+        assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+    await context.close()
+
+
+async def test_the_contribute_form_shows_field_errors_then_saves_a_draft(
+    page: Page,
+    site: str,
+    demo_database: str,
+    mongo_client: AsyncMongoClient[Document],
+) -> None:
+    # given: a form filled in but for the title, with an amount beyond what the API accepts
+    await page.goto("/#/contribute")
+    form = page.locator("form.practice-form")
+    await form.get_by_label("Ringkasan").fill("Warga menabung sampah terpilah di bank sampah RW.")
+    await form.get_by_role("group", name="Tema").get_by_label("Pengelolaan Sampah").check()
+    await form.get_by_role("group", name="Tahap").get_by_label("Uji Coba").check()
+    organization = form.get_by_role("combobox", name="Organisasi pemilik")
+    await organization.press_sequentially("Depok Jaya", delay=20)
+    await page.get_by_role("option", name="Pemerintah Kelurahan Depok Jaya").click()
+    await expect(form.locator(".chosen")).to_contain_text("Pemerintah Kelurahan Depok Jaya")
+    for level, name in [("Provinsi", "Jawa Barat"), ("Kabupaten/Kota", "Kota Depok")]:
+        select = form.get_by_label(level, exact=True)
+        await expect(select).to_be_enabled()
+        await select.select_option(label=name)
+    await form.get_by_label("Masalah yang diatasi").fill("Sampah rumah tangga menumpuk di pinggir jalan.")
+    await form.get_by_label("Pendekatan").fill("Bank sampah per RW dengan penimbangan mingguan.")
+    await form.get_by_label("Sumber dana").select_option(label="Dana Kelurahan")
+    amount = form.get_by_label("Jumlah (Rp)")
+    await amount.fill("9.000.000.000.000.000")
+    # switching the language draws the form again, with what was typed
+    await page.get_by_role("button", name="Switch the interface to English").click()
+    await expect(form.get_by_label("Summary")).to_have_value(
+        "Warga menabung sampah terpilah di bank sampah RW."
+    )
+    await page.get_by_role("button", name="Ganti bahasa antarmuka ke bahasa Indonesia").click()
+    await expect(form.get_by_label("Kabupaten/Kota", exact=True)).to_have_value("32.76")
+
+    # when
+    await form.get_by_role("button", name="Simpan sebagai draf").click()
+    # then: each error next to its field, and a summary that has the focus
+    title = form.get_by_label("Judul (wajib)")
+    await expect(page.locator("#field-title-error")).to_have_text("Wajib diisi.")
+    await expect(title).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#field-funding-0-amount-error")).to_have_text(
+        "Nilai di luar rentang yang diizinkan."
+    )
+    await expect(amount).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator(".error-summary")).to_be_focused()
+    await expect(page.locator(".error-summary")).to_contain_text("Ada 2 isian yang perlu diperbaiki")
+
+    # when: corrected
+    await title.fill("Bank Sampah RW Uji Coba dari Peramban")
+    await amount.fill("150.000.000")
+    await form.get_by_role("button", name="Simpan sebagai draf").click()
+    # then: saved as a draft, with a link to it
+    await expect(page.get_by_role("heading", name="Draf tersimpan")).to_be_focused()
+    await page.get_by_role("link", name="Lihat draf").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Bank Sampah RW Uji Coba dari Peramban")
+    await expect(page.locator(".badge.status")).to_have_text("Draf")
+    draft_id = unquote(page.url.rsplit("/item/", 1)[1])
+
+    # the demo database is shared by the session: leave it as it was
+    async with httpx.AsyncClient(base_url=site) as http:
+        response = await http.post("/graphql", json={"query": DRAFT, "variables": {"id": draft_id}})
+        draft = response.json()["data"]["node"]
+        assert draft["status"] == "DRAFT"
+        assert draft["organization"]["name"] == "Pemerintah Kelurahan Depok Jaya"
+        delete = {"input": {"id": draft["id"], "version": draft["version"]}}
+        response = await http.post("/graphql", json={"query": DELETE_PRACTICE, "variables": delete})
+        assert response.json()["data"]["deletePractice"]["errors"] == []
+    await wait_until_indexed(Stores.of(mongo_client[demo_database]))
