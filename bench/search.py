@@ -454,6 +454,7 @@ async def measure_freshness(
     latencies: dict[str, list[float]] = {"create": [], "update": []}
     polls: list[int] = []
     poll_ms: list[float] = []  # each search request's own duration, part of every figure
+    every_in_order: list[float] = []
     timeouts = 0
     current: tuple[str, int] | None = None  # (global ID, version) of the practice to update next
     async with httpx.AsyncClient(base_url=url, timeout=10.0) as http:
@@ -472,6 +473,7 @@ async def measure_freshness(
                 poll_ms.append((time.perf_counter() - polled) * 1000)
                 if found:
                     latencies[kind].append((time.perf_counter() - written) * 1000)
+                    every_in_order.append(latencies[kind][-1])
                     break
                 if time.perf_counter() - written > 10.0:
                     timeouts += 1
@@ -481,6 +483,7 @@ async def measure_freshness(
     every = latencies["create"] + latencies["update"]
     return {
         **_summary(every),
+        "samples_ms": [round(ms, 1) for ms in every_in_order],
         "writes": writes,
         "timeouts": timeouts,
         "polls_mean": sum(polls) / len(polls) if polls else 0.0,
@@ -754,6 +757,8 @@ async def run(*, documents: int, seconds: int, connections: int, writes: int, se
         "seconds": seconds,
         "connections": connections,
         "cpus": os.cpu_count(),
+        # Other work on the shared machine skews every figure: the 1-minute load, before and after.
+        "load_average_start": os.getloadavg()[0],
     }
     with tempfile.TemporaryDirectory(prefix="lumbung-bench-search-") as tmp:
         workdir = Path(tmp)
@@ -887,8 +892,12 @@ def main() -> None:
         )
     )
     results["run_s"] = time.perf_counter() - started
+    results["load_average_end"] = os.getloadavg()[0]
     _print(results)
-    print(f"(run took {results['run_s']:.0f} s)")
+    print(
+        f"(run took {results['run_s']:.0f} s; 1-minute load average {results['load_average_start']:.1f} "
+        f"before, {results['load_average_end']:.1f} after, on {results['cpus']} CPUs)"
+    )
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "search.json").write_text(json.dumps(results, indent=2) + "\n")

@@ -162,7 +162,8 @@ async def similar_practices(
 
     Meilisearch's similar-documents endpoint needs an embedder (a model), which this hub does not
     run. Instead the key stems of the problem, then of the title, make the query; Meilisearch
-    drops words from its end until practices match, so the problem's first words weigh most.
+    drops words from its end until practices match, so the problem's first words weigh most, and
+    the newest practices of the same main theme fill the list when too few match the words.
     The main theme filter keeps to the same kind of problem, and excluding every practice located in
     or below the practice's own regions keeps the answer to "how did *others* solve this?".
     """
@@ -172,14 +173,25 @@ async def similar_practices(
         clauses.append(any_of("themes", [themes[0]]))
     if region_codes:
         clauses.append(f"NOT {any_of('regions', list(region_codes))}")
-    params = SearchParams(
-        index_uid=engine.index_uid(spec),
+    uid = engine.index_uid(spec)
+    by_words = SearchParams(
+        index_uid=uid,
         query=_key_terms(f"{problem}\n{title}"),
         filter=clauses,
         attributes_to_retrieve=["id"],
         matching_strategy="last",
         limit=limit,
     )
-    results = await engine.client.multi_search([params])
+    # When too few practices share the words, the newest of the same theme elsewhere fill up.
+    by_theme = SearchParams(
+        index_uid=uid,
+        query="",
+        filter=clauses,
+        attributes_to_retrieve=["id"],
+        sort=["created_at:desc"],
+        limit=limit,
+    )
+    results = await engine.client.multi_search([by_words, by_theme])
     assert isinstance(results, list)
-    return [str(hit["id"]) for hit in results[0].hits]
+    ids = [str(hit["id"]) for result in results for hit in result.hits]
+    return list(dict.fromkeys(ids))[:limit]
