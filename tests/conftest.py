@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -68,17 +69,23 @@ async def stores(mongo_client: AsyncMongoClient[Document]) -> AsyncIterator[Stor
     await mongo_client.drop_database(name)
 
 
+@contextlib.asynccontextmanager
+async def running_app(settings: Settings) -> AsyncIterator[GraphQLClient]:
+    """The app started (lifespan and all) with ``settings``, and a GraphQL client talking to it."""
+    async with LifespanManager(create_app(settings), startup_timeout=300) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://lumbung.test") as http:
+            yield GraphQLClient(http)
+
+
 @pytest.fixture
 async def api(mongo: LocalService, meili: LocalService, stores: Stores) -> AsyncIterator[GraphQLClient]:
     """The app on a fresh database; tests of anything but search share one set of idle indexes."""
     settings = settings_for(
         mongo, meili, stores.database.name, search_index_prefix="shared", search_indexer=False
     )
-    app = create_app(settings)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://lumbung.test") as http:
-            yield GraphQLClient(http)
+    async with running_app(settings) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")
@@ -87,8 +94,7 @@ async def demo_database(
 ) -> AsyncIterator[str]:
     """A database seeded exactly as `make run` seeds one: every region and the demo content, indexed."""
     name = f"demo_{uuid.uuid4().hex[:8]}"
-    app = create_app(settings_for(mongo, meili, name, seed_regions=True, seed_demo=True))
-    async with LifespanManager(app, startup_timeout=300):
+    async with running_app(settings_for(mongo, meili, name, seed_regions=True, seed_demo=True)):
         await wait_until_indexed(Stores.of(mongo_client[name]))
     yield name
     await mongo_client.drop_database(name)
@@ -99,11 +105,8 @@ async def demo_api(
     mongo: LocalService, meili: LocalService, demo_database: str
 ) -> AsyncIterator[GraphQLClient]:
     """The seeded demo database, read-only for the tests that use it."""
-    app = create_app(settings_for(mongo, meili, demo_database, search_indexer=False))
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://lumbung.test") as http:
-            yield GraphQLClient(http)
+    async with running_app(settings_for(mongo, meili, demo_database, search_indexer=False)) as client:
+        yield client
 
 
 @pytest.fixture

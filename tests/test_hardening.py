@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from pydantic import ValidationError
 
-from server.app import create_app
 from server.settings import Environment, Settings
 from server.supervisor import LocalService
 from storage.database import Stores
-from tests.conftest import settings_for
+from tests.conftest import running_app, settings_for
 from tests.support import GraphQLClient
 
 DEEP = '{ region(code: "32.76.05.1001") { ' + "parent { " * 14 + "name" + " }" * 14 + " } }"
@@ -133,10 +130,8 @@ async def production_api(
         search_indexer=False,
         cors_origins=["https://hub.example.org"],
     )
-    async with LifespanManager(create_app(settings)) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://lumbung.test") as http:
-            yield GraphQLClient(http)
+    async with running_app(settings) as client:
+        yield client
 
 
 async def test_production_hides_the_schema(production_api: GraphQLClient) -> None:

@@ -6,19 +6,16 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from meilisearch_python_sdk import AsyncClient
 
 from search import queries
 from search.engine import SearchEngine, open_client
 from search.filters import SearchFilter
 from search.indexes import IndexNames
-from server.app import create_app
 from server.supervisor import LocalService
 from storage.database import Stores
-from tests.conftest import settings_for
+from tests.conftest import running_app, settings_for
 from tests.support import GraphQLClient, create_organization, create_practice, wait_until_indexed
 
 SEARCH = """
@@ -72,11 +69,9 @@ class SearchHub:
 @pytest.fixture
 async def hub(mongo: LocalService, meili: LocalService, stores: Stores) -> AsyncIterator[SearchHub]:
     """The app with its own search indexes (named after its database) and its indexer running."""
-    app = create_app(settings_for(mongo, meili, stores.database.name))
-    async with LifespanManager(app) as manager, open_client(meili.url, meili.api_key) as client:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://lumbung.test") as http:
-            yield SearchHub(GraphQLClient(http), stores, client)
+    settings = settings_for(mongo, meili, stores.database.name)
+    async with running_app(settings) as api, open_client(meili.url, meili.api_key) as client:
+        yield SearchHub(api, stores, client)
 
 
 async def _practices(hub: SearchHub) -> dict[str, dict[str, Any]]:

@@ -11,9 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
 from resolvers.ids import decode_id
 from search.engine import SearchEngine, open_client
@@ -21,11 +19,10 @@ from search.errors import SearchUnavailable
 from search.indexer import Indexer, IndexingFailed
 from search.indexes import SPECS, IndexNames
 from search.reindex import reindex
-from server.app import create_app
 from server.supervisor import LocalService, free_port, local_meilisearch
 from storage.database import Stores
 from storage.store import SEARCH_OUTBOX, SEARCH_PENDING
-from tests.conftest import settings_for
+from tests.conftest import running_app, settings_for
 from tests.support import GraphQLClient, create_organization, create_practice
 
 LEASE = timedelta(milliseconds=300)
@@ -40,14 +37,6 @@ mutation($input: UpdatePracticeInput!) {
 SEARCH = """
 query($query: String!) { search(query: $query) { hits { node { ... on Practice { title } } } } }
 """
-
-
-@contextlib.asynccontextmanager
-async def running_app(settings: Any) -> AsyncIterator[GraphQLClient]:
-    async with LifespanManager(create_app(settings)) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://lumbung.test") as http:
-            yield GraphQLClient(http)
 
 
 @dataclass
