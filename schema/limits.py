@@ -30,7 +30,6 @@ from graphql import (
     SelectionSetNode,
     ValidationContext,
     ValidationRule,
-    VariableNode,
     get_named_type,
     get_nullable_type,
     is_list_type,
@@ -72,27 +71,36 @@ class _Measure:
         self.limits = limits
         self.tally = _Tally()
 
-    def _page_size(
-        self, field: FieldNode, definition: GraphQLField | None, parent: GraphQLNamedType | None
-    ) -> int:
+    def _first(self, field: FieldNode, definition: GraphQLField) -> int | None:
+        """The page size a paginated field asks for, or None for a field without ``first``."""
+        for argument in field.arguments or ():
+            if argument.name.value == "first":
+                if isinstance(argument.value, IntValueNode):
+                    return max(1, int(argument.value.value))
+                return self.limits.max_page_size  # a variable: assume the largest page
+        if "first" in definition.args:
+            default = definition.args["first"].default_value
+            return default if isinstance(default, int) and default > 0 else self.limits.max_page_size
+        return None
+
+    def _sizes(
+        self, field: FieldNode, definition: GraphQLField | None, parent: GraphQLNamedType | None, page: int
+    ) -> tuple[int, int]:
+        """How many times the field's children repeat, and the page their connection items get."""
         if definition is None:
-            return 1
+            return 1, 1
         if (
             field.name.value in _CONNECTION_ITEMS
             and parent is not None
             and parent.name.endswith("Connection")
         ):
-            return 1
-        for argument in field.arguments or ():
-            if argument.name.value == "first":
-                if isinstance(argument.value, IntValueNode):
-                    return max(1, int(argument.value.value))
-                if isinstance(argument.value, VariableNode):
-                    return self.limits.max_page_size
-        if "first" in definition.args:
-            default = definition.args["first"].default_value
-            return default if isinstance(default, int) and default > 0 else self.limits.max_page_size
-        return UNPAGED_LIST_SIZE if is_list_type(get_nullable_type(definition.type)) else 1
+            return page, 1
+        first = self._first(field, definition)
+        if first is not None:
+            if get_named_type(definition.type).name.endswith("Connection"):
+                return 1, first  # only the items repeat, not totalCount, pageInfo or facets
+            return first, 1
+        return (UNPAGED_LIST_SIZE if is_list_type(get_nullable_type(definition.type)) else 1), 1
 
     def walk(
         self,
@@ -101,6 +109,7 @@ class _Measure:
         multiplier: int,
         depth: int,
         entered: frozenset[str],
+        page: int = 1,
     ) -> None:
         self.tally.depth = max(self.tally.depth, depth)
         if depth > self.limits.max_depth + 1 or self.tally.cost > self.limits.max_cost:
@@ -113,18 +122,20 @@ class _Measure:
                 self.tally.cost += multiplier
                 if selection.selection_set is not None:
                     inner = get_named_type(definition.type) if definition is not None else None
-                    size = self._page_size(selection, definition, parent)
-                    self.walk(selection.selection_set, inner, multiplier * size, depth + 1, entered)
+                    repeat, inner_page = self._sizes(selection, definition, parent, page)
+                    self.walk(
+                        selection.selection_set, inner, multiplier * repeat, depth + 1, entered, inner_page
+                    )
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 inner = self.schema.get_type(condition.name.value) if condition else parent
-                self.walk(selection.selection_set, inner, multiplier, depth, entered)
+                self.walk(selection.selection_set, inner, multiplier, depth, entered, page)
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
                 fragment = self.fragments.get(name)
                 if fragment is not None and name not in entered:
                     inner = self.schema.get_type(fragment.type_condition.name.value)
-                    self.walk(fragment.selection_set, inner, multiplier, depth, entered | {name})
+                    self.walk(fragment.selection_set, inner, multiplier, depth, entered | {name}, page)
 
     @staticmethod
     def _field(parent: GraphQLNamedType | None, name: str) -> GraphQLField | None:

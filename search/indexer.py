@@ -138,6 +138,7 @@ class Indexer:
         """The background loop: soon after a write (``wake``), else at most a second apart."""
         idle_wait = 0.05
         while True:
+            self.wake.clear()  # before the round: a write during it wakes the next one at once
             try:
                 handled = await self.run_once()
                 idle_wait = 0.05 if handled else min(idle_wait * 2, IDLE_WAIT_MAX)
@@ -151,7 +152,6 @@ class Indexer:
                 handled, idle_wait = 0, ERROR_WAIT_MAX
             if handled:
                 continue
-            self.wake.clear()
             try:
                 await asyncio.wait_for(self.wake.wait(), timeout=idle_wait)
                 idle_wait = 0.05

@@ -159,3 +159,20 @@ async def test_production_allows_only_configured_origins(production_api: GraphQL
     # then
     assert allowed.headers["access-control-allow-origin"] == "https://hub.example.org"
     assert "access-control-allow-origin" not in refused.headers
+
+
+async def test_a_search_page_with_its_facets_is_within_the_budget(api: GraphQLClient) -> None:
+    # given: facets and totals do not repeat per hit; only the hits do
+    query = """
+    query($first: Int) {
+      search(first: $first) {
+        totalCount
+        hits { type highlights { field snippet } node { ... on Practice { title regions { name } } } }
+        facets { facet values { value count label } }
+      }
+    }
+    """
+    # when
+    body = await api.post(query, {"first": 100})
+    # then: no limit refuses it (the shared test indexes may simply be empty)
+    assert [e["extensions"]["code"] for e in body.get("errors", [])] == []
