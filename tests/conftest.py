@@ -116,17 +116,26 @@ def output_dir() -> Path:
     return path
 
 
-@pytest.fixture
-async def served(mongo: LocalService, meili: LocalService, stores: Stores) -> AsyncIterator[str]:
-    """The app under uvicorn on a free loopback port, for clients in other processes; yields its base URL."""
+@contextlib.asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[str]:
+    """The app under uvicorn on a free loopback port, for clients in other processes; its base URL."""
     port = free_port()
-    app = create_app(settings_for(mongo, meili, stores.database.name, search_index_prefix="shared"))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
             task.result()
         await asyncio.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def served(mongo: LocalService, meili: LocalService, stores: Stores) -> AsyncIterator[str]:
+    async with serving(settings_for(mongo, meili, stores.database.name, search_index_prefix="shared")) as url:
+        yield url

@@ -6,7 +6,6 @@ is missing, because Playwright's own browser download cannot reach its servers h
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -15,15 +14,13 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
-import uvicorn
 from playwright.async_api import Browser, Locator, Page, Route, ViewportSize, async_playwright, expect
 from pymongo import AsyncMongoClient
 
-from server.app import create_app
-from server.supervisor import LocalService, free_port
+from server.supervisor import LocalService
 from storage.database import Stores
 from storage.store import Document
-from tests.conftest import settings_for
+from tests.conftest import serving, settings_for
 from tests.support import wait_until_indexed
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -51,17 +48,8 @@ mutation($input: DeleteInput!) { deletePractice(input: $input) { errors { field 
 @pytest.fixture(scope="module")
 async def site(mongo: LocalService, meili: LocalService, demo_database: str) -> AsyncIterator[str]:
     """The app under uvicorn on the demo database, with its indexer, as `make run` serves it."""
-    port = free_port()
-    app = create_app(settings_for(mongo, meili, demo_database))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    async with serving(settings_for(mongo, meili, demo_database)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
