@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 
 from resolvers.ids import decode_id, encode_id
-from server.app import prepare_database
+from server.app import auth_config, prepare_database
 from server.settings import Settings
 from server.supervisor import free_port, local_mongo
 from storage.database import Stores, open_client
@@ -92,7 +92,7 @@ async def _seed(mongo_url: str, database: str) -> str:
     client = open_client(mongo_url, timeout_ms=5000)
     stores = Stores.of(client[database])
     settings = Settings(mongodb_uri=mongo_url, mongodb_database=database)
-    await prepare_database(stores, settings)
+    await prepare_database(stores, settings, auth_config(settings))
     practice = await stores.practices.collection.find_one({}, sort=[("created_at", -1)])
     await client.close()
     assert practice is not None

@@ -55,7 +55,7 @@ from search.engine import open_client as open_search_client
 from search.filters import SearchFilter
 from search.indexes import SPECS, IndexNames
 from search.reindex import reindex
-from server.app import create_app, prepare_database
+from server.app import auth_config, create_app, prepare_database
 from server.settings import Settings
 from server.supervisor import LocalService, free_port, local_meilisearch, local_mongo
 from storage.database import Stores, open_client
@@ -359,7 +359,8 @@ def _summary(values_ms: Sequence[float]) -> dict[str, float]:
 async def _seed(stores: Stores) -> None:
     """The regions of PROVINCES, then indexes and the demo content (as the app would at start-up)."""
     await stores.regions.load(under=PROVINCES)
-    await prepare_database(stores, Settings(seed_regions=False, seed_demo=True))
+    settings = Settings(seed_regions=False, seed_demo=True)
+    await prepare_database(stores, settings, auth_config(settings))
 
 
 async def _pending(stores: Stores) -> int:

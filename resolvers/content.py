@@ -8,20 +8,21 @@ from typing import Any, Generic, TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from resolvers import visibility
 from resolvers.context import Context
 from resolvers.drafts import Draft, ReferenceKind
 from resolvers.errors import ErrorCode, FieldError, UserInputError
 from resolvers.ids import InvalidGlobalId, decode_id_of
 from resolvers.loaders import Loaders
 from resolvers.permissions import Action, authorize
-from resolvers.validation import check_references, validate_draft
+from resolvers.validation import camel, check_references, validate_draft
 from storage.database import Stores
 from storage.errors import NotFound, VersionConflict
 from storage.filters import ContentFilter
 from storage.pagination import InvalidCursor, Page, SortOrder
 from storage.records import VersionedRecord
-from storage.store import Filter, VersionedStore
-from storage.vocabulary import ContentStatus, PartnershipStatus, ReplicationStatus, Stage, Theme
+from storage.store import AuditNote, Filter, VersionedStore
+from storage.vocabulary import AuditAction, ContentStatus, PartnershipStatus, ReplicationStatus, Stage, Theme
 
 R = TypeVar("R", bound=VersionedRecord)
 D = TypeVar("D", bound=Draft)
@@ -73,6 +74,7 @@ def _global_ids(type_name: str, values: Sequence[str], *, argument: str) -> list
 
 
 def content_filter(
+    context: Context,
     *,
     themes: Sequence[Theme] | None = None,
     sdgs: Sequence[int] | None = None,
@@ -84,7 +86,10 @@ def content_filter(
     replication_statuses: Sequence[ReplicationStatus] | None = None,
     practice_id: str | None = None,
 ) -> ContentFilter:
-    """A store filter from a client's filter input, rejecting what no stored value could match."""
+    """A store filter from a client's filter input, for what the viewer may read.
+
+    Values no stored item could match are rejected.
+    """
     lists = {
         "themes": themes,
         "sdgs": sdgs,
@@ -116,6 +121,7 @@ def content_filter(
         practice_ids=_global_ids(
             "Practice", [practice_id] if practice_id else [], argument="filter.practiceId"
         ),
+        readers=visibility.readers(context.viewer),
     )
 
 
@@ -135,8 +141,31 @@ async def get(context: Context, kind: Kind[R, Any], global_id: str) -> R | None:
     return await kind.loader(context.loaders).load(local_id(kind, global_id))
 
 
-def _denied(context: Context, action: Action, kind: Kind[Any, Any]) -> list[FieldError]:
-    return authorize(context.viewer, action, kind.name)
+def _owner(kind: Kind[Any, Any], fields: Mapping[str, Any], record_id: str | None = None) -> str:
+    """The organization an item belongs to (an organization belongs to itself)."""
+    if kind.name == "Organization":
+        return record_id or ""
+    return str(fields.get("organization_id") or "")
+
+
+def _status(record: VersionedRecord) -> ContentStatus | None:
+    status = getattr(record, "status", None)
+    return status if isinstance(status, ContentStatus) else None
+
+
+def actor(context: Context, action: AuditAction, **details: Any) -> AuditNote:
+    """An audit note of ``action`` by the viewer."""
+    viewer = context.viewer
+    return AuditNote(action=action, actor_id=viewer.user_id, actor_name=viewer.name, **details)
+
+
+def changes_between(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The fields whose stored (JSON) value differs, with both values."""
+    return [
+        {"field": camel(name), "before": before.get(name), "after": value}
+        for name, value in after.items()
+        if before.get(name) != value
+    ]
 
 
 async def _validated(
@@ -155,12 +184,15 @@ def _references(kind: Kind[Any, Any], data: Mapping[str, Any]) -> set[tuple[Refe
 
 
 async def create(context: Context, kind: Kind[R, D], data: Mapping[str, Any]) -> WriteResult[R]:
-    if errors := _denied(context, Action.CREATE, kind):
+    """A new item, always a draft: publishing goes through the editorial workflow."""
+    owner = _owner(kind, data)
+    if errors := authorize(context.viewer, Action.CREATE, kind.name, owner_id=owner):
         return WriteResult(errors=errors)
     draft = await _validated(context, kind, data)
     if isinstance(draft, list):
         return WriteResult(errors=draft)
-    record = await kind.store(context.stores).insert(draft.model_dump(mode="json"))
+    fields = draft.model_dump(mode="json")
+    record = await kind.store(context.stores).insert(fields, audit=actor(context, AuditAction.CREATED))
     context.on_write()
     return WriteResult(record=record)
 
@@ -174,57 +206,82 @@ def _conflict(kind: Kind[Any, Any], actual: int) -> WriteResult[Any]:
     return WriteResult(errors=[FieldError("version", ErrorCode.CONFLICT, message)])
 
 
-async def _current(context: Context, kind: Kind[R, Any], global_id: str) -> R | WriteResult[R]:
+async def current(context: Context, kind: Kind[R, Any], global_id: str, version: int) -> R | WriteResult[R]:
+    """The stored record a write applies to, if the viewer may read it and saw its latest version."""
     try:
         stored_id = decode_id_of(kind.name, global_id)
     except InvalidGlobalId as exc:
         return WriteResult(errors=[FieldError("id", ErrorCode.INVALID_ID, str(exc))])
-    records = await kind.store(context.stores).get_many([stored_id])
-    return records[0] or _not_found(kind)
+    # Through the loader: an item the viewer may not read does not exist for the viewer.
+    record = await kind.loader(context.loaders).load(stored_id)
+    if record is None:
+        return _not_found(kind)
+    if record.version != version:
+        return _conflict(kind, record.version)
+    return record
 
 
-async def update(
-    context: Context, kind: Kind[R, D], *, id: str, version: int, patch: Mapping[str, Any]
+async def write_fields(
+    context: Context, kind: Kind[R, Any], record: R, fields: Mapping[str, Any], audit: AuditNote
 ) -> WriteResult[R]:
-    """Apply the given fields over the stored ones if the client saw the latest ``version``."""
-    if errors := _denied(context, Action.UPDATE, kind):
-        return WriteResult(errors=errors)
-    current = await _current(context, kind, id)
-    if isinstance(current, WriteResult):
-        return current
-    if current.version != version:
-        return _conflict(kind, current.version)
-    stored = current.model_dump(include=set(kind.draft.model_fields))
-    draft = await _validated(context, kind, {**stored, **patch}, stored=stored)
-    if isinstance(draft, list):
-        return WriteResult(errors=draft)
+    """Store ``fields`` over ``record`` (compare-and-set on its version) with its audit entry."""
     try:
-        record = await kind.store(context.stores).update(
-            id=current.id, expected_version=version, fields=draft.model_dump(mode="json")
+        updated = await kind.store(context.stores).update(
+            id=record.id, expected_version=record.version, fields=fields, audit=audit
         )
     except VersionConflict as exc:
         return _conflict(kind, exc.actual)
     except NotFound:
         return _not_found(kind)
     context.on_write()
-    return WriteResult(record=record)
+    return WriteResult(record=updated)
+
+
+async def update(
+    context: Context, kind: Kind[R, D], *, id: str, version: int, patch: Mapping[str, Any]
+) -> WriteResult[R]:
+    """Apply the given fields over the stored ones if the client saw the latest ``version``."""
+    if not context.viewer.is_authenticated:
+        return WriteResult(errors=authorize(context.viewer, Action.UPDATE, kind.name, owner_id=""))
+    found = await current(context, kind, id, version)
+    if isinstance(found, WriteResult):
+        return found
+    stored = found.model_dump(mode="json", include=set(kind.draft.model_fields))
+    for owner in dict.fromkeys([_owner(kind, stored, found.id), _owner(kind, {**stored, **patch}, found.id)]):
+        if errors := authorize(
+            context.viewer, Action.UPDATE, kind.name, owner_id=owner, status=_status(found)
+        ):
+            return WriteResult(errors=errors)
+    draft = await _validated(context, kind, {**stored, **patch}, stored=stored)
+    if isinstance(draft, list):
+        return WriteResult(errors=draft)
+    fields = draft.model_dump(mode="json")
+    changes = changes_between(stored, fields)
+    if not changes:  # nothing to change: no new version, no audit entry
+        return WriteResult(record=found)
+    return await write_fields(
+        context, kind, found, fields, actor(context, AuditAction.EDITED, changes=changes)
+    )
 
 
 async def delete(context: Context, kind: Kind[R, Any], *, id: str, version: int) -> WriteResult[R]:
-    if errors := _denied(context, Action.DELETE, kind):
+    if not context.viewer.is_authenticated:
+        return WriteResult(errors=authorize(context.viewer, Action.DELETE, kind.name, owner_id=""))
+    found = await current(context, kind, id, version)
+    if isinstance(found, WriteResult):
+        return found
+    owner = _owner(kind, found.model_dump(), found.id)
+    if errors := authorize(context.viewer, Action.DELETE, kind.name, owner_id=owner, status=_status(found)):
         return WriteResult(errors=errors)
-    current = await _current(context, kind, id)
-    if isinstance(current, WriteResult):
-        return current
-    if current.version != version:
-        return _conflict(kind, current.version)
-    if kind.in_use and (reason := await kind.in_use(context.stores, current.id)):
+    if kind.in_use and (reason := await kind.in_use(context.stores, found.id)):
         return WriteResult(errors=[FieldError("id", ErrorCode.IN_USE, reason)])
     try:
-        await kind.store(context.stores).delete(id=current.id, expected_version=version)
+        await kind.store(context.stores).delete(
+            id=found.id, expected_version=version, audit=actor(context, AuditAction.DELETED)
+        )
     except VersionConflict as exc:
         return _conflict(kind, exc.actual)
     except NotFound:
         return _not_found(kind)
     context.on_write()
-    return WriteResult(record=current)
+    return WriteResult(record=found)

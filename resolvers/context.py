@@ -5,20 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from resolvers.auth import AuthConfig
 from resolvers.loaders import Loaders
+from resolvers.viewer import Viewer
 from search.engine import SearchEngine
 from storage.database import Stores
-
-
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    """Who sends the request. Accounts arrive in a later issue; until then everyone is anonymous."""
-
-    user_id: str | None = None
-
-    @property
-    def is_authenticated(self) -> bool:
-        return self.user_id is not None
 
 
 def _nothing() -> None:
@@ -30,7 +21,10 @@ class Context:
     stores: Stores
     loaders: Loaders
     request_id: str
+    auth: AuthConfig
     viewer: Viewer = field(default_factory=Viewer)
+    # The client's address as the server sees it: sign-in attempts are counted per address.
+    client_address: str = "unknown"
     # None when no search engine is configured; search then answers SEARCH_UNAVAILABLE.
     search: SearchEngine | None = None
     # Called after every successful write: wakes the search indexer so the write is searchable soon.
@@ -42,15 +36,20 @@ class Context:
         stores: Stores,
         *,
         request_id: str,
+        auth: AuthConfig,
         viewer: Viewer | None = None,
+        client_address: str = "unknown",
         search: SearchEngine | None = None,
         on_write: Callable[[], None] = _nothing,
     ) -> Context:
+        viewer = viewer or Viewer()
         return cls(
             stores=stores,
-            loaders=Loaders.for_request(stores),
+            loaders=Loaders.for_request(stores, viewer),
             request_id=request_id,
-            viewer=viewer or Viewer(),
+            auth=auth,
+            viewer=viewer,
+            client_address=client_address,
             search=search,
             on_write=on_write,
         )

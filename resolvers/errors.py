@@ -4,6 +4,9 @@ ErrorCode            closed vocabulary of what went wrong (a GraphQL enum in the
 FieldError           one problem with one input field: field path, code, message
 UserInputError       a query argument that cannot be served (bad cursor, page too large);
                      the schema turns it into a GraphQL error with ``extensions.code``
+Forbidden            a query argument the viewer may not ask for; GraphQL error FORBIDDEN
+Unauthenticated      a bearer token that is malformed, expired, revoked or of a removed user;
+                     the server answers 401 before executing anything
 ServiceUnavailable   a backing service is down (re-exported from storage as such)
 
 Unexpected exceptions are none of these: the schema masks and logs them.
@@ -31,6 +34,12 @@ class ErrorCode(Enum):
     CONFLICT = "CONFLICT"
     IN_USE = "IN_USE"
     FORBIDDEN = "FORBIDDEN"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    WEAK_PASSWORD = "WEAK_PASSWORD"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,3 +55,11 @@ class UserInputError(Exception):
     def __init__(self, message: str, *, argument: str) -> None:
         super().__init__(message)
         self.argument = argument
+
+
+class Forbidden(Exception):
+    """A query the viewer may not make (listing another organization's users)."""
+
+
+class Unauthenticated(Exception):
+    """The request carries credentials that identify nobody (any more)."""

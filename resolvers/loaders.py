@@ -9,9 +9,12 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from resolvers import visibility
+from resolvers.viewer import Viewer
 from storage.database import Stores
 from storage.filters import ContentFilter
 from storage.records import (
+    AuditEntryRecord,
     CaseStudyRecord,
     ContentRecord,
     OrganizationRecord,
@@ -19,8 +22,12 @@ from storage.records import (
     PracticeRecord,
     RegionRecord,
     ReplicationRecord,
+    UserRecord,
 )
 from storage.store import VersionedStore
+
+# Entries of an item's audit trail shown at most (the newest).
+AUDIT_TRAIL_LIMIT = 200
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -32,6 +39,27 @@ def _loader(load: Callable[[Sequence[K]], Awaitable[Sequence[V]]]) -> DataLoader
         return await load(keys)
 
     return DataLoader(load_fn=load_fn)
+
+
+def _readable(
+    store: VersionedStore[C], viewer: Viewer
+) -> Callable[[Sequence[str]], Awaitable[list[C | None]]]:
+    """Records by ID, None for those the viewer may not read: no nested field or node(id) leaks."""
+
+    async def load(ids: Sequence[str]) -> list[C | None]:
+        found = await store.get_many(ids)
+        return [record if record and visibility.can_read(viewer, record) else None for record in found]
+
+    return load
+
+
+def _users(stores: Stores, viewer: Viewer) -> Callable[[Sequence[str]], Awaitable[list[UserRecord | None]]]:
+    async def load(ids: Sequence[str]) -> list[UserRecord | None]:
+        if not visibility.can_read_user(viewer):
+            return [None] * len(ids)
+        return await stores.users.get_many(ids)
+
+    return load
 
 
 def _grouped(
@@ -64,29 +92,45 @@ class Loaders:
     replications: DataLoader[str, ReplicationRecord | None]
     replications_of_practice: DataLoader[str, list[ReplicationRecord]]
     case_studies_of_practice: DataLoader[str, list[CaseStudyRecord]]
+    users: DataLoader[str, UserRecord | None]
+    users_of_organization: DataLoader[str, list[UserRecord]]
+    audit_trail: DataLoader[str, list[AuditEntryRecord]]
 
     @classmethod
-    def for_request(cls, stores: Stores) -> Loaders:
+    def for_request(cls, stores: Stores, viewer: Viewer) -> Loaders:
+        """Loaders that read only what ``viewer`` may read (see resolvers/visibility.py)."""
+        readers = visibility.readers(viewer)
+
+        async def users_of(ids: Sequence[str]) -> list[list[UserRecord]]:
+            users = await stores.users.in_organizations(ids)
+            return [[user for user in users if user.organization_id == key] for key in ids]
+
+        async def audit_trail(ids: Sequence[str]) -> list[list[AuditEntryRecord]]:
+            return await stores.audit_trail.of_subjects(ids, limit=AUDIT_TRAIL_LIMIT)
+
         return cls(
             regions=_loader(stores.regions.get_many),
             region_children=_loader(stores.regions.children_of),
             organizations=_loader(stores.organizations.get_many),
-            practices=_loader(stores.practices.get_many),
-            case_studies=_loader(stores.case_studies.get_many),
-            partnerships=_loader(stores.partnerships.get_many),
-            replications=_loader(stores.replications.get_many),
+            practices=_loader(_readable(stores.practices, viewer)),
+            case_studies=_loader(_readable(stores.case_studies, viewer)),
+            partnerships=_loader(_readable(stores.partnerships, viewer)),
+            replications=_loader(_readable(stores.replications, viewer)),
             replications_of_practice=_loader(
                 _grouped(
                     stores.replications,
-                    filter_for=lambda ids: ContentFilter(practice_ids=ids),
+                    filter_for=lambda ids: ContentFilter(practice_ids=ids, readers=readers),
                     keys_of=lambda record: [record.practice_id],
                 )
             ),
             case_studies_of_practice=_loader(
                 _grouped(
                     stores.case_studies,
-                    filter_for=lambda ids: ContentFilter(related_practice_ids=ids),
+                    filter_for=lambda ids: ContentFilter(related_practice_ids=ids, readers=readers),
                     keys_of=lambda record: record.related_practice_ids,
                 )
             ),
+            users=_loader(_users(stores, viewer)),
+            users_of_organization=_loader(users_of),
+            audit_trail=_loader(audit_trail),
         )

@@ -1,25 +1,107 @@
-"""The one place each mutation asks whether the viewer may do it.
+"""Who may write what: the one place every mutation asks before it touches anything.
 
-Accounts and roles arrive in a later issue. Until then every viewer may write, as the issue
-that founded the hub decided; the check is still called once per mutation so that roles only
-have to be added here.
+Roles are scoped to the user's organization:
+
+- **member** (government staff) writes practices and replications of its organization;
+- **partner** (NGO, academic, private staff) writes case studies and proposes partnerships;
+- **reviewer** (the association) edits, sends back, publishes, archives and verifies anything;
+- **admin** manages its organization and its users, and writes its content like a member or a
+  partner. The admins of the association's own organization run the whole hub: organizations,
+  users of every organization, and everything a reviewer does.
+
+Owners edit and delete their items while they are drafts or sent back for changes; published
+items change through reviewers (or are archived by their owner). Reading is decided in
+``resolvers/visibility.py``.
 """
 
 from __future__ import annotations
 
 from enum import Enum
 
-from resolvers.context import Viewer
-from resolvers.errors import FieldError
+from resolvers.errors import ErrorCode, FieldError
+from resolvers.viewer import Viewer
+from storage.vocabulary import ContentStatus, Role
 
 
 class Action(Enum):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
+    SUBMIT = "submit"
+    REQUEST_CHANGES = "request changes to"
+    PUBLISH = "publish"
+    ARCHIVE = "archive"
+    VERIFY = "verify"
+    INVITE = "invite users to"
+    REMOVE_USER = "remove users of"
 
 
-def authorize(viewer: Viewer, action: Action, kind: str) -> list[FieldError]:
-    """Errors that forbid ``viewer`` to ``action`` a ``kind``; empty when allowed."""
-    del viewer, action, kind  # open writes until accounts exist (see the module docstring)
-    return []
+# The roles that author each kind of content for their own organization.
+AUTHORS: dict[str, frozenset[Role]] = {
+    "Practice": frozenset({Role.MEMBER, Role.ADMIN}),
+    "Replication": frozenset({Role.MEMBER, Role.ADMIN}),
+    "CaseStudy": frozenset({Role.PARTNER, Role.ADMIN}),
+    "Partnership": frozenset({Role.PARTNER, Role.ADMIN}),
+}
+_EDITABLE_BY_OWNER = frozenset({ContentStatus.DRAFT, ContentStatus.CHANGES_REQUESTED})
+_REVIEW = frozenset({Action.UPDATE, Action.REQUEST_CHANGES, Action.PUBLISH, Action.ARCHIVE, Action.VERIFY})
+
+
+def _allowed_content(
+    viewer: Viewer, action: Action, kind: str, owner_id: str, status: ContentStatus | None
+) -> bool:
+    if viewer.is_reviewer and action in _REVIEW:
+        return True
+    is_author = viewer.role in AUTHORS[kind] and viewer.belongs_to(owner_id)
+    match action:
+        case Action.CREATE | Action.SUBMIT | Action.ARCHIVE:
+            return is_author
+        case Action.UPDATE | Action.DELETE:
+            return is_author and status in _EDITABLE_BY_OWNER
+        case _:
+            return False
+
+
+def _allowed(
+    viewer: Viewer,
+    action: Action,
+    kind: str,
+    owner_id: str,
+    status: ContentStatus | None,
+    role: Role | None,
+) -> bool:
+    if viewer.is_hub_admin:
+        return True
+    if kind in AUTHORS:
+        return _allowed_content(viewer, action, kind, owner_id, status)
+    is_own_admin = viewer.role is Role.ADMIN and viewer.belongs_to(owner_id)
+    if kind == "Organization":
+        return action is Action.UPDATE and is_own_admin
+    if kind == "User":
+        # Reviewers belong to the association: only the hub's admins appoint them.
+        return is_own_admin and action in (Action.INVITE, Action.REMOVE_USER) and role is not Role.REVIEWER
+    return False
+
+
+def authorize(
+    viewer: Viewer,
+    action: Action,
+    kind: str,
+    *,
+    owner_id: str,
+    status: ContentStatus | None = None,
+    role: Role | None = None,
+) -> list[FieldError]:
+    """Errors that forbid ``viewer`` to ``action`` a ``kind`` owned by ``owner_id``; empty when allowed.
+
+    ``status`` is the item's current editorial status, ``role`` the role a user gets or has.
+    """
+    if not viewer.is_authenticated:
+        return [FieldError(None, ErrorCode.UNAUTHENTICATED, f"Sign in to {action.value} this {kind}.")]
+    if _allowed(viewer, action, kind, owner_id, status, role):
+        return []
+    if status is not None and action in (Action.UPDATE, Action.DELETE) and status not in _EDITABLE_BY_OWNER:
+        reason = f"A {status.label_en.lower()} {kind} can only be changed by a reviewer."
+    else:
+        reason = f"Your role does not allow you to {action.value} this {kind}."
+    return [FieldError(None, ErrorCode.FORBIDDEN, reason)]

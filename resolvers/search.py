@@ -8,11 +8,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from resolvers import visibility
 from resolvers.content import MAX_FILTER_VALUES, check_page_size, local_id
 from resolvers.context import Context
 from resolvers.errors import UserInputError
 from resolvers.kinds import PRACTICE
-from resolvers.visibility import searchable_statuses
 from search import queries
 from search.documents import ContentType
 from search.engine import SearchEngine
@@ -99,7 +99,7 @@ def search_filter(
         organization_kinds=organization_kinds,
         years=years,
         region_codes=[code.strip() for code in region_codes],
-        statuses=searchable_statuses(context.viewer),
+        audience=visibility.search_audience(context.viewer),
     )
 
 

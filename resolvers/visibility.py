@@ -1,15 +1,66 @@
-"""Who sees what: the one place that decides which editorial states a viewer may read.
+"""Who reads what: the one place that decides, for every read path, what a viewer may see.
 
-Anonymous viewers (everyone, until accounts exist) see published content only, in search. The
-accounts issue widens this per viewer: an organization's own drafts, everything for reviewers.
+- Published content: everyone.
+- Drafts, submitted items, items sent back for changes, archived items: their own organization
+  and the reviewers (the hub's admins count as reviewers).
+- Contact persons' email and phone (personal data under UU PDP): signed-in users only.
+- An item's audit trail: its organization and the reviewers.
+- A user's email: the user, the admins of the user's organization and the hub's admins.
+
+Single reads go through the DataLoaders (``Loaders.for_request`` filters with ``can_read``),
+lists through ``readers`` (an indexed field of every item), search through ``search_audience``.
 """
 
 from __future__ import annotations
 
-from resolvers.context import Viewer
-from storage.vocabulary import ContentStatus
+from collections.abc import Sequence
+
+from resolvers.viewer import Viewer
+from search.filters import Audience
+from storage.database import PUBLIC
+from storage.records import ContentRecord
+from storage.vocabulary import ContentStatus, Role
 
 
-def searchable_statuses(viewer: Viewer) -> tuple[ContentStatus, ...]:
-    del viewer  # no roles yet: see the module docstring
-    return (ContentStatus.PUBLISHED,)
+def can_read(viewer: Viewer, record: ContentRecord) -> bool:
+    return (
+        record.status is ContentStatus.PUBLISHED
+        or viewer.is_reviewer
+        or viewer.belongs_to(record.organization_id)
+    )
+
+
+def readers(viewer: Viewer) -> Sequence[str] | None:
+    """The reader entries a list query must match for this viewer; None when it reads everything."""
+    if viewer.is_reviewer:
+        return None
+    if viewer.organization_id is not None:
+        return (PUBLIC, viewer.organization_id)
+    return (PUBLIC,)
+
+
+def search_audience(viewer: Viewer) -> Audience:
+    if viewer.is_reviewer:
+        return Audience(everything=True)
+    return Audience(organization_id=viewer.organization_id)
+
+
+def can_see_personal_data(viewer: Viewer) -> bool:
+    return viewer.is_authenticated
+
+
+def can_read_audit_trail(viewer: Viewer, organization_id: str) -> bool:
+    return viewer.is_reviewer or viewer.belongs_to(organization_id)
+
+
+def can_see_email_of(viewer: Viewer, *, user_id: str, organization_id: str) -> bool:
+    return (
+        viewer.user_id == user_id
+        or viewer.is_hub_admin
+        or (viewer.role is Role.ADMIN and viewer.belongs_to(organization_id))
+    )
+
+
+def can_read_user(viewer: Viewer) -> bool:
+    """Users' names and roles are for signed-in users (colleagues, reviewers), not the public."""
+    return viewer.is_authenticated

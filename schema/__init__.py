@@ -11,6 +11,7 @@ from strawberry.extensions import AddValidationRules, MaxTokensLimiter, Validati
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.accounts import User
 from schema.caching import MAX_CACHED_DOCUMENTS, DocumentCache
 from schema.content import CaseStudy, Partnership, Practice, Replication
 from schema.errors import ErrorCodes
@@ -28,8 +29,13 @@ class Schema(strawberry.Schema):
         """Logging happens in ErrorCodes, once, with the request ID: expected errors are not logged."""
 
 
-def build_schema(*, production: bool = False, limits: Limits | None = None) -> Schema:
-    """The schema; in production without introspection and without field-name suggestions."""
+def build_schema(
+    *, production: bool = False, limits: Limits | None = None, max_batch_operations: int | None = None
+) -> Schema:
+    """The schema; in production without introspection and without field-name suggestions.
+
+    ``max_batch_operations`` enables batched requests (a JSON list of operations) up to that many.
+    """
     limits = limits or Limits()
     rules: list[type[ASTValidationRule]] = [limits_rule(limits)]
     if production:
@@ -45,9 +51,12 @@ def build_schema(*, production: bool = False, limits: Limits | None = None) -> S
     return Schema(
         query=Query,
         mutation=Mutation,
-        types=[Region, Organization, Practice, CaseStudy, Partnership, Replication],
+        types=[Region, Organization, Practice, CaseStudy, Partnership, Replication, User],
         extensions=extensions,
-        config=StrawberryConfig(scalar_map=SCALARS),
+        config=StrawberryConfig(
+            scalar_map=SCALARS,
+            batching_config={"max_operations": max_batch_operations} if max_batch_operations else None,
+        ),
     )
 
 

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers.context import Context
+from schema.audit import AuditEntry, Verification
 from schema.enums import (
     AgreementKind,
     ContentStatus,
@@ -20,6 +21,7 @@ from schema.enums import (
     Theme,
 )
 from schema.node import Node, copy_record
+from schema.permissions import OwnerOrReviewer, SignedIn, hidden_unless
 from schema.regions import Organization, Region, load_organization, load_regions
 from schema.scalars import Rupiah
 from storage import records
@@ -61,8 +63,14 @@ class Period:
 class Contact:
     name: str
     role: str | None
-    email: str | None
-    phone: str | None
+    email: str | None = strawberry.field(
+        description="Personal data (UU PDP): signed-in users only, null otherwise.",
+        extensions=hidden_unless(SignedIn()),
+    )
+    phone: str | None = strawberry.field(
+        description="Personal data (UU PDP): signed-in users only, null otherwise.",
+        extensions=hidden_unless(SignedIn()),
+    )
 
 
 @strawberry.type(description="A reusable part of a practice and how another region can replicate it.")
@@ -125,6 +133,15 @@ class Content(Node):
     async def regions(self, info: Info[Context, None]) -> list[Region]:
         return await load_regions(info, self.region_codes)
 
+    @strawberry.field(
+        description="Every edit and editorial step, newest first (at most 200); for the owning "
+        "organization and the reviewers, null for anyone else.",
+        extensions=hidden_unless(OwnerOrReviewer()),
+    )
+    async def audit_trail(self, info: Info[Context, None]) -> list[AuditEntry] | None:
+        entries = await info.context.loaders.audit_trail.load(self.local_id)
+        return [AuditEntry.from_record(entry) for entry in entries]
+
 
 def _content(cls: type[Any], record: records.ContentRecord, **overrides: Any) -> Any:
     return copy_record(cls, record, id=cls.global_id(record.id), local_id=record.id, **overrides)
@@ -152,6 +169,9 @@ class Practice(Content):
     building_blocks: list[BuildingBlock]
     lessons_learned: list[str]
     evidence_links: list[Link]
+    verification: Verification | None = strawberry.field(
+        description="When a reviewer last checked that this practice still runs; null if never."
+    )
 
     @classmethod
     def from_record(cls, record: records.PracticeRecord) -> Practice:
@@ -165,6 +185,7 @@ class Practice(Content):
             contact=_value(Contact, record.contact),
             building_blocks=[copy_record(BuildingBlock, b) for b in record.building_blocks],
             evidence_links=[copy_record(Link, link) for link in record.evidence_links],
+            verification=Verification.from_record(record.verification) if record.verification else None,
         )
         return result
 

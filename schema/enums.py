@@ -13,6 +13,7 @@ import strawberry
 from resolvers.errors import ErrorCode
 from storage.vocabulary import (
     AgreementKind,
+    AuditAction,
     ContentStatus,
     FundingSource,
     OrganizationKind,
@@ -20,6 +21,7 @@ from storage.vocabulary import (
     PartnershipStatus,
     RegionLevel,
     ReplicationStatus,
+    Role,
     Stage,
     Theme,
 )
@@ -36,6 +38,8 @@ _DESCRIPTIONS: dict[type[Enum], str] = {
     AgreementKind: "Kind of a partnership's agreement.",
     ReplicationStatus: "Progress of a replication.",
     ErrorCode: "What is wrong with a mutation's input.",
+    Role: "What a user may do within the user's organization (see the README's Roles).",
+    AuditAction: "What a change in an audit trail did.",
 }
 for _enum, _description in _DESCRIPTIONS.items():
     strawberry.enum(_enum, description=_description)
@@ -55,6 +59,7 @@ class OrganizationOrder(Enum):
 
 __all__ = [
     "AgreementKind",
+    "AuditAction",
     "ContentOrder",
     "ContentStatus",
     "ErrorCode",
@@ -65,6 +70,7 @@ __all__ = [
     "PartnershipStatus",
     "RegionLevel",
     "ReplicationStatus",
+    "Role",
     "Stage",
     "Theme",
 ]

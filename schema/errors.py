@@ -15,7 +15,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from resolvers.errors import UserInputError
+from resolvers.errors import Forbidden, UserInputError
 from schema.limits import TOO_MANY_TOKENS
 from search.errors import SearchUnavailable
 from storage.errors import StorageUnavailable
@@ -26,6 +26,7 @@ BAD_USER_INPUT = "BAD_USER_INPUT"
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 SEARCH_UNAVAILABLE = "SEARCH_UNAVAILABLE"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+FORBIDDEN = "FORBIDDEN"
 GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 
@@ -56,6 +57,9 @@ def _classify(error: GraphQLError, request_id: str, *, hide_suggestions: bool) -
         return error
     if isinstance(original, UserInputError):
         extensions.update(code=BAD_USER_INPUT, argument=original.argument)
+        return GraphQLError(str(original), nodes=error.nodes, path=error.path, extensions=extensions)
+    if isinstance(original, Forbidden):
+        extensions.update(code=FORBIDDEN)
         return GraphQLError(str(original), nodes=error.nodes, path=error.path, extensions=extensions)
     if isinstance(original, StorageUnavailable):
         extensions.update(code=SERVICE_UNAVAILABLE)

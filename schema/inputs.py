@@ -141,7 +141,6 @@ class ContentInput:
     region_codes: list[str] | None = UNSET
     themes: list[Theme] | None = UNSET
     sdgs: list[int] | None = UNSET
-    status: ContentStatus | None = UNSET
 
 
 @strawberry.input(

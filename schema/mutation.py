@@ -14,10 +14,9 @@ from strawberry.types import Info
 
 from resolvers import content
 from resolvers.context import Context
-from resolvers.errors import FieldError
 from resolvers.kinds import CASE_STUDY, ORGANIZATION, PARTNERSHIP, PRACTICE, REPLICATION
+from schema.accounts import AccountMutation
 from schema.content import CaseStudy, Partnership, Practice, Replication
-from schema.enums import ErrorCode
 from schema.inputs import (
     CaseStudyInput,
     DeleteInput,
@@ -32,20 +31,11 @@ from schema.inputs import (
     UpdateReplicationInput,
     to_fields,
 )
+from schema.payload import Error, errors_of
 from schema.regions import Organization
+from schema.workflow import WorkflowMutation
 
 P = TypeVar("P")
-
-
-@strawberry.type(description="A problem with the input; `field` is its path in the input, e.g. `period.end`.")
-class Error:
-    field: str | None
-    code: ErrorCode
-    message: str
-
-
-def _errors(errors: list[FieldError]) -> list[Error]:
-    return [Error(field=e.field, code=e.code, message=e.message) for e in errors]
 
 
 @strawberry.type
@@ -82,7 +72,7 @@ def _payload(
     payload: Callable[..., P], field: str, convert: Callable[[Any], Any], result: content.WriteResult[Any]
 ) -> P:
     node = convert(result.record) if result.record is not None else None
-    return payload(**{field: node, "errors": _errors(result.errors)})
+    return payload(**{field: node, "errors": errors_of(result.errors)})
 
 
 class _Writes:
@@ -120,7 +110,7 @@ _REPLICATIONS = _Writes(REPLICATION, ReplicationPayload, "replication", Replicat
 
 
 @strawberry.type
-class Mutation:
+class Mutation(AccountMutation, WorkflowMutation):
     @strawberry.mutation
     async def create_organization(
         self, info: Info[Context, None], input: OrganizationInput

@@ -11,6 +11,7 @@ from strawberry.types import Info
 from resolvers import content, nodes, regions
 from resolvers.context import Context
 from resolvers.kinds import CASE_STUDY, ORGANIZATION, PARTNERSHIP, PRACTICE, REPLICATION
+from schema.accounts import AccountQuery, User
 from schema.content import CaseStudy, Partnership, Practice, Replication
 from schema.enums import ContentOrder, OrganizationKind, OrganizationOrder, RegionLevel
 from schema.inputs import (
@@ -35,6 +36,7 @@ _NODE_TYPES: dict[str, Callable[[Any], Node]] = {
     "CaseStudy": CaseStudy.from_record,
     "Partnership": Partnership.from_record,
     "Replication": Replication.from_record,
+    "User": User.from_record,
 }
 _CONTENT_ORDER = {ContentOrder.NEWEST: SortOrder.NEWEST, ContentOrder.TITLE: SortOrder.TITLE}
 _ORGANIZATION_ORDER = {OrganizationOrder.NAME: SortOrder.TITLE, OrganizationOrder.NEWEST: SortOrder.NEWEST}
@@ -57,7 +59,7 @@ async def _content_page(
     after: str | None,
 ) -> Any:
     context = info.context
-    store_filter = content.content_filter(**to_fields(filter) if filter else {})
+    store_filter = content.content_filter(context, **to_fields(filter) if filter else {})
     page = await content.find_page(
         context, kind, filter=store_filter, order=_CONTENT_ORDER[order], first=first, after=after
     )
@@ -65,7 +67,7 @@ async def _content_page(
 
 
 @strawberry.type
-class Query(SearchQuery):
+class Query(SearchQuery, AccountQuery):
     @strawberry.field(description="Any object by its global ID; null when there is none.")
     async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:
         return _node(await nodes.get_node(info.context, id))

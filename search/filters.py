@@ -36,6 +36,22 @@ def any_of(field: str, values: Sequence[str | int | Enum]) -> str:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Audience:
+    """Whose view a search serves: published documents, plus its own organization's, or all."""
+
+    everything: bool = False
+    organization_id: str | None = None
+
+    def expression(self) -> str | None:
+        if self.everything:
+            return None
+        published = f"status = {quote(ContentStatus.PUBLISHED.value)}"
+        if self.organization_id is None:
+            return published
+        return f"({published} OR organization_id = {quote(self.organization_id)})"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SearchFilter:
     types: Sequence[ContentType] = ()
     themes: Sequence[Theme] = ()
@@ -46,7 +62,7 @@ class SearchFilter:
     # Codes at any level: a hit located at or below any of them matches.
     region_codes: Sequence[str] = ()
     # Who may see what: decided by the caller for its viewer, never by the client.
-    statuses: Sequence[ContentStatus] = (ContentStatus.PUBLISHED,)
+    audience: Audience = Audience()
 
     def _facets(self) -> dict[str, Sequence[str | int | Enum]]:
         return {
@@ -56,7 +72,6 @@ class SearchFilter:
             "organization_kind": self.organization_kinds,
             "year": self.years,
             "regions": self.region_codes,
-            "status": self.statuses,
         }
 
     def applies_to(self, spec: IndexSpec) -> bool:
@@ -64,12 +79,12 @@ class SearchFilter:
         if self.types and spec.content_type not in self.types:
             return False
         attributes = spec.attributes()
-        return all(
-            field in attributes for field, values in self._facets().items() if values and field != "status"
-        )
+        return all(field in attributes for field, values in self._facets().items() if values)
 
     def expression(self, *, exclude_ids: Sequence[str] = ()) -> FilterExpression:
         clauses = [any_of(field, values) for field, values in self._facets().items() if values]
+        if (audience := self.audience.expression()) is not None:
+            clauses.append(audience)
         if exclude_ids:
             clauses.append(f"NOT {any_of('id', exclude_ids)}")
         return clauses

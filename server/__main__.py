@@ -1,4 +1,4 @@
-"""Command line: ``python -m server [serve|reindex|export-schema]``."""
+"""Command line: ``python -m server [serve|reindex|create-admin|export-schema]``."""
 
 from __future__ import annotations
 
@@ -103,11 +103,53 @@ def reindex_command() -> None:
     )
 
 
+def _new_password() -> str:
+    import getpass
+    import os
+
+    if password := os.environ.get("LUMBUNG_ADMIN_PASSWORD"):
+        return password
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass("Password (at least 10 characters): ")
+    if getpass.getpass("Repeat the password: ") != password:
+        sys.exit("lumbung: the passwords differ")
+    return password
+
+
+def create_admin_command(email: str, name: str) -> None:
+    from resolvers.accounts import create_admin
+    from server.app import auth_config, open_stores
+
+    settings = _beside_running_server(_settings())
+    password = _new_password()
+
+    async def run() -> str:
+        async with contextlib.AsyncExitStack() as stack:
+            stores = await open_stores(stack, settings)
+            await stores.ensure_indexes()
+            result = await create_admin(
+                stores, auth_config(settings), email=email, name=name, password=password
+            )
+            if isinstance(result, list):
+                sys.exit("lumbung: " + "; ".join(f"{e.field}: {e.message}" for e in result))
+            return result.id
+
+    user_id = asyncio.run(run())
+    print(f"created admin {email} (user {user_id}); sign in with the signIn mutation")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m server", description="Lumbung knowledge hub")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="serve the hub (the default)")
     commands.add_parser("reindex", help="rebuild every search index from MongoDB and swap it in")
+    admin = commands.add_parser(
+        "create-admin",
+        help="create a hub admin (password from LUMBUNG_ADMIN_PASSWORD, standard input or a prompt)",
+    )
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", required=True)
     export = commands.add_parser("export-schema", help="write the GraphQL schema (SDL)")
     export.add_argument("path", nargs="?", type=Path, default=REPO_ROOT / "schema.graphql")
     args = parser.parse_args(argv)
@@ -115,6 +157,8 @@ def main(argv: list[str] | None = None) -> None:
         export_schema(args.path)
     elif args.command == "reindex":
         reindex_command()
+    elif args.command == "create-admin":
+        create_admin_command(args.email, args.name)
     else:
         serve()
 

@@ -12,6 +12,7 @@ import socket
 import time
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -20,19 +21,19 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.websockets import WebSocket
 
-from resolvers.context import Context
+from resolvers.accounts import seed_demo_accounts
+from resolvers.auth import AuthConfig
 from schema import Limits, build_schema
 from search.engine import SearchEngine
 from search.engine import open_client as open_search_client
 from search.errors import SearchUnavailable
 from search.indexer import Indexer
 from search.indexes import IndexNames
-from server.graphql_view import GraphQLView
+from server.endpoint import PREFLIGHT_HEADERS, STRAWBERRY_BATCH_CAP, LumbungGraphQL
 from server.limits import BodySizeLimit
 from server.settings import REPO_ROOT, Settings
 from server.supervisor import LocalService, announce, local_meilisearch, local_mongo, withdraw
@@ -53,7 +54,26 @@ class State(TypedDict):
     indexer: Indexer | None
 
 
-async def prepare_database(stores: Stores, settings: Settings) -> None:
+def auth_config(settings: Settings) -> AuthConfig:
+    """Credentials' lifetimes and costs; outside production the secret key may be a local one."""
+    if settings.secret_key is not None:
+        key = settings.secret_key.get_secret_value()
+    else:  # development and tests only: production requires LUMBUNG_SECRET_KEY (see Settings)
+        key = _local_secret(settings.data_dir, "secret-key")
+    return AuthConfig(
+        secret_key=key.encode(),
+        access_ttl=timedelta(minutes=settings.access_token_minutes),
+        refresh_ttl=timedelta(days=settings.refresh_token_days),
+        invitation_ttl=timedelta(days=settings.invitation_days),
+        hash_time_cost=settings.password_hash_time_cost,
+        hash_memory_kib=settings.password_hash_memory_kib,
+        max_failures_per_account=settings.sign_in_max_failures_per_account,
+        max_failures_per_address=settings.sign_in_max_failures_per_address,
+        failure_window=timedelta(minutes=settings.sign_in_failure_window_minutes),
+    )
+
+
+async def prepare_database(stores: Stores, settings: Settings, auth: AuthConfig) -> None:
     """Reference regions and demo content into an empty database when enabled; indexes always.
 
     Regions go in before their indexes are built: one index build over 91,599 documents is much
@@ -67,6 +87,12 @@ async def prepare_database(stores: Stores, settings: Settings) -> None:
     if settings.seed_demo and not await has_content(stores):
         counts = await load_demo_content(stores)
         logger.info("loaded demo content: %s", ", ".join(f"{n} {name}" for name, n in counts.items()))
+    if settings.seed_demo and not settings.is_production:
+        demo = await seed_demo_accounts(stores, auth)
+        logger.info(
+            "demo accounts (development only; see README):\n%s",
+            "\n".join(f"  {a.role.value:<8} {a.email:<28} {a.password}  ({a.organization})" for a in demo),
+        )
 
 
 async def _supervised(
@@ -92,9 +118,9 @@ async def open_stores(stack: contextlib.AsyncExitStack, settings: Settings) -> S
     return Stores.of(client[settings.mongodb_database])
 
 
-def _local_master_key(data_dir: Path) -> str:
-    """The local Meilisearch's master key, made once and kept beside its data."""
-    path = data_dir / "meili-master-key"
+def _local_secret(data_dir: Path, name: str) -> str:
+    """A random secret made once and kept in the data dir (local services, development keys)."""
+    path = data_dir / name
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(32))
@@ -107,7 +133,8 @@ async def open_search(stack: contextlib.AsyncExitStack, settings: Settings) -> S
     if settings.meili_url is not None and settings.meili_master_key is not None:
         url, key = settings.meili_url, settings.meili_master_key.get_secret_value()
     else:
-        local = local_meilisearch(settings.data_dir, master_key=_local_master_key(settings.data_dir))
+        master_key = _local_secret(settings.data_dir, "meili-master-key")
+        local = local_meilisearch(settings.data_dir, master_key=master_key)
         service = await _supervised(stack, settings.data_dir, local)
         url, key = service.url, service.api_key or ""
     client = open_search_client(url, key)
@@ -128,12 +155,12 @@ async def _run_indexer(indexer: Indexer) -> None:
             await indexer.lease.release()
 
 
-def _lifespan(settings: Settings) -> Any:
+def _lifespan(settings: Settings, auth: AuthConfig) -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         async with contextlib.AsyncExitStack() as stack:
             stores = await open_stores(stack, settings)
-            await prepare_database(stores, settings)
+            await prepare_database(stores, settings, auth)
             search = await open_search(stack, settings)
             indexer = None
             if settings.search_indexer:
@@ -150,25 +177,6 @@ async def _cancel(task: asyncio.Task[None]) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-
-
-class LumbungGraphQL(GraphQLView[Context, None]):
-    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
-        given = request.headers.get("x-request-id", "")
-        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
-        if isinstance(response, Response):
-            response.headers["X-Request-ID"] = request_id
-        indexer: Indexer | None = request.state.indexer
-        return Context.for_request(
-            request.state.stores,
-            request_id=request_id,
-            search=request.state.search,
-            on_write=indexer.wake.set if indexer else _ignore,
-        )
-
-
-def _ignore() -> None:
-    pass
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -203,10 +211,16 @@ def create_app(settings: Settings) -> Starlette:
         max_tokens=settings.max_tokens,
         max_cost=settings.max_query_cost,
     )
+    auth = auth_config(settings)
+    schema = build_schema(
+        production=settings.is_production, limits=limits, max_batch_operations=STRAWBERRY_BATCH_CAP
+    )
     graphql = LumbungGraphQL(
-        build_schema(production=settings.is_production, limits=limits),
+        schema,
         graphql_ide=None if settings.is_production else "graphiql",
         allow_queries_via_get=True,
+        auth=auth,
+        max_operations=settings.max_batch_operations,
     )
     return Starlette(
         routes=[
@@ -216,14 +230,14 @@ def create_app(settings: Settings) -> Starlette:
             # The web client: static files, no build step (frontend_stub/README.md).
             Mount("/", StaticFiles(directory=FRONTEND_DIR, html=True, check_dir=False), name="frontend"),
         ],
-        lifespan=_lifespan(settings),
+        lifespan=_lifespan(settings, auth),
         middleware=[
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "POST"],
-                allow_headers=["authorization", "content-type", "x-request-id"],
+                allow_headers=["authorization", "content-type", "x-request-id", *PREFLIGHT_HEADERS],
                 max_age=600,
             ),
         ],

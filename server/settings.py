@@ -59,6 +59,17 @@ class Settings(BaseSettings):
     max_aliases: Annotated[int, Field(ge=0)] = 30
     max_tokens: Annotated[int, Field(ge=100)] = 5_000
     max_query_cost: Annotated[int, Field(ge=100)] = 50_000
+    max_batch_operations: Annotated[int, Field(ge=1, le=100)] = 10
+    # Accounts (see README "Accounts and roles").
+    access_token_minutes: Annotated[int, Field(ge=1)] = 60
+    refresh_token_days: Annotated[int, Field(ge=1)] = 30
+    invitation_days: Annotated[int, Field(ge=1)] = 7
+    sign_in_max_failures_per_account: Annotated[int, Field(ge=1)] = 5
+    sign_in_max_failures_per_address: Annotated[int, Field(ge=1)] = 30
+    sign_in_failure_window_minutes: Annotated[int, Field(ge=1)] = 15
+    # argon2id cost; the defaults are RFC 9106's second recommended option.
+    password_hash_time_cost: Annotated[int, Field(ge=1)] = 3
+    password_hash_memory_kib: Annotated[int, Field(ge=8)] = 65_536
 
     @property
     def is_production(self) -> bool:

@@ -9,15 +9,29 @@ from typing import Any
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from storage.accounts import (
+    AUDIT_INDEXES,
+    INVITATION_INDEXES,
+    SESSION_INDEXES,
+    USER_INDEXES,
+    AttemptCounter,
+    AuditTrail,
+    InvitationStore,
+    SessionStore,
+    UserStore,
+    derive_user,
+)
 from storage.records import (
     CaseStudyRecord,
     OrganizationRecord,
     PartnershipRecord,
     PracticeRecord,
     ReplicationRecord,
+    UserRecord,
 )
 from storage.regions import REGION_INDEXES, RegionStore
 from storage.store import (
+    AUDIT_TRAIL,
     SEARCH_OUTBOX,
     Document,
     VersionedStore,
@@ -37,6 +51,7 @@ _CONTENT_INDEXES = (
     (("region_scope", 1), *_NEWEST),
     (("organization_id", 1), *_NEWEST),
     (("status", 1), *_NEWEST),
+    (("readers", 1), *_NEWEST),
 )
 _EXTRA_INDEXES: dict[str, tuple[tuple[tuple[str, int], ...], ...]] = {
     "practices": ((("stage", 1), *_NEWEST),),
@@ -55,10 +70,22 @@ _ORGANIZATION_INDEXES = (
 )
 
 
+# Who may read an item, as one indexed field: everyone ("public") once it is published, and
+# always its own organization. Reviewers read everything and need no entry.
+PUBLIC = "public"
+
+
+def readers_of(fields: Mapping[str, Any]) -> list[str]:
+    status = fields.get("status")
+    published = getattr(status, "value", status) == "PUBLISHED"
+    return [*([PUBLIC] if published else []), str(fields["organization_id"])]
+
+
 def _derive_content(fields: Mapping[str, Any]) -> Document:
     derived: Document = {
         "sort_key": sort_key(fields["title"]),
         "region_scope": region_scope(fields.get("region_codes", [])),
+        "readers": readers_of(fields),
     }
     if "partners" in fields:  # partnerships: one indexed field for "takes part in", either way
         entries = [*fields.get("partners", []), *fields.get("contributions", [])]
@@ -91,6 +118,11 @@ class Stores:
     case_studies: VersionedStore[CaseStudyRecord]
     partnerships: VersionedStore[PartnershipRecord]
     replications: VersionedStore[ReplicationRecord]
+    users: UserStore
+    sessions: SessionStore
+    invitations: InvitationStore
+    sign_in_failures: AttemptCounter
+    audit_trail: AuditTrail
 
     @classmethod
     def of(cls, database: AsyncDatabase[Document]) -> Stores:
@@ -108,6 +140,11 @@ class Stores:
             partnerships=content("partnerships", PartnershipRecord),
             # Replications are found through their practice, not searched on their own.
             replications=content("replications", ReplicationRecord, searchable=False),
+            users=UserStore(database["users"], UserRecord, derive=derive_user),
+            sessions=SessionStore(database["sessions"]),
+            invitations=InvitationStore(database["invitations"]),
+            sign_in_failures=AttemptCounter(database["sign_in_failures"]),
+            audit_trail=AuditTrail(database[AUDIT_TRAIL]),
         )
 
     @property
@@ -125,6 +162,21 @@ class Stores:
         for store in self.searchable:
             await ensure_indexes(store.collection, ((("search_pending", 1), ("_id", 1)),))
         await ensure_indexes(self.database[SEARCH_OUTBOX], ((("done", 1), ("deleted_at", 1)),))
+        await self.users.collection.create_index([("email", 1)], unique=True)
+        await ensure_indexes(self.users.collection, USER_INDEXES)
+        await ensure_indexes(self.sessions.collection, SESSION_INDEXES)
+        await ensure_indexes(self.invitations.collection, INVITATION_INDEXES)
+        await ensure_indexes(self.audit_trail.collection, AUDIT_INDEXES)
+        await self._backfill_readers()
+
+    async def _backfill_readers(self) -> None:
+        """Content stored before the ``readers`` field existed gets it (a one-time migration)."""
+        for name in ("practices", "case_studies", "partnerships", "replications"):
+            collection = self.database[name]
+            async for document in collection.find({"readers": {"$exists": False}}):
+                await collection.update_one(
+                    {"_id": document["_id"]}, {"$set": {"readers": readers_of(document)}}
+                )
 
     @translate_errors
     async def ping(self) -> None:

@@ -81,3 +81,10 @@ async def load_demo_content(stores: Stores) -> dict[str, int]:
 @translate_errors
 async def has_content(stores: Stores) -> bool:
     return await stores.organizations.collection.find_one({}, {"_id": 1}) is not None
+
+
+@translate_errors
+async def demo_organization_ids(stores: Stores, names: list[str]) -> dict[str, str]:
+    """IDs of the demo organizations with these names (demo users are placed by name)."""
+    cursor = stores.organizations.collection.find({"name": {"$in": names}, "is_demo": True}, {"name": 1})
+    return {document["name"]: document["_id"] async for document in cursor}

@@ -48,9 +48,14 @@ class ContentFilter:
     # Partnerships an organization takes part in, as a partner or a contributor.
     participant_ids: Sequence[str] = ()
     ids: Sequence[str] = ()
+    # Who asks, as the reader entries it holds (see database.readers_of); None reads everything.
+    readers: Sequence[str] | None = None
 
     def to_query(self) -> dict[str, Any]:
         query: dict[str, Any] = {}
+        if self.readers is not None:
+            # never empty: an empty list would read as "no restriction" below
+            _any_of(query, "readers", self.readers or ["nobody"])
         _any_of(query, "_id", self.ids)
         _any_of(query, "themes", self.themes)
         _any_of(query, "sdgs", [int(s) for s in self.sdgs])

@@ -14,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from storage.vocabulary import (
     AgreementKind,
+    AuditAction,
     ContentStatus,
     FundingSource,
     OrganizationKind,
@@ -21,6 +22,7 @@ from storage.vocabulary import (
     PartnershipStatus,
     RegionLevel,
     ReplicationStatus,
+    Role,
     Stage,
     Theme,
 )
@@ -152,6 +154,15 @@ class ContentRecord(VersionedRecord):
     status: ContentStatus
 
 
+class Verification(Record):
+    """A reviewer's check that a published practice still runs."""
+
+    verified_at: datetime
+    verified_by: Id | None = None
+    still_active: bool
+    comment: str | None = None
+
+
 class PracticeRecord(ContentRecord):
     problem: str
     approach: str
@@ -166,6 +177,7 @@ class PracticeRecord(ContentRecord):
     building_blocks: list[BuildingBlock] = []
     lessons_learned: list[str] = []
     evidence_links: list[Link] = []
+    verification: Verification | None = None
 
 
 class CaseStudyRecord(ContentRecord):
@@ -198,3 +210,63 @@ class ReplicationRecord(ContentRecord):
     started_on: date | None = None
     results: list[Indicator] = []
     comparison: str | None = None
+
+
+# --- accounts and the audit trail --------------------------------------------------------------
+
+
+class UserRecord(VersionedRecord):
+    email: str
+    name: str
+    role: Role
+    organization_id: Id
+    # An argon2 hash; never leaves the resolvers.
+    password_hash: str
+    password_changed_at: datetime | None = None
+
+
+class SessionRecord(Record):
+    """One sign-in: a pair of tokens, stored as keyed hashes only."""
+
+    id: str = Field(alias="_id")
+    user_id: Id
+    access_hash: str
+    refresh_hash: str
+    access_expires_at: datetime
+    refresh_expires_at: datetime
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class InvitationRecord(Record):
+    id: str = Field(alias="_id")
+    email: str
+    organization_id: Id
+    role: Role
+    token_hash: str
+    expires_at: datetime
+    invited_by: Id
+    created_at: datetime
+    accepted_at: datetime | None = None
+    user_id: Id | None = None
+
+
+class FieldChange(Record):
+    field: str
+    before: Any = None
+    after: Any = None
+
+
+class AuditEntryRecord(Record):
+    """Who did what to one item, and when; written in the same transaction as the change."""
+
+    id: Id = Field(alias="_id")
+    subject_collection: str
+    subject_id: Id
+    action: AuditAction
+    actor_id: Id | None = None
+    actor_name: str | None = None
+    at: datetime
+    version: int | None = None
+    changes: list[FieldChange] = []
+    comment: str | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar
 
@@ -17,6 +18,7 @@ from pymongo.errors import ConnectionFailure, OperationFailure
 from storage.errors import NotFound, StorageUnavailable, VersionConflict
 from storage.pagination import Page, SortOrder, newest_key, read_page, title_key
 from storage.records import Record
+from storage.vocabulary import AuditAction
 
 R = TypeVar("R", bound=Record)
 P = ParamSpec("P")
@@ -73,6 +75,34 @@ def region_scope(codes: Sequence[str]) -> list[str]:
 SEARCH_PENDING = "search_pending"
 # Deletions of searchable records, written in the delete's transaction (a transactional outbox).
 SEARCH_OUTBOX = "search_outbox"
+# Who changed what: one entry per write of an audited store, written in the write's transaction.
+AUDIT_TRAIL = "audit_trail"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditNote:
+    """What the caller knows of a write for the audit trail; the store adds the rest."""
+
+    action: AuditAction
+    actor_id: str | None
+    actor_name: str | None
+    # {"field": ..., "before": ..., "after": ...} with JSON values
+    changes: Sequence[Mapping[str, Any]] = ()
+    comment: str | None = None
+
+    def entry(self, *, collection: str, subject_id: str, version: int | None) -> Document:
+        return {
+            "_id": new_id(),
+            "subject_collection": collection,
+            "subject_id": subject_id,
+            "action": self.action.value,
+            "actor_id": self.actor_id,
+            "actor_name": self.actor_name,
+            "at": utc_now(),
+            "version": version,
+            "changes": [dict(change) for change in self.changes],
+            "comment": self.comment,
+        }
 
 
 class VersionedStore(Generic[R]):
@@ -96,6 +126,7 @@ class VersionedStore(Generic[R]):
         self.searchable = searchable
         self._derive = derive
         self._outbox = collection.database[SEARCH_OUTBOX]
+        self._audit_trail = collection.database[AUDIT_TRAIL]
 
     def _record(self, document: Document) -> R:
         return self.record_type.model_validate(document)
@@ -129,14 +160,45 @@ class VersionedStore(Generic[R]):
         pending = {SEARCH_PENDING: True} if self.searchable else {}
         return {**fields, **derived, **keys, **meta, **pending}
 
+    async def _atomically(
+        self, write: Callable[[AsyncClientSession | None], Awaitable[T]], *, transaction: bool
+    ) -> T:
+        """Run ``write`` alone, or in a transaction when it writes more than one document."""
+        if not transaction:
+            return await write(None)
+
+        async def in_transaction(session: AsyncClientSession) -> T:
+            return await write(session)
+
+        async with self.collection.database.client.start_session() as session:
+            # with_transaction retries the transient conflicts of concurrent transactions
+            return await session.with_transaction(in_transaction)
+
+    async def _audit(
+        self,
+        note: AuditNote | None,
+        *,
+        subject_id: str,
+        version: int | None,
+        session: AsyncClientSession | None,
+    ) -> None:
+        if note is not None:
+            entry = note.entry(collection=self.collection.name, subject_id=subject_id, version=version)
+            await self._audit_trail.insert_one(entry, session=session)
+
     @translate_errors
-    async def insert(self, fields: Mapping[str, Any]) -> R:
+    async def insert(self, fields: Mapping[str, Any], *, audit: AuditNote | None = None) -> R:
         now = utc_now()
         record_id = new_id()
         document = self._document(
             fields, record_id=record_id, _id=record_id, version=1, created_at=now, updated_at=now
         )
-        await self.collection.insert_one(document)
+
+        async def write(session: AsyncClientSession | None) -> None:
+            await self.collection.insert_one(document, session=session)
+            await self._audit(audit, subject_id=record_id, version=1, session=session)
+
+        await self._atomically(write, transaction=audit is not None)
         return self._record(document)
 
     @translate_errors
@@ -153,45 +215,53 @@ class VersionedStore(Generic[R]):
             await self.collection.insert_many(prepared, ordered=False)
 
     @translate_errors
-    async def update(self, *, id: str, expected_version: int, fields: Mapping[str, Any]) -> R:
+    async def update(
+        self, *, id: str, expected_version: int, fields: Mapping[str, Any], audit: AuditNote | None = None
+    ) -> R:
         """Replace the user fields if the stored version is ``expected_version``; bump it."""
-        document = await self.collection.find_one_and_update(
-            {"_id": id, "version": expected_version},
-            {
-                "$set": {**self._document(fields, record_id=id), "updated_at": utc_now()},
-                "$inc": {"version": 1},
-            },
-            return_document=ReturnDocument.AFTER,
-        )
-        if document is None:
-            raise await self._missed(id=id, expected_version=expected_version)
-        return self._record(document)
+
+        async def write(session: AsyncClientSession | None) -> Document:
+            document = await self.collection.find_one_and_update(
+                {"_id": id, "version": expected_version},
+                {
+                    "$set": {**self._document(fields, record_id=id), "updated_at": utc_now()},
+                    "$inc": {"version": 1},
+                },
+                return_document=ReturnDocument.AFTER,
+                session=session,
+            )
+            if document is None:
+                raise await self._missed(id=id, expected_version=expected_version)
+            await self._audit(audit, subject_id=id, version=document["version"], session=session)
+            return document
+
+        return self._record(await self._atomically(write, transaction=audit is not None))
 
     @translate_errors
-    async def delete(self, *, id: str, expected_version: int) -> None:
+    async def delete(self, *, id: str, expected_version: int, audit: AuditNote | None = None) -> None:
         """Delete if still at ``expected_version``; a searchable record leaves an outbox entry."""
-        if not self.searchable:
-            result = await self.collection.delete_one({"_id": id, "version": expected_version})
-            if result.deleted_count == 0:
-                raise await self._missed(id=id, expected_version=expected_version)
-            return
 
-        async def delete_with_outbox_entry(session: AsyncClientSession) -> None:
+        async def write(session: AsyncClientSession | None) -> None:
             result = await self.collection.delete_one(
                 {"_id": id, "version": expected_version}, session=session
             )
             if result.deleted_count == 0:
                 raise await self._missed(id=id, expected_version=expected_version)
-            await self._outbox.replace_one(
-                {"_id": f"{self.collection.name}:{id}"},
-                {"collection": self.collection.name, "record_id": id, "deleted_at": utc_now(), "done": False},
-                upsert=True,
-                session=session,
-            )
+            if self.searchable:
+                await self._outbox.replace_one(
+                    {"_id": f"{self.collection.name}:{id}"},
+                    {
+                        "collection": self.collection.name,
+                        "record_id": id,
+                        "deleted_at": utc_now(),
+                        "done": False,
+                    },
+                    upsert=True,
+                    session=session,
+                )
+            await self._audit(audit, subject_id=id, version=None, session=session)
 
-        async with self.collection.database.client.start_session() as session:
-            # with_transaction retries the transient conflicts of concurrent transactions
-            await session.with_transaction(delete_with_outbox_entry)
+        await self._atomically(write, transaction=self.searchable or audit is not None)
 
     async def _missed(self, *, id: str, expected_version: int) -> NotFound | VersionConflict:
         current = await self.collection.find_one({"_id": id}, {"version": 1})

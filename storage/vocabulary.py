@@ -125,3 +125,23 @@ class ReplicationStatus(LabelledEnum):
 
 
 SDG_GOALS = range(1, 18)
+
+
+class Role(LabelledEnum):
+    """What a user may do, always within the organization the user belongs to."""
+
+    MEMBER = ("MEMBER", "Anggota (pemerintah)", "Member (government staff)")
+    PARTNER = ("PARTNER", "Mitra", "Partner (NGO, academic or private staff)")
+    REVIEWER = ("REVIEWER", "Peninjau", "Reviewer (the association)")
+    ADMIN = ("ADMIN", "Admin", "Administrator")
+
+
+class AuditAction(LabelledEnum):
+    CREATED = ("CREATED", "Dibuat", "Created")
+    EDITED = ("EDITED", "Diubah", "Edited")
+    SUBMITTED = ("SUBMITTED", "Diajukan", "Submitted for review")
+    CHANGES_REQUESTED = ("CHANGES_REQUESTED", "Diminta perbaikan", "Changes requested")
+    PUBLISHED = ("PUBLISHED", "Diterbitkan", "Published")
+    ARCHIVED = ("ARCHIVED", "Diarsipkan", "Archived")
+    VERIFIED = ("VERIFIED", "Diverifikasi", "Verified")
+    DELETED = ("DELETED", "Dihapus", "Deleted")

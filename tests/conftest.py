@@ -19,7 +19,13 @@ from server.settings import Environment, Settings
 from server.supervisor import LocalService, free_port, local_meilisearch, local_mongo
 from storage.database import Stores, open_client
 from storage.store import Document
-from tests.support import GraphQLClient, wait_until_indexed
+from tests.support import (
+    TEST_HASH_COST,
+    TEST_SECRET_KEY,
+    GraphQLClient,
+    hub_admin_token,
+    wait_until_indexed,
+)
 
 # Regions of the per-test databases: Kota Depok, Jakarta Pusat and Kota Surabaya with their
 # kecamatan and kelurahan (about 330 regions), enough for hierarchy filters and fast to load.
@@ -55,6 +61,8 @@ def settings_for(mongo: LocalService, meili: LocalService, database: str, **over
         "meili_master_key": meili.api_key,
         "seed_regions": False,
         "seed_demo": False,
+        "secret_key": TEST_SECRET_KEY,
+        **TEST_HASH_COST,
         **overrides,
     }
     return Settings.model_validate(values)
@@ -70,21 +78,28 @@ async def stores(mongo_client: AsyncMongoClient[Document]) -> AsyncIterator[Stor
 
 
 @contextlib.asynccontextmanager
-async def running_app(settings: Settings) -> AsyncIterator[GraphQLClient]:
-    """The app started (lifespan and all) with ``settings``, and a GraphQL client talking to it."""
+async def running_app(settings: Settings, *, admin_in: Stores | None = None) -> AsyncIterator[GraphQLClient]:
+    """The app started (lifespan and all) with ``settings``, and a GraphQL client talking to it.
+
+    The client is anonymous, or signed in as a hub admin made in ``admin_in`` (the app's stores).
+    """
     async with LifespanManager(create_app(settings), startup_timeout=300) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://lumbung.test") as http:
-            yield GraphQLClient(http)
+            client = GraphQLClient(http)
+            yield client.as_user(await hub_admin_token(admin_in)) if admin_in else client
 
 
 @pytest.fixture
 async def api(mongo: LocalService, meili: LocalService, stores: Stores) -> AsyncIterator[GraphQLClient]:
-    """The app on a fresh database; tests of anything but search share one set of idle indexes."""
+    """The app on a fresh database, signed in as a hub admin (allowed everything).
+
+    Tests of anything but search share one set of idle indexes.
+    """
     settings = settings_for(
         mongo, meili, stores.database.name, search_index_prefix="shared", search_indexer=False
     )
-    async with running_app(settings) as client:
+    async with running_app(settings, admin_in=stores) as client:
         yield client
 
 

@@ -20,7 +20,13 @@ async function main() {
     emit({ results: [], fatal: 'usage: node tests/graphql_http_audit.mjs <graphql endpoint url>' });
     return;
   }
-  const results = await auditServer({ url });
+  // The server asks every GET for a header no cross-site form can send (CSRF protection).
+  const fetchFn = (input, init = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set('GraphQL-Require-Preflight', '1');
+    return fetch(input, { ...init, headers });
+  };
+  const results = await auditServer({ url, fetchFn });
   emit({
     results: results.map((result) => ({
       id: result.id,

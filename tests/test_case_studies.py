@@ -84,7 +84,6 @@ def case_study_input(organization_id: str, **overrides: Any) -> dict[str, Any]:
         "regionCodes": ["32.76.05.1001"],
         "themes": ["WASTE_MANAGEMENT"],
         "sdgs": [11, 12],
-        "status": "PUBLISHED",
         "context": "Kelurahan padat dengan TPS yang selalu penuh.",
         "methodology": "Wawancara 40 nasabah dan data timbangan 24 bulan.",
         "findings": "Sampah ke TPS turun 30 persen di RW yang aktif.",

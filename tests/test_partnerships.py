@@ -86,7 +86,6 @@ def partnership_input(organization_id: str, **overrides: Any) -> dict[str, Any]:
         "regionCodes": ["32.76.05"],
         "themes": ["WASTE_MANAGEMENT"],
         "sdgs": [12, 17],
-        "status": "PUBLISHED",
         "partners": [{"organizationId": organization_id, "role": "LEAD"}],
         **overrides,
     }

@@ -18,6 +18,7 @@ from storage.pagination import SortOrder, encode_cursor, page_query
 from storage.regions import name_key
 from storage.store import Document, new_id
 from tests.conftest import TEST_REGION_ROOTS
+from tests.support import TEST_AUTH
 
 NESTED_PAGE = """
 query($first: Int!) {
@@ -113,7 +114,7 @@ async def _commands_for(stores: Stores, counter: CommandCounter, first: int) -> 
     result = await schema.execute(
         NESTED_PAGE,
         variable_values={"first": first},
-        context_value=Context.for_request(stores, request_id="t"),
+        context_value=Context.for_request(stores, request_id="t", auth=TEST_AUTH),
     )
     assert result.errors is None, result.errors
     assert result.data is not None

@@ -83,7 +83,6 @@ def replication_input(organization_id: str, practice_id: str, **overrides: Any) 
         "regionCodes": ["35.78.09.1001"],
         "themes": ["WASTE_MANAGEMENT"],
         "sdgs": [12],
-        "status": "PUBLISHED",
         "practiceId": practice_id,
         "adaptations": "Penimbangan dua mingguan, pencatatan manual di buku tabungan.",
         **overrides,

@@ -13,9 +13,16 @@ from asgi_lifespan import LifespanManager
 
 from server.app import create_app
 from server.supervisor import LocalService, free_port, local_mongo
+from storage.database import Stores, open_client
 from storage.store import VersionedStore
 from tests.conftest import settings_for
-from tests.support import CREATE_PRACTICE, GraphQLClient, create_organization, practice_input
+from tests.support import (
+    CREATE_PRACTICE,
+    GraphQLClient,
+    create_organization,
+    hub_admin_token,
+    practice_input,
+)
 
 PRACTICES = "query { practices(first: 5) { totalCount nodes { title } } }"
 
@@ -58,6 +65,7 @@ async def test_huge_string_is_rejected_as_a_field_error_without_echo(api: GraphQ
             "query": CREATE_PRACTICE,
             "variables": {"input": practice_input(organization_id, problem=huge)},
         },
+        headers=api.headers,
     )
     # then
     assert response.status_code == 200
@@ -141,16 +149,23 @@ async def test_mongodb_outage_is_reported_and_recovered_from(tmp_path: Path, mei
                     transport=httpx.ASGITransport(app=manager.app), base_url="http://lumbung.test"
                 )
             )
-            api = GraphQLClient(http)
+            admin_client = open_client(service.url, timeout_ms=5000)
+            app_stack.push_async_callback(admin_client.close)
+            api = GraphQLClient(http, await hub_admin_token(Stores.of(admin_client["flaky"])))
             organization_id = await create_organization(api, regionCode=None)
             # when: MongoDB goes away
             await first_run.__aexit__(None, None, None)
             ready_down = await http.get("/readyz")
-            query_down = await api.post(ORGANIZATION, {"id": organization_id})
-            # then
+            query_down = await api.as_user(None).post(ORGANIZATION, {"id": organization_id})
+            signed_in_down = await http.post(
+                "/graphql", json={"query": "{ viewer { name } }"}, headers=api.headers
+            )
+            # then: anonymous queries fail as GraphQL errors; signed-in ones cannot be authenticated
             assert ready_down.status_code == 503
             assert ready_down.json()["checks"] == {"mongodb": "unreachable", "search": "ok"}
             assert query_down["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+            assert signed_in_down.status_code == 503
+            assert signed_in_down.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
             # when: it comes back on the same port with the same data, nobody restarts the app
             await restarted.__aenter__()
             for _ in range(100):

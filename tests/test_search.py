@@ -16,7 +16,13 @@ from search.indexes import IndexNames
 from server.supervisor import LocalService
 from storage.database import Stores
 from tests.conftest import running_app, settings_for
-from tests.support import GraphQLClient, create_organization, create_practice, wait_until_indexed
+from tests.support import (
+    GraphQLClient,
+    create_organization,
+    create_practice,
+    hub_admin_token,
+    wait_until_indexed,
+)
 
 SEARCH = """
 query($query: String!, $filter: SearchFilter, $facets: [SearchFacet!], $first: Int, $after: String) {
@@ -49,7 +55,10 @@ query($prefix: String!) { searchSuggestions(prefix: $prefix) { type title id } }
 
 @dataclass
 class SearchHub:
+    # anonymous: what the public finds
     api: GraphQLClient
+    # a hub admin, who writes and publishes
+    writer: GraphQLClient
     stores: Stores
     client: AsyncClient
 
@@ -71,19 +80,22 @@ async def hub(mongo: LocalService, meili: LocalService, stores: Stores) -> Async
     """The app with its own search indexes (named after its database) and its indexer running."""
     settings = settings_for(mongo, meili, stores.database.name)
     async with running_app(settings) as api, open_client(meili.url, meili.api_key) as client:
-        yield SearchHub(api, stores, client)
+        yield SearchHub(api, api.as_user(await hub_admin_token(stores)), stores, client)
 
 
 async def _practices(hub: SearchHub) -> dict[str, dict[str, Any]]:
     """A small hub: waste banks in Depok and Surabaya, a Posyandu in Jakarta, a draft."""
-    kecamatan = await create_organization(hub.api)
+    kecamatan = await create_organization(hub.writer)
     kelurahan = await create_organization(
-        hub.api, name="Pemerintah Kelurahan Keputih", kind="KELURAHAN_GOVERNMENT", regionCode="35.78.09.1001"
+        hub.writer,
+        name="Pemerintah Kelurahan Keputih",
+        kind="KELURAHAN_GOVERNMENT",
+        regionCode="35.78.09.1001",
     )
     created = {
-        "depok": await create_practice(hub.api, kecamatan),
+        "depok": await create_practice(hub.writer, kecamatan, published=True),
         "surabaya": await create_practice(
-            hub.api,
+            hub.writer,
             kelurahan,
             title="Warga Keputih Mengelola Sampah Organik",
             titleEn="Keputih residents manage organic waste",
@@ -92,9 +104,10 @@ async def _practices(hub: SearchHub) -> dict[str, dict[str, Any]]:
             approach="Warga mengelola sampah organik menjadi kompos bersama kader lingkungan.",
             regionCodes=["35.78.09.1001"],
             stage="PILOT",
+            published=True,
         ),
         "jakarta": await create_practice(
-            hub.api,
+            hub.writer,
             kecamatan,
             title="Pos Pelayanan Terpadu Keliling Gambir",
             summary="Pemantauan tumbuh kembang balita dari rumah ke rumah.",
@@ -103,9 +116,10 @@ async def _practices(hub: SearchHub) -> dict[str, dict[str, Any]]:
             regionCodes=["31.71.01"],
             themes=["HEALTH", "NUTRITION_STUNTING"],
             stage="APPLIED",
+            published=True,
         ),
         "draft": await create_practice(
-            hub.api, kecamatan, title="Bank Sampah Rahasia Draf", status="DRAFT", regionCodes=["32.76.05"]
+            hub.writer, kecamatan, title="Bank Sampah Rahasia Draf", regionCodes=["32.76.05"]
         ),
     }
     await hub.settle()
@@ -222,8 +236,8 @@ async def test_pages_follow_cursors_without_repeats(hub: SearchHub) -> None:
         if not result["pageInfo"]["hasNextPage"]:
             break
         after = result["pageInfo"]["endCursor"]
-    # then: 3 published practices and 2 organizations
-    assert len(seen) == len(set(seen)) == 5
+    # then: 3 published practices and 3 organizations (with the writer's association)
+    assert len(seen) == len(set(seen)) == 6
 
 
 async def test_updates_and_deletes_reach_the_index(hub: SearchHub) -> None:
@@ -231,13 +245,14 @@ async def test_updates_and_deletes_reach_the_index(hub: SearchHub) -> None:
     created = await _practices(hub)
     practice = created["depok"]
     # when
-    await hub.api.mutate(
+    version = practice["version"]
+    await hub.writer.mutate(
         UPDATE_PRACTICE,
-        {"id": practice["id"], "version": 1, "changes": {"title": "Tabungan Emas dari Sampah Plastik"}},
+        {"id": practice["id"], "version": version, "changes": {"title": "Tabungan Emas dari Sampah Plastik"}},
     )
     await hub.settle()
     renamed = await hub.titles("tabungan emas")
-    await hub.api.mutate(DELETE_PRACTICE, {"id": practice["id"], "version": 2})
+    await hub.writer.mutate(DELETE_PRACTICE, {"id": practice["id"], "version": version + 1})
     await hub.settle()
     deleted = await hub.titles("tabungan emas")
     # then

@@ -107,9 +107,10 @@ async def _assert_converged(sync: Sync) -> None:
 
 async def test_writes_of_a_crashed_app_are_indexed_by_the_next_one(sync: Sync) -> None:
     # given: an app wrote, then died before its indexer ran (its marks stay in MongoDB)
-    async with running_app(sync.settings) as api:
+    async with running_app(sync.settings, admin_in=sync.stores) as api:
         await _write_some(api)
-    assert await sync.pending() == 6  # 4 practices + the organization pending, 1 deletion
+    # 4 practices, the organization and the admin's association pending, 1 deletion
+    assert await sync.pending() == 7
     # when: another instance's indexer runs
     await sync.converge()
     # then
@@ -119,7 +120,7 @@ async def test_writes_of_a_crashed_app_are_indexed_by_the_next_one(sync: Sync) -
 @pytest.mark.parametrize("step", ["sent", "indexed"])
 async def test_a_crash_inside_the_indexer_leaves_everything_pending(sync: Sync, step: str) -> None:
     # given
-    async with running_app(sync.settings) as api:
+    async with running_app(sync.settings, admin_in=sync.stores) as api:
         await _write_some(api)
 
     async def crash(at: str) -> None:
@@ -132,13 +133,13 @@ async def test_a_crash_inside_the_indexer_leaves_everything_pending(sync: Sync, 
     left = await sync.pending()
     await sync.converge()
     # then: nothing was cleared before it was known to be indexed
-    assert left == 6
+    assert left == 7
     await _assert_converged(sync)
 
 
 async def test_a_failed_meilisearch_task_is_retried(sync: Sync, monkeypatch: pytest.MonkeyPatch) -> None:
     # given
-    async with running_app(sync.settings) as api:
+    async with running_app(sync.settings, admin_in=sync.stores) as api:
         await _write_some(api)
     # when: Meilisearch reports the task failed (a fault it cannot be made to produce on demand)
     real_wait = SearchEngine.wait
@@ -154,7 +155,7 @@ async def test_a_failed_meilisearch_task_is_retried(sync: Sync, monkeypatch: pyt
     monkeypatch.setattr(SearchEngine, "wait", real_wait)
     await sync.converge()
     # then: the failed additions stayed pending; the deletion, another task, went through
-    assert (handled, left) == (1, 5)
+    assert (handled, left) == (1, 6)
     await _assert_converged(sync)
 
 
@@ -162,7 +163,7 @@ async def test_an_indexer_with_only_failures_reports_them(
     sync: Sync, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given
-    async with running_app(sync.settings) as api:
+    async with running_app(sync.settings, admin_in=sync.stores) as api:
         organization = await create_organization(api)
         await create_practice(api, organization)
 
@@ -178,7 +179,7 @@ async def test_an_indexer_with_only_failures_reports_them(
 
 async def test_a_newer_write_during_indexing_is_not_lost(sync: Sync) -> None:
     # given
-    async with running_app(sync.settings) as api:
+    async with running_app(sync.settings, admin_in=sync.stores) as api:
         practice = (await _write_some(api))[2]
 
         async def write_meanwhile(at: str) -> None:
@@ -198,7 +199,7 @@ async def test_a_newer_write_during_indexing_is_not_lost(sync: Sync) -> None:
 
 async def test_only_one_instance_indexes_at_a_time(sync: Sync) -> None:
     # given
-    async with running_app(sync.settings) as api:
+    async with running_app(sync.settings, admin_in=sync.stores) as api:
         await _write_some(api)
     first, second = (
         sync.indexer(lease_ttl=timedelta(seconds=30)),
@@ -220,7 +221,7 @@ async def test_only_one_instance_indexes_at_a_time(sync: Sync) -> None:
 
 async def test_reindex_rebuilds_and_keeps_writes_made_meanwhile(sync: Sync) -> None:
     # given: an index that lost everything (say, Meilisearch restored from an old snapshot)
-    async with running_app(sync.settings) as api:
+    async with running_app(sync.settings, admin_in=sync.stores) as api:
         practices = await _write_some(api)
         await sync.converge()
         uid = sync.engine.index_uid(SPECS[0])
@@ -266,7 +267,7 @@ async def test_meilisearch_restarting_mid_batch_converges(
         first_run = local_meilisearch(tmp_path, port=port, master_key=key)
         service = await first_run.__aenter__()
         settings = settings_for(mongo, service, stores.database.name, search_indexer=False)
-        api = await stack.enter_async_context(running_app(settings))
+        api = await stack.enter_async_context(running_app(settings, admin_in=stores))
         await _write_some(api)
         client = open_client(service.url, key)
         stack.push_async_callback(client.aclose)
@@ -291,7 +292,7 @@ async def test_search_is_unavailable_while_meilisearch_is_down_and_converges_aft
     # given: a Meilisearch that is not there yet, on the port and key the app is configured with
     port, key = free_port(), uuid.uuid4().hex
     settings = settings_for(mongo, _nowhere(port, key), stores.database.name)
-    async with running_app(settings) as api:
+    async with running_app(settings, admin_in=stores) as api:
         # when: writes go on and searches fail with a clear code
         organization = await create_organization(api)
         await create_practice(api, organization, title="Bank Sampah Saat Mati Listrik")

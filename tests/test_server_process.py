@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +18,10 @@ from server.supervisor import free_port
 from tests.support import CREATE_ORGANIZATION, organization_input
 
 ORGANIZATIONS = "{ organizations { nodes { name } } }"
+SIGN_IN = """
+mutation($input: SignInInput!) { signIn(input: $input) { session { accessToken } errors { code } } }
+"""
+PASSWORD = "kata-sandi-admin-2026"
 
 
 def _processes_using(path: Path) -> list[int]:
@@ -45,6 +50,7 @@ class Server:
             "LUMBUNG_SEED_DEMO": "false",
         }
         env.pop("MONGODB_URI", None)
+        self.env = env
         self.log = data_dir.parent / f"server-{self.port}.log"
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
@@ -63,11 +69,27 @@ class Server:
                 await asyncio.sleep(0.1)
         raise AssertionError("the server did not become ready")
 
-    async def graphql(self, query: str, variables: dict[str, object] | None = None) -> dict[str, object]:
+    async def graphql(
+        self, query: str, variables: dict[str, object] | None = None, *, token: str | None = None
+    ) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         async with httpx.AsyncClient(base_url=self.url) as client:
-            response = await client.post("/graphql", json={"query": query, "variables": variables or {}})
-        body: dict[str, object] = response.json()["data"]
+            response = await client.post(
+                "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+            )
+        body: dict[str, Any] = response.json()["data"]
         return body
+
+    def command(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        """``python -m server <args>`` beside this server (on its data dir)."""
+        return subprocess.run(
+            [sys.executable, "-m", "server", *args],
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
 
     def stop(self, sig: signal.Signals) -> int:
         self.process.send_signal(sig)
@@ -82,10 +104,18 @@ def data_dir(tmp_path: Path) -> Iterator[Path]:
 
 
 async def test_server_keeps_data_across_restarts_and_stops_cleanly_on_sigterm(data_dir: Path) -> None:
-    # given
+    # given: a first admin made from the command line, who signs in and adds an organization
     first = Server(data_dir)
     await first.wait_ready()
-    await first.graphql(CREATE_ORGANIZATION, {"input": organization_input(regionCode=None)})
+    created = first.command(
+        "create-admin", "--email", "admin@asosiasi.or.id", "--name", "Rina", LUMBUNG_ADMIN_PASSWORD=PASSWORD
+    )
+    assert created.returncode == 0, created.stderr
+    signed_in = await first.graphql(
+        SIGN_IN, {"input": {"email": "admin@asosiasi.or.id", "password": PASSWORD}}
+    )
+    token = signed_in["signIn"]["session"]["accessToken"]
+    await first.graphql(CREATE_ORGANIZATION, {"input": organization_input(regionCode=None)}, token=token)
     # when
     exit_code = first.stop(signal.SIGTERM)
     second = Server(data_dir)
@@ -95,7 +125,14 @@ async def test_server_keeps_data_across_restarts_and_stops_cleanly_on_sigterm(da
     # then: uvicorn shuts down gracefully, then re-raises the signal it caught
     assert exit_code in (0, -signal.SIGTERM)
     assert "Application shutdown complete" in first.log.read_text()
-    assert data == {"organizations": {"nodes": [{"name": "Pemerintah Kecamatan Sukmajaya"}]}}
+    assert data == {
+        "organizations": {
+            "nodes": [
+                {"name": "Asosiasi Pemerintah Kecamatan dan Kelurahan Seluruh Indonesia"},
+                {"name": "Pemerintah Kecamatan Sukmajaya"},
+            ]
+        }
+    }
     assert _processes_using(data_dir) == []
 
 

@@ -1,0 +1,139 @@
+"""The /graphql endpoint: who is asking, what a request may look like, refusals as JSON.
+
+Before anything executes:
+
+- **Authentication.** ``Authorization: Bearer <token>`` is resolved to a viewer; a token that is
+  malformed, expired, revoked or of a removed user gets 401 with ``UNAUTHENTICATED`` (never a
+  silent downgrade to anonymous, which would hide an expired session from the client).
+- **CSRF.** A browser can send a cross-site GET or a "simple" POST without a preflight. POSTs
+  must be ``application/json`` (strawberry refuses the rest); a GET that runs an operation must
+  carry a ``GraphQL-Require-Preflight`` or ``X-Requested-With`` header, which no cross-site form or
+  image tag can add.
+- **Batches** hold at most ``max_operations`` operations (``TOO_MANY_OPERATIONS``).
+
+Refusals leave as a GraphQL-shaped JSON body with an ``extensions.code``, not strawberry's plain
+text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from resolvers.accounts import viewer_of
+from resolvers.auth import AuthConfig
+from resolvers.context import Context
+from resolvers.errors import Unauthenticated
+from resolvers.viewer import Viewer
+from server.graphql_view import GraphQLView
+from storage.errors import StorageUnavailable
+
+if TYPE_CHECKING:
+    from cross_web import AsyncHTTPRequestAdapter
+    from strawberry.http import GraphQLRequestData
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+PREFLIGHT_HEADERS = ("graphql-require-preflight", "x-requested-with")
+# strawberry's own batch cap (a schema setting), kept out of the way: ours answers with a code.
+STRAWBERRY_BATCH_CAP = 10_000
+_CODES = {400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 405: "METHOD_NOT_ALLOWED", 406: "NOT_ACCEPTABLE"}
+
+
+class Refused(HTTPException):
+    """A request refused before execution, with the code clients branch on."""
+
+    def __init__(self, status_code: int, reason: str, *, code: str) -> None:
+        super().__init__(status_code, reason)
+        self.code = code
+
+
+def refusal(status_code: int, message: str, code: str) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    headers = {"WWW-Authenticate": 'Bearer realm="lumbung"'} if status_code == 401 else None
+    return Response(json.dumps(body), status_code=status_code, media_type="application/json", headers=headers)
+
+
+class LumbungGraphQL(GraphQLView[Context, None]):
+    def __init__(self, *args: object, auth: AuthConfig, max_operations: int, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # strawberry's own keyword arguments
+        self.auth = auth
+        self.max_operations = max_operations
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except Refused as exc:
+            response = refusal(exc.status_code, exc.reason, exc.code)
+        except HTTPException as exc:
+            response = refusal(exc.status_code, exc.reason, _CODES.get(exc.status_code, "BAD_REQUEST"))
+        await response(scope, receive, send)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        if request.method == "GET" and not any(request.headers.get(name) for name in PREFLIGHT_HEADERS):
+            raise Refused(
+                400,
+                "A GraphQL request over GET must carry a `GraphQL-Require-Preflight: 1` header "
+                "(CSRF protection); or POST it as application/json.",
+                code="CSRF_PREFLIGHT_REQUIRED",
+            )
+        data = await super().parse_http_body(request)
+        if isinstance(data, list) and len(data) > self.max_operations:
+            raise Refused(
+                400,
+                f"A batch holds at most {self.max_operations} operations; this one holds {len(data)}.",
+                code="TOO_MANY_OPERATIONS",
+            )
+        return data
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+        given = request.headers.get("x-request-id", "")
+        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        if isinstance(response, Response):
+            response.headers["X-Request-ID"] = request_id
+        indexer = request.state.indexer
+        on_write: Callable[[], None] = indexer.wake.set if indexer else _ignore
+        return Context.for_request(
+            request.state.stores,
+            request_id=request_id,
+            auth=self.auth,
+            viewer=await self._viewer(request),
+            client_address=request.client.host if request.client else "unknown",
+            search=request.state.search,
+            on_write=on_write,
+        )
+
+    async def _viewer(self, request: Request | WebSocket) -> Viewer:
+        header = request.headers.get("authorization")
+        if header is None:
+            return Viewer()
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Refused(401, "Send `Authorization: Bearer <accessToken>`.", code="UNAUTHENTICATED")
+        try:
+            return await viewer_of(request.state.stores, self.auth, token)
+        except Unauthenticated as exc:
+            raise Refused(401, str(exc), code="UNAUTHENTICATED") from exc
+        except StorageUnavailable as exc:
+            message = "The database is unavailable; try again shortly."
+            raise Refused(503, message, code="SERVICE_UNAVAILABLE") from exc
+
+
+def _ignore() -> None:
+    pass
+
+
+__all__ = ["PREFLIGHT_HEADERS", "STRAWBERRY_BATCH_CAP", "LumbungGraphQL", "Refused", "refusal"]
