@@ -141,11 +141,20 @@ async def get(context: Context, kind: Kind[R, Any], global_id: str) -> R | None:
     return await kind.loader(context.loaders).load(local_id(kind, global_id))
 
 
-def _owner(kind: Kind[Any, Any], fields: Mapping[str, Any], record_id: str | None = None) -> str:
+def _owner(kind: Kind[Any, Any], record: VersionedRecord) -> str:
     """The organization an item belongs to (an organization belongs to itself)."""
-    if kind.name == "Organization":
-        return record_id or ""
-    return str(fields.get("organization_id") or "")
+    return record.id if kind.name == "Organization" else str(getattr(record, "organization_id", ""))
+
+
+def _requested_owner(data: Mapping[str, Any]) -> str | None:
+    """The organization an input asks to own the item (a global ID in the input), if it names one."""
+    given = data.get("organization_id")
+    if not isinstance(given, str):
+        return None
+    try:
+        return decode_id_of("Organization", given)
+    except InvalidGlobalId:
+        return given  # matches no organization: refused below, or reported by validation
 
 
 def _status(record: VersionedRecord) -> ContentStatus | None:
@@ -185,7 +194,7 @@ def _references(kind: Kind[Any, Any], data: Mapping[str, Any]) -> set[tuple[Refe
 
 async def create(context: Context, kind: Kind[R, D], data: Mapping[str, Any]) -> WriteResult[R]:
     """A new item, always a draft: publishing goes through the editorial workflow."""
-    owner = _owner(kind, data)
+    owner = "" if kind.name == "Organization" else _requested_owner(data) or ""
     if errors := authorize(context.viewer, Action.CREATE, kind.name, owner_id=owner):
         return WriteResult(errors=errors)
     draft = await _validated(context, kind, data)
@@ -247,7 +256,11 @@ async def update(
     if isinstance(found, WriteResult):
         return found
     stored = found.model_dump(mode="json", include=set(kind.draft.model_fields))
-    for owner in dict.fromkeys([_owner(kind, stored, found.id), _owner(kind, {**stored, **patch}, found.id)]):
+    # Moving an item to another organization needs the right to write for both.
+    owners = [_owner(kind, found)]
+    if kind.name != "Organization" and (moved_to := _requested_owner(patch)) is not None:
+        owners.append(moved_to)
+    for owner in dict.fromkeys(owners):
         if errors := authorize(
             context.viewer, Action.UPDATE, kind.name, owner_id=owner, status=_status(found)
         ):
@@ -270,7 +283,7 @@ async def delete(context: Context, kind: Kind[R, Any], *, id: str, version: int)
     found = await current(context, kind, id, version)
     if isinstance(found, WriteResult):
         return found
-    owner = _owner(kind, found.model_dump(), found.id)
+    owner = _owner(kind, found)
     if errors := authorize(context.viewer, Action.DELETE, kind.name, owner_id=owner, status=_status(found)):
         return WriteResult(errors=errors)
     if kind.in_use and (reason := await kind.in_use(context.stores, found.id)):

@@ -135,10 +135,10 @@ class Content(Node):
 
     @strawberry.field(
         description="Every edit and editorial step, newest first (at most 200); for the owning "
-        "organization and the reviewers, null for anyone else.",
+        "organization and the reviewers, empty for anyone else.",
         extensions=hidden_unless(OwnerOrReviewer()),
     )
-    async def audit_trail(self, info: Info[Context, None]) -> list[AuditEntry] | None:
+    async def audit_trail(self, info: Info[Context, None]) -> list[AuditEntry]:
         entries = await info.context.loaders.audit_trail.load(self.local_id)
         return [AuditEntry.from_record(entry) for entry in entries]
 

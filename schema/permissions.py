@@ -1,7 +1,8 @@
 """Field permissions: the schema's one place per type for data only some viewers may see.
 
-Each class asks ``resolvers/visibility.py``; a refused nullable field resolves to null without
-an error (``fail_silently``), so one hidden phone number does not fail a whole page.
+Each class asks ``resolvers/visibility.py``; a refused field resolves to null (a list to an
+empty list) without an error (``fail_silently``), so one hidden phone number does not fail a
+whole page.
 """
 
 from __future__ import annotations

@@ -1,0 +1,439 @@
+"""Who may do what: every mutation against every role, and no read path that leaks a draft.
+
+The cast: a government organization A with a member and an admin, an NGO P with a partner, the
+association with a reviewer and a hub admin, a member of another government organization B
+(the outsider), and anonymous visitors. Practices and replications belong to A, case studies and
+partnerships to P. Each cell of the matrix gets fresh items, made by the hub admin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from storage.database import Stores
+from storage.vocabulary import OrganizationKind, Role
+from tests.support import (
+    PUBLISH,
+    SUBMIT,
+    GraphQLClient,
+    create_practice,
+    hub_admin_token,
+    organization_record,
+    practice_input,
+    publish,
+    user_with_token,
+)
+
+ROLES = ("anonymous", "member", "org_admin", "partner", "reviewer", "hub_admin", "outsider")
+OK = "ok"
+
+
+def _mutation(name: str, input_type: str) -> str:
+    return (
+        f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ errors {{ field code message }} }} }}"
+    )
+
+
+@dataclass
+class World:
+    api: GraphQLClient
+    stores: Stores
+    clients: dict[str, GraphQLClient]
+    org_a: str  # global IDs
+    org_b: str
+    org_p: str
+    org_a_local: str
+
+    @property
+    def admin(self) -> GraphQLClient:
+        return self.clients["hub_admin"]
+
+
+def _global(type_name: str, local_id: str) -> str:
+    from resolvers.ids import encode_id
+
+    return encode_id(type_name, local_id)
+
+
+@pytest.fixture
+async def world(api: GraphQLClient, stores: Stores) -> World:
+    org_a = await organization_record(
+        stores, name="Pemerintah Kelurahan Depok Jaya", kind=OrganizationKind.KELURAHAN_GOVERNMENT
+    )
+    org_b = await organization_record(
+        stores, name="Pemerintah Kelurahan Keputih", kind=OrganizationKind.KELURAHAN_GOVERNMENT
+    )
+    org_p = await organization_record(stores, name="Yayasan Lestari Kampung", kind=OrganizationKind.NGO)
+    association = await organization_record(stores, name="Asosiasi", kind=OrganizationKind.ASSOCIATION)
+    tokens: dict[str, str | None] = {"anonymous": None, "hub_admin": await hub_admin_token(stores)}
+    for role_name, role, organization in (
+        ("member", Role.MEMBER, org_a),
+        ("org_admin", Role.ADMIN, org_a),
+        ("partner", Role.PARTNER, org_p),
+        ("reviewer", Role.REVIEWER, association),
+        ("outsider", Role.MEMBER, org_b),
+    ):
+        _, tokens[role_name] = await user_with_token(stores, role=role, organization_id=organization.id)
+    return World(
+        api=api,
+        stores=stores,
+        clients={name: api.as_user(token) for name, token in tokens.items()},
+        org_a=_global("Organization", org_a.id),
+        org_b=_global("Organization", org_b.id),
+        org_p=_global("Organization", org_p.id),
+        org_a_local=org_a.id,
+    )
+
+
+# --- items, made fresh for each cell by the hub admin --------------------------------------------
+
+CREATE = {
+    "Practice": _mutation("createPractice", "PracticeInput"),
+    "CaseStudy": _mutation("createCaseStudy", "CaseStudyInput"),
+    "Partnership": _mutation("createPartnership", "PartnershipInput"),
+    "Replication": _mutation("createReplication", "ReplicationInput"),
+}
+CREATED_ID = """
+mutation($input: {input}!) {{ {name}(input: $input) {{ {field} {{ id version }} errors {{ code }} }} }}
+"""
+
+
+def case_study_input(organization_id: str) -> dict[str, Any]:
+    return {
+        "title": "Studi Kasus Bank Sampah",
+        "summary": "Bagaimana bank sampah mengubah kebiasaan warga.",
+        "organizationId": organization_id,
+        "regionCodes": ["32.76.05.1001"],
+        "themes": ["WASTE_MANAGEMENT"],
+        "context": "Kelurahan padat.",
+        "methodology": "Wawancara nasabah.",
+        "findings": "Sampah ke TPS turun.",
+    }
+
+
+def partnership_input(organization_id: str) -> dict[str, Any]:
+    return {
+        "title": "Kemitraan Bank Sampah",
+        "summary": "LSM dan kelurahan menjalankan bank sampah bersama.",
+        "organizationId": organization_id,
+        "regionCodes": ["32.76.05"],
+        "themes": ["WASTE_MANAGEMENT"],
+        "partners": [{"organizationId": organization_id, "role": "LEAD"}],
+    }
+
+
+async def replication_input(world: World, organization_id: str) -> dict[str, Any]:
+    source = await create_practice(world.admin, world.org_b, published=True, regionCodes=["35.78.09.1001"])
+    return {
+        "title": "Replikasi Bank Sampah di Depok Jaya",
+        "summary": "Depok Jaya meniru bank sampah Keputih.",
+        "organizationId": organization_id,
+        "regionCodes": ["32.76.05.1001"],
+        "themes": ["WASTE_MANAGEMENT"],
+        "practiceId": source["id"],
+        "adaptations": "Penimbangan dua mingguan.",
+    }
+
+
+async def new_input(world: World, kind: str) -> dict[str, Any]:
+    match kind:
+        case "Practice":
+            return practice_input(world.org_a)
+        case "CaseStudy":
+            return case_study_input(world.org_p)
+        case "Partnership":
+            return partnership_input(world.org_p)
+        case _:
+            return await replication_input(world, world.org_a)
+
+
+_FIELDS = {
+    "Practice": "practice",
+    "CaseStudy": "caseStudy",
+    "Partnership": "partnership",
+    "Replication": "replication",
+}
+
+
+async def item(world: World, kind: str, status: str = "DRAFT") -> tuple[str, int]:
+    """A fresh item of ``kind`` owned by its usual organization, in ``status``; (ID, version)."""
+    field = _FIELDS[kind]
+    document = CREATED_ID.format(input=f"{kind}Input", name=f"create{kind}", field=field)
+    payload = await world.admin.mutate(document, await new_input(world, kind))
+    assert payload["errors"] == [], payload["errors"]
+    item_id, version = payload[field]["id"], payload[field]["version"]
+    if status in ("SUBMITTED", "PUBLISHED"):
+        submitted = await world.admin.mutate(SUBMIT, {"id": item_id, "version": version})
+        version = submitted["content"]["version"]
+    if status == "PUBLISHED":
+        published = await world.admin.mutate(PUBLISH, {"id": item_id, "version": version})
+        version = published["content"]["version"]
+    return item_id, version
+
+
+# --- the matrix ----------------------------------------------------------------------------------
+
+Prepare = Callable[[World], Awaitable[tuple[str, dict[str, Any]]]]
+
+
+def allowed(*roles: str, hidden_from: tuple[str, ...] = ()) -> dict[str, str]:
+    """The expected outcome per role: OK, NOT_FOUND for who cannot even read it, else refused."""
+    return {
+        role: OK
+        if role in roles
+        else "UNAUTHENTICATED"
+        if role == "anonymous"
+        else "NOT_FOUND"
+        if role in hidden_from
+        else "FORBIDDEN"
+        for role in ROLES
+    }
+
+
+def create(kind: str) -> Prepare:
+    async def prepare(world: World) -> tuple[str, dict[str, Any]]:
+        return CREATE[kind], await new_input(world, kind)
+
+    return prepare
+
+
+def update(kind: str, status: str = "DRAFT") -> Prepare:
+    async def prepare(world: World) -> tuple[str, dict[str, Any]]:
+        item_id, version = await item(world, kind, status)
+        document = _mutation(f"update{kind}", f"Update{kind}Input")
+        return document, {"id": item_id, "version": version, "changes": {"summary": "Ringkasan baru."}}
+
+    return prepare
+
+
+def delete(kind: str) -> Prepare:
+    async def prepare(world: World) -> tuple[str, dict[str, Any]]:
+        item_id, version = await item(world, kind)
+        return _mutation(f"delete{kind}", "DeleteInput"), {"id": item_id, "version": version}
+
+    return prepare
+
+
+def step(name: str, input_type: str, status: str, **extra: Any) -> Prepare:
+    async def prepare(world: World) -> tuple[str, dict[str, Any]]:
+        item_id, version = await item(world, "Practice", status)
+        return _mutation(name, input_type), {"id": item_id, "version": version, **extra}
+
+    return prepare
+
+
+async def _new_organization(world: World) -> tuple[str, dict[str, Any]]:
+    input = {"name": "Kelompok Tani Maju", "kind": "COMMUNITY_GROUP"}
+    return _mutation("createOrganization", "OrganizationInput"), input
+
+
+async def _update_organization(world: World) -> tuple[str, dict[str, Any]]:
+    data = await world.admin.data(
+        "query($id: ID!) { node(id: $id) { ... on Organization { version } } }", {"id": world.org_a}
+    )
+    input = {"id": world.org_a, "version": data["node"]["version"], "changes": {"description": "Baru."}}
+    return _mutation("updateOrganization", "UpdateOrganizationInput"), input
+
+
+async def _delete_organization(world: World) -> tuple[str, dict[str, Any]]:
+    record = await organization_record(world.stores, name="Organisasi Sementara", kind=OrganizationKind.NGO)
+    return _mutation("deleteOrganization", "DeleteInput"), {
+        "id": _global("Organization", record.id),
+        "version": 1,
+    }
+
+
+def _invite(role: str) -> Prepare:
+    async def prepare(world: World) -> tuple[str, dict[str, Any]]:
+        global _invites
+        _invites += 1
+        input = {"email": f"undangan{_invites}@depok.go.id", "organizationId": world.org_a, "role": role}
+        return _mutation("inviteUser", "InviteUserInput"), input
+
+    return prepare
+
+
+_invites = 0
+
+
+async def _remove_user(world: World) -> tuple[str, dict[str, Any]]:
+    user, _ = await user_with_token(world.stores, role=Role.MEMBER, organization_id=world.org_a_local)
+    return _mutation("removeUser", "RemoveUserInput"), {"id": _global("User", user.id)}
+
+
+AUTHORS_A = ("member", "org_admin", "hub_admin")
+AUTHORS_P = ("partner", "hub_admin")
+NOT_A = ("partner", "outsider")  # cannot read A's drafts
+NOT_P = ("member", "org_admin", "outsider")  # cannot read P's drafts
+REVIEW = ("reviewer", "hub_admin")
+
+MATRIX: dict[str, tuple[Prepare, dict[str, str]]] = {
+    "createOrganization": (_new_organization, allowed("hub_admin")),
+    "updateOrganization": (_update_organization, allowed("org_admin", "hub_admin")),
+    "deleteOrganization": (_delete_organization, allowed("hub_admin")),
+    "createPractice": (create("Practice"), allowed(*AUTHORS_A)),
+    "updatePractice (draft)": (update("Practice"), allowed(*AUTHORS_A, "reviewer", hidden_from=NOT_A)),
+    "updatePractice (published)": (update("Practice", "PUBLISHED"), allowed(*REVIEW)),
+    "deletePractice (draft)": (delete("Practice"), allowed(*AUTHORS_A, hidden_from=NOT_A)),
+    "createCaseStudy": (create("CaseStudy"), allowed(*AUTHORS_P)),
+    "updateCaseStudy (draft)": (update("CaseStudy"), allowed(*AUTHORS_P, "reviewer", hidden_from=NOT_P)),
+    "deleteCaseStudy (draft)": (delete("CaseStudy"), allowed(*AUTHORS_P, hidden_from=NOT_P)),
+    "createPartnership": (create("Partnership"), allowed(*AUTHORS_P)),
+    "updatePartnership (draft)": (update("Partnership"), allowed(*AUTHORS_P, "reviewer", hidden_from=NOT_P)),
+    "deletePartnership (draft)": (delete("Partnership"), allowed(*AUTHORS_P, hidden_from=NOT_P)),
+    "createReplication": (create("Replication"), allowed(*AUTHORS_A)),
+    "updateReplication (draft)": (update("Replication"), allowed(*AUTHORS_A, "reviewer", hidden_from=NOT_A)),
+    "deleteReplication (draft)": (delete("Replication"), allowed(*AUTHORS_A, hidden_from=NOT_A)),
+    "submitForReview": (
+        step("submitForReview", "StepInput", "DRAFT"),
+        allowed(*AUTHORS_A, hidden_from=NOT_A),
+    ),
+    "requestChanges": (
+        step("requestChanges", "RequestChangesInput", "SUBMITTED", comment="Lengkapi data hasil."),
+        allowed(*REVIEW, hidden_from=NOT_A),
+    ),
+    "publish": (step("publish", "StepInput", "SUBMITTED"), allowed(*REVIEW, hidden_from=NOT_A)),
+    "archive": (step("archive", "ArchiveInput", "PUBLISHED"), allowed(*AUTHORS_A, *REVIEW)),
+    "verifyPractice": (
+        step("verifyPractice", "VerifyPracticeInput", "PUBLISHED", stillActive=True),
+        allowed(*REVIEW),
+    ),
+    "inviteUser (member)": (_invite("MEMBER"), allowed("org_admin", "hub_admin")),
+    "inviteUser (reviewer)": (_invite("REVIEWER"), allowed("hub_admin")),
+    "removeUser": (_remove_user, allowed("org_admin", "hub_admin")),
+}
+
+
+@pytest.mark.parametrize("mutation", list(MATRIX))
+async def test_each_mutation_is_allowed_exactly_to_its_roles(world: World, mutation: str) -> None:
+    prepare, expected = MATRIX[mutation]
+    outcomes: dict[str, str] = {}
+    for role in ROLES:
+        # given: fresh items for this role
+        document, input = await prepare(world)
+        # when
+        payload = await world.clients[role].mutate(document, input)
+        # then (collected, so that a failure shows the whole row)
+        outcomes[role] = payload["errors"][0]["code"] if payload["errors"] else OK
+    assert outcomes == expected
+
+
+# --- reads: no draft leaks through any path ------------------------------------------------------
+
+NODE = "query($id: ID!) { node(id: $id) { id ... on Practice { title } } }"
+NODES = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+PRACTICES = """
+query($statuses: [ContentStatus!]) { practices(filter: {statuses: $statuses}) { totalCount nodes { title } } }
+"""
+REPLICATION = "query($id: ID!) { node(id: $id) { ... on Replication { practice { id } } } }"
+PRACTICE_REPLICATIONS = "query($id: ID!) { node(id: $id) { ... on Practice { replications { id } } } }"
+CASE_STUDY = "query($id: ID!) { node(id: $id) { ... on CaseStudy { relatedPractices { id } } } }"
+AUDIT = (
+    "query($id: ID!) { node(id: $id) { ... on Practice { auditTrail { action actorName actor { name } } } } }"
+)
+CONTACT = "query($id: ID!) { node(id: $id) { ... on Practice { contact { name email phone } } } }"
+
+
+async def test_a_draft_is_readable_only_by_its_organization_and_reviewers_through_node_and_lists(
+    world: World,
+) -> None:
+    # given
+    draft, _ = await item(world, "Practice")
+    # when
+    node = {role: (await client.data(NODE, {"id": draft}))["node"] for role, client in world.clients.items()}
+    nodes = {
+        role: (await client.data(NODES, {"ids": [draft]}))["nodes"] for role, client in world.clients.items()
+    }
+    listed = {
+        role: (await client.data(PRACTICES, {"statuses": ["DRAFT"]}))["practices"]["totalCount"]
+        for role, client in world.clients.items()
+    }
+    # then
+    readers = {"member", "org_admin", "reviewer", "hub_admin"}
+    assert {role for role, found in node.items() if found} == readers
+    assert {role for role, found in nodes.items() if found != [None]} == readers
+    assert {role for role, count in listed.items() if count} == readers
+
+
+async def test_nested_fields_do_not_lead_to_an_item_one_may_not_read(world: World) -> None:
+    # given: a published practice of A, replicated by B, then archived; a case study citing it
+    practice = await create_practice(world.admin, world.org_a, published=True)
+    replication = await world.admin.mutate(
+        CREATED_ID.format(input="ReplicationInput", name="createReplication", field="replication"),
+        {**await replication_input(world, world.org_b), "practiceId": practice["id"]},
+    )
+    replication_id = replication["replication"]["id"]
+    await publish(world.admin, replication_id, replication["replication"]["version"])
+    case_study = await world.admin.mutate(
+        CREATED_ID.format(input="CaseStudyInput", name="createCaseStudy", field="caseStudy"),
+        {**case_study_input(world.org_p), "relatedPracticeIds": [practice["id"]]},
+    )
+    case_study_id = case_study["caseStudy"]["id"]
+    await publish(world.admin, case_study_id, case_study["caseStudy"]["version"])
+    archived = await world.admin.mutate(
+        _mutation("archive", "ArchiveInput"), {"id": practice["id"], "version": practice["version"]}
+    )
+    assert archived["errors"] == []
+    anonymous, member = world.clients["anonymous"], world.clients["member"]
+    # when
+    via_replication = (await anonymous.data(REPLICATION, {"id": replication_id}))["node"]["practice"]
+    via_case_study = (await anonymous.data(CASE_STUDY, {"id": case_study_id}))["node"]["relatedPractices"]
+    owner_view = (await member.data(REPLICATION, {"id": replication_id}))["node"]["practice"]
+    # then
+    assert via_replication is None
+    assert via_case_study == []
+    assert owner_view == {"id": practice["id"]}
+
+
+async def test_a_practice_lists_only_the_replications_its_viewer_may_read(world: World) -> None:
+    # given: a published practice of B with a draft replication by A
+    practice = await create_practice(world.admin, world.org_b, published=True)
+    draft = await world.admin.mutate(
+        CREATED_ID.format(input="ReplicationInput", name="createReplication", field="replication"),
+        {**await replication_input(world, world.org_a), "practiceId": practice["id"]},
+    )
+    # when
+    seen = {
+        role: (await client.data(PRACTICE_REPLICATIONS, {"id": practice["id"]}))["node"]["replications"]
+        for role, client in world.clients.items()
+    }
+    # then
+    mine = [{"id": draft["replication"]["id"]}]
+    assert seen["anonymous"] == seen["outsider"] == seen["partner"] == []
+    assert seen["member"] == seen["reviewer"] == mine
+
+
+async def test_the_audit_trail_is_for_the_owner_and_reviewers(world: World) -> None:
+    # given: a draft edited once
+    draft, version = await item(world, "Practice")
+    await world.clients["member"].mutate(
+        _mutation("updatePractice", "UpdatePracticeInput"),
+        {"id": draft, "version": version, "changes": {"title": "Judul Baru"}},
+    )
+    await publish(world.admin, draft, version + 1)
+    # when
+    trails = {
+        role: (await client.data(AUDIT, {"id": draft}))["node"]["auditTrail"]
+        for role, client in world.clients.items()
+    }
+    # then
+    assert trails["anonymous"] == trails["outsider"] == trails["partner"] == []
+    assert [entry["action"] for entry in trails["member"]] == ["PUBLISHED", "SUBMITTED", "EDITED", "CREATED"]
+    assert trails["reviewer"] == trails["member"]
+    assert trails["member"][2]["actor"] is not None
+
+
+async def test_contact_email_and_phone_are_only_for_signed_in_users(world: World) -> None:
+    # given
+    contact = {"name": "Ibu Lurah", "email": "lurah@depokjaya.go.id", "phone": "+62 21 555 0101"}
+    practice = await create_practice(world.admin, world.org_a, published=True, contact=contact)
+    # when
+    anonymous = (await world.clients["anonymous"].data(CONTACT, {"id": practice["id"]}))["node"]["contact"]
+    outsider = (await world.clients["outsider"].data(CONTACT, {"id": practice["id"]}))["node"]["contact"]
+    # then
+    assert anonymous == {"name": "Ibu Lurah", "email": None, "phone": None}
+    assert outsider == contact
