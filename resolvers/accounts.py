@@ -313,7 +313,13 @@ async def accept_invitation(context: Context, *, token: str, name: str, password
     if parsed is None:
         return invalid
     invitation = await context.stores.invitations.get(parsed.record_id)
-    if invitation is None:
+    token_hash = context.auth.token_hash(INVITATION, parsed.secret)
+    if (
+        invitation is None
+        or invitation.accepted_at is not None
+        or invitation.expires_at <= utc_now()
+        or not same_hash(token_hash, invitation.token_hash)
+    ):  # checked again, atomically, when it is claimed below
         return invalid
     if errors := [*check_name(name), *check_password(password, email=invitation.email)]:
         return SessionResult(errors=errors)
@@ -333,7 +339,7 @@ async def accept_invitation(context: Context, *, token: str, name: str, password
         )
         await stores.invitations.claim(
             invitation_id=invitation.id,
-            token_hash=auth.token_hash(INVITATION, parsed.secret),
+            token_hash=token_hash,
             user_id=user.id,
             session=session,
         )

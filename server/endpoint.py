@@ -90,6 +90,8 @@ class LumbungGraphQL(GraphQLView[Context, None]):
                 "(CSRF protection); or POST it as application/json.",
                 code="CSRF_PREFLIGHT_REQUIRED",
             )
+        if request.method == "POST":
+            await self._check_json_shape(request)
         data = await super().parse_http_body(request)
         if isinstance(data, list) and len(data) > self.max_operations:
             raise Refused(
@@ -98,6 +100,20 @@ class LumbungGraphQL(GraphQLView[Context, None]):
                 code="TOO_MANY_OPERATIONS",
             )
         return data
+
+    async def _check_json_shape(self, request: AsyncHTTPRequestAdapter) -> None:
+        """A JSON body must be an object, or a list of objects (a batch); strawberry assumes so."""
+        if "json" not in (request.content_type or ""):
+            return  # strawberry refuses other types itself
+        try:
+            data = json.loads(await request.get_body())
+        except ValueError:
+            return  # strawberry reports the malformed JSON itself
+        operations = data if isinstance(data, list) else [data]
+        if not all(isinstance(operation, dict) for operation in operations):
+            raise Refused(
+                400, "The body must be a JSON object, or a list of objects for a batch.", code="BAD_REQUEST"
+            )
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         given = request.headers.get("x-request-id", "")

@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import httpx
@@ -37,7 +38,19 @@ HAS_CHROMIUM = CHROMIUM.exists()
 DESKTOP = ViewportSize(width=1280, height=900)
 PHONE = ViewportSize(width=390, height=844)
 
-DRAFT = """
+# The demo accounts (storage/demo/users.json), seeded with the demo content.
+MEMBER_EMAIL, MEMBER_PASSWORD = "anggota@demo.lumbung.id", "lumbung-anggota-demo"
+MEMBER_NAME, MEMBER_ORGANIZATION = "Siti Nurhaliza Putri", "Pemerintah Kelurahan Depok Jaya"
+ADMIN_EMAIL, ADMIN_PASSWORD = "admin@demo.lumbung.id", "lumbung-admin-demo"
+SESSION_KEY = "lumbung.session"
+# How Chromium logs a response refused for its token; the page itself logs nothing.
+REFUSED_TOKEN_LOG = "the server responded with a status of 401"
+
+SIGN_IN = """
+mutation($input: SignInInput!) { signIn(input: $input) { session { accessToken } errors { code } } }
+"""
+VIEWER = "query { viewer { id } }"
+PRACTICE = """
 query($id: ID!) { node(id: $id) { ... on Practice { id version title status organization { name } } } }
 """
 DELETE_PRACTICE = """
@@ -63,16 +76,24 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 @pytest.fixture
-async def page(browser: Browser, site: str) -> AsyncIterator[Page]:
+def browser_problems() -> list[str]:
+    """The script errors and console errors of the test's page; any left at the end fail the test."""
+    return []
+
+
+@pytest.fixture
+async def page(browser: Browser, site: str, browser_problems: list[str]) -> AsyncIterator[Page]:
     """A fresh browser profile on the site; any script error or failed request fails the test."""
     context = await browser.new_context(base_url=site, viewport=DESKTOP, locale="id-ID")
     page = await context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: browser_problems.append(f"script error: {error}"))
+    page.on(
+        "console",
+        lambda message: browser_problems.append(message.text) if message.type == "error" else None,
+    )
     yield page
     await context.close()
-    assert problems == []
+    assert browser_problems == []
 
 
 def results(page: Page) -> Locator:
@@ -83,6 +104,46 @@ async def search_for(page: Page, text: str) -> None:
     box = page.get_by_role("combobox", name="Kata kunci")
     await box.fill(text)
     await box.press("Enter")
+
+
+def account(page: Page) -> Locator:
+    """The header's account area: who is signed in, or the way to sign in."""
+    return page.get_by_role("group", name="Akun")
+
+
+async def sign_in(page: Page, email: str = MEMBER_EMAIL, password: str = MEMBER_PASSWORD) -> None:
+    """Fill in and send the sign-in form, which is on the page."""
+    form = page.locator("form.sign-in-form")
+    await form.get_by_label("Email").fill(email)
+    await form.get_by_label("Kata sandi").fill(password)
+    await form.get_by_role("button", name="Masuk").click()
+
+
+async def stored_session(page: Page) -> dict[str, Any]:
+    stored: dict[str, Any] = await page.evaluate(f"JSON.parse(sessionStorage.getItem('{SESSION_KEY}'))")
+    return stored
+
+
+async def store_session(page: Page, session: dict[str, Any]) -> None:
+    await page.evaluate(
+        "([key, value]) => sessionStorage.setItem(key, value)", [SESSION_KEY, json.dumps(session)]
+    )
+
+
+async def api_token(http: httpx.AsyncClient, email: str, password: str) -> str:
+    response = await http.post(
+        "/graphql", json={"query": SIGN_IN, "variables": {"input": {"email": email, "password": password}}}
+    )
+    payload = response.json()["data"]["signIn"]
+    assert payload["errors"] == []
+    token: str = payload["session"]["accessToken"]
+    return token
+
+
+def forged(token: str) -> str:
+    """``token`` with its secret replaced: well formed, and refused like an expired or revoked one."""
+    record_id, _ = token.split(".", 1)
+    return f"{record_id}.not-the-secret-of-this-session"
 
 
 async def test_search_with_a_typo_finds_waste_banks_and_two_facets_narrow_it(
@@ -263,32 +324,132 @@ async def test_a_phone_width_screen_needs_no_sideways_scrolling(browser: Browser
     # given
     context = await browser.new_context(base_url=site, viewport=PHONE, locale="id-ID")
     page = await context.new_page()
-    for path in ["/#/search?q=sampah", "/#/contribute"]:
+    for path in ["/#/search?q=sampah", "/#/sign-in", "/#/contribute"]:
         # when
         await page.goto(path)
         await expect(page.get_by_role("heading", level=1)).to_be_visible()
         await page.wait_for_load_state("networkidle")
         # then
         assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+        if path == "/#/sign-in":
+            # the form comes next, under a header that names who is signed in
+            await sign_in(page)
+            await expect(account(page)).to_contain_text(MEMBER_NAME)
+    await expect(page.locator("form.practice-form")).to_be_visible()
     await context.close()
 
 
-async def test_the_contribute_form_shows_field_errors_then_saves_a_draft(
+async def test_a_wrong_password_reads_as_an_error_and_signing_out_returns_to_anonymous(
+    page: Page, site: str
+) -> None:
+    # given: a search, and the sign-in page reached from the header
+    await page.goto("/#/search?q=sampah")
+    await expect(results(page).first).to_be_visible()
+    await account(page).get_by_role("link", name="Masuk").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Masuk")
+
+    # when: a wrong password
+    await sign_in(page, password="lumbung-bukan-sandinya")
+    # then: a clear error, read out at once, and the password emptied for another try
+    summary = page.locator(".error-summary")
+    await expect(summary).to_be_focused()
+    await expect(summary).to_contain_text("Email atau kata sandi salah.")
+    await expect(page.get_by_label("Kata sandi")).to_have_value("")
+    await expect(account(page).get_by_role("link", name="Masuk")).to_be_visible()
+
+    # when: the right one
+    await sign_in(page)
+    # then: back to the search, and the header says who is signed in
+    await expect(page).to_have_url(re.compile(r"#/search\?q=sampah$"))
+    await expect(account(page)).to_contain_text(MEMBER_NAME)
+    await expect(account(page)).to_contain_text(f"Anggota · {MEMBER_ORGANIZATION}")
+    token = (await stored_session(page))["accessToken"]
+
+    # when
+    await account(page).get_by_role("button", name="Keluar").click()
+    # then: anonymous again, in the page and on the server
+    await expect(account(page).get_by_role("link", name="Masuk")).to_be_focused()
+    await expect(account(page)).not_to_contain_text(MEMBER_NAME)
+    await expect(page.locator("#announcer")).to_have_text("Anda sudah keluar.")
+    assert await page.evaluate(f"sessionStorage.getItem('{SESSION_KEY}')") is None
+    async with httpx.AsyncClient(base_url=site) as http:
+        response = await http.post(
+            "/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {token}"}
+        )
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    # and contributing asks to sign in again
+    await page.get_by_role("link", name="Kontribusi").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Masuk")
+
+
+async def test_a_refused_token_is_refreshed_once_and_a_dead_session_asks_to_sign_in_again(
+    page: Page, browser_problems: list[str]
+) -> None:
+    # given: signed in, on a search
+    await page.goto("/#/sign-in?next=%2Fsearch%3Fq%3Dsampah")
+    await sign_in(page)
+    await expect(results(page).first).to_be_visible()
+    signed_in = await stored_session(page)
+
+    # when: the server refuses the access token, as it does an expired or revoked one
+    await store_session(page, {**signed_in, "accessToken": forged(signed_in["accessToken"])})
+    await page.reload()
+    # then: the session is refreshed, and the page reads on, signed in, with the new pair
+    await expect(results(page).first).to_be_visible()
+    await expect(account(page)).to_contain_text(MEMBER_NAME)
+    refreshed = await stored_session(page)
+    assert refreshed["accessToken"] not in (signed_in["accessToken"], forged(signed_in["accessToken"]))
+    assert refreshed["refreshToken"] != signed_in["refreshToken"]
+
+    # when: the refresh token is refused too
+    await store_session(
+        page,
+        {
+            **refreshed,
+            "accessToken": forged(refreshed["accessToken"]),
+            "refreshToken": forged(refreshed["refreshToken"]),
+        },
+    )
+    await page.reload()
+    # then: the session is dropped, the header says so, and the search still reads anonymously
+    await expect(account(page)).to_contain_text("Sesi Anda telah berakhir.")
+    await expect(account(page).get_by_role("link", name="Masuk lagi")).to_be_visible()
+    await expect(results(page).first).to_be_visible()
+    assert await page.evaluate(f"sessionStorage.getItem('{SESSION_KEY}')") is None
+    # and the contribute form asks to sign in again, saying why
+    await page.get_by_role("link", name="Kontribusi").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Masuk")
+    await expect(page.locator(".notice")).to_contain_text("Sesi Anda telah berakhir. Silakan masuk lagi")
+    # the browser logged each refused request, and nothing else went wrong
+    assert browser_problems
+    assert all(REFUSED_TOKEN_LOG in problem for problem in browser_problems), browser_problems
+    browser_problems.clear()
+
+
+async def test_the_contribute_form_signs_in_shows_field_errors_saves_a_draft_and_submits_it(
     page: Page,
     site: str,
     demo_database: str,
     mongo_client: AsyncMongoClient[Document],
 ) -> None:
-    # given: a form filled in but for the title, with an amount beyond what the API accepts
+    # given: the form asks a visitor to sign in first, then comes back to it
     await page.goto("/#/contribute")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Masuk")
+    await expect(page).to_have_url(re.compile(r"#/sign-in\?next=%2Fcontribute$"))
+    await sign_in(page)
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Bagikan praktik baik")
+    await expect(page.get_by_role("heading", level=1)).to_be_focused()
     form = page.locator("form.practice-form")
+    # the practice belongs to the member's own organization, shown rather than asked for
+    organization = form.get_by_label("Organisasi pemilik")
+    await expect(organization).to_have_value(MEMBER_ORGANIZATION)
+    await expect(organization).to_have_attribute("readonly", "")
+
+    # and: a form filled in but for the title, with an amount beyond what the API accepts
     await form.get_by_label("Ringkasan").fill("Warga menabung sampah terpilah di bank sampah RW.")
     await form.get_by_role("group", name="Tema").get_by_label("Pengelolaan Sampah").check()
     await form.get_by_role("group", name="Tahap").get_by_label("Uji Coba").check()
-    organization = form.get_by_role("combobox", name="Organisasi pemilik")
-    await organization.press_sequentially("Depok Jaya", delay=20)
-    await page.get_by_role("option", name="Pemerintah Kelurahan Depok Jaya").click()
-    await expect(form.locator(".chosen")).to_contain_text("Pemerintah Kelurahan Depok Jaya")
     for level, name in [("Provinsi", "Jawa Barat"), ("Kabupaten/Kota", "Kota Depok")]:
         select = form.get_by_label(level, exact=True)
         await expect(select).to_be_enabled()
@@ -303,6 +464,7 @@ async def test_the_contribute_form_shows_field_errors_then_saves_a_draft(
     await expect(form.get_by_label("Summary")).to_have_value(
         "Warga menabung sampah terpilah di bank sampah RW."
     )
+    await expect(page.get_by_role("group", name="Account")).to_contain_text("Member · ")
     await page.get_by_role("button", name="Ganti bahasa antarmuka ke bahasa Indonesia").click()
     await expect(form.get_by_label("Kabupaten/Kota", exact=True)).to_have_value("32.76")
 
@@ -323,20 +485,32 @@ async def test_the_contribute_form_shows_field_errors_then_saves_a_draft(
     await title.fill("Bank Sampah RW Uji Coba dari Peramban")
     await amount.fill("150.000.000")
     await form.get_by_role("button", name="Simpan sebagai draf").click()
-    # then: saved as a draft, with a link to it
+    # then: saved as a draft, which can be submitted for review
     await expect(page.get_by_role("heading", name="Draf tersimpan")).to_be_focused()
-    await page.get_by_role("link", name="Lihat draf").click()
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Bank Sampah RW Uji Coba dari Peramban")
-    await expect(page.locator(".badge.status")).to_have_text("Draf")
-    draft_id = unquote(page.url.rsplit("/item/", 1)[1])
 
-    # the demo database is shared by the session: leave it as it was
+    # when
+    await page.get_by_role("button", name="Ajukan untuk ditinjau").click()
+    # then: submitted, and the practice says so
+    await expect(page.get_by_role("heading", name="Diajukan untuk ditinjau")).to_be_focused()
+    await expect(page.locator(".success")).to_contain_text("Status: Diajukan.")
+    await page.get_by_role("link", name="Lihat praktik").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Bank Sampah RW Uji Coba dari Peramban")
+    await expect(page.locator(".badge.status")).to_have_text("Diajukan")
+    practice_id = unquote(page.url.rsplit("/item/", 1)[1])
+
+    # the demo database is shared by the session: leave it as it was (an owner cannot delete a
+    # submitted practice; the association's admin can)
     async with httpx.AsyncClient(base_url=site) as http:
-        response = await http.post("/graphql", json={"query": DRAFT, "variables": {"id": draft_id}})
-        draft = response.json()["data"]["node"]
-        assert draft["status"] == "DRAFT"
-        assert draft["organization"]["name"] == "Pemerintah Kelurahan Depok Jaya"
-        delete = {"input": {"id": draft["id"], "version": draft["version"]}}
-        response = await http.post("/graphql", json={"query": DELETE_PRACTICE, "variables": delete})
+        headers = {"Authorization": f"Bearer {await api_token(http, ADMIN_EMAIL, ADMIN_PASSWORD)}"}
+        response = await http.post(
+            "/graphql", json={"query": PRACTICE, "variables": {"id": practice_id}}, headers=headers
+        )
+        practice = response.json()["data"]["node"]
+        assert practice["status"] == "SUBMITTED"
+        assert practice["organization"]["name"] == MEMBER_ORGANIZATION
+        delete = {"input": {"id": practice["id"], "version": practice["version"]}}
+        response = await http.post(
+            "/graphql", json={"query": DELETE_PRACTICE, "variables": delete}, headers=headers
+        )
         assert response.json()["data"]["deletePractice"]["errors"] == []
     await wait_until_indexed(Stores.of(mongo_client[demo_database]))

@@ -77,9 +77,14 @@ async def test_huge_body_is_refused_with_413(api: GraphQLClient) -> None:
     assert response.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
 
 
-async def test_batched_requests_are_not_accepted(api: GraphQLClient) -> None:
-    response = await api.http.post("/graphql", json=[{"query": "{ __typename }"}] * 50)
-    assert response.status_code == 400
+async def test_a_batch_runs_up_to_ten_operations_and_a_bigger_one_is_refused(api: GraphQLClient) -> None:
+    # when
+    small = await api.http.post("/graphql", json=[{"query": "{ __typename }"}] * 10)
+    big = await api.http.post("/graphql", json=[{"query": "{ __typename }"}] * 11)
+    # then
+    assert [result["data"] for result in small.json()] == [{"__typename": "Query"}] * 10
+    assert big.status_code == 400
+    assert big.json()["errors"][0]["extensions"] == {"code": "TOO_MANY_OPERATIONS"}
 
 
 @pytest.mark.parametrize(
@@ -96,12 +101,29 @@ async def test_cross_site_form_posts_cannot_run_mutations(
     # when: what a browser sends cross-site without a CORS preflight
     response = await api.http.post("/graphql", content=content, headers={"content-type": content_type})
     # then
-    assert response.status_code in (400, 415)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"] == {"code": "BAD_REQUEST"}
+
+
+async def test_a_get_without_the_preflight_header_is_refused(api: GraphQLClient) -> None:
+    # when: an image tag or a link on another site
+    bare = await api.http.get("/graphql", params={"query": "{ viewer { name } }"})
+    preflighted = await api.http.get(
+        "/graphql", params={"query": "{ __typename }"}, headers={"GraphQL-Require-Preflight": "1"}
+    )
+    # then
+    assert bare.status_code == 400
+    assert bare.json()["errors"][0]["extensions"] == {"code": "CSRF_PREFLIGHT_REQUIRED"}
+    assert preflighted.json() == {"data": {"__typename": "Query"}}
 
 
 async def test_mutations_over_get_are_refused(api: GraphQLClient) -> None:
-    response = await api.http.get("/graphql", params={"query": "mutation { __typename }"})
-    assert response.status_code in (400, 405)
+    response = await api.http.get(
+        "/graphql", params={"query": "mutation { __typename }"}, headers={"GraphQL-Require-Preflight": "1"}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"] == {"code": "BAD_REQUEST"}
+    assert "GET" in response.json()["errors"][0]["message"]
 
 
 async def test_server_stays_healthy_after_abuse(api: GraphQLClient) -> None:

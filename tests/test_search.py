@@ -15,12 +15,16 @@ from search.filters import SearchFilter
 from search.indexes import IndexNames
 from server.supervisor import LocalService
 from storage.database import Stores
+from storage.filters import OrganizationFilter
+from storage.vocabulary import OrganizationKind, Role
 from tests.conftest import running_app, settings_for
 from tests.support import (
     GraphQLClient,
     create_organization,
     create_practice,
     hub_admin_token,
+    organization_record,
+    user_with_token,
     wait_until_indexed,
 )
 
@@ -158,6 +162,34 @@ async def test_only_published_content_is_searchable_anonymously(hub: SearchHub) 
     titles = await hub.titles("rahasia")
     # then
     assert titles == []
+
+
+async def test_drafts_are_found_by_their_organization_and_reviewers_only(hub: SearchHub) -> None:
+    # given: the draft belongs to the Sukmajaya kecamatan organization
+    await _practices(hub)
+    kecamatan = next(
+        o
+        for o in await hub.stores.organizations.find_all(filter=OrganizationFilter())
+        if "Sukmajaya" in o.name
+    )
+    other = await organization_record(
+        hub.stores, name="Kelurahan Lain", kind=OrganizationKind.KELURAHAN_GOVERNMENT
+    )
+    association = await organization_record(hub.stores, name="Asosiasi", kind=OrganizationKind.ASSOCIATION)
+    _, member = await user_with_token(hub.stores, role=Role.MEMBER, organization_id=kecamatan.id)
+    _, outsider = await user_with_token(hub.stores, role=Role.MEMBER, organization_id=other.id)
+    _, reviewer = await user_with_token(hub.stores, role=Role.REVIEWER, organization_id=association.id)
+    # when
+    found = {
+        name: await SearchHub(hub.api.as_user(token), hub.writer, hub.stores, hub.client).titles("rahasia")
+        for name, token in (("member", member), ("outsider", outsider), ("reviewer", reviewer))
+    }
+    # then
+    assert found == {
+        "member": ["Bank Sampah Rahasia Draf"],
+        "outsider": [],
+        "reviewer": ["Bank Sampah Rahasia Draf"],
+    }
 
 
 async def test_region_filter_at_any_level_finds_everything_below(hub: SearchHub) -> None:

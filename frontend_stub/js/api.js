@@ -1,7 +1,9 @@
 // The page's only door to the server: POST /graphql. Every document the pages send is below,
 // as a constant, so this file is also a tour of the API.
 
-import { authHeaders } from './session.js';
+// session.js imports this module too (it signs in through graphql()); both only use each
+// other's functions when called, never while loading, so the cycle is harmless.
+import { authHeaders, dropSession, freshAccessToken, renewSession } from './session.js';
 
 /** A GraphQL response with errors, or no usable response at all. */
 export class ApiError extends Error {
@@ -30,24 +32,26 @@ export class ApiError extends Error {
  * page needs, so a page splits its requests where one part may fail alone (a detail page asks
  * for `similarPractices` separately, because search can be down while the item is readable).
  * Pass `signal` to cancel a request whose answer is no longer wanted.
+ *
+ * Signed in, the request carries the session's access token (js/session.js). When the server
+ * answers 401 UNAUTHENTICATED, the token was expired, revoked or forged: the session is
+ * refreshed once and the request sent again. Sending again is safe because the server refuses a
+ * dead token before it runs anything. If the session cannot be refreshed it is dropped (the
+ * header then asks to sign in again) and the request goes out anonymously, so a public page
+ * still shows what everyone may read. `anonymous: true` sends no token at all, for
+ * `refreshSession` itself.
  */
-export async function graphql(query, variables = {}, { signal } = {}) {
-  let response;
-  try {
-    response = await fetch('/graphql', {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        // The newer media type makes the status code meaningful (GraphQL over HTTP).
-        Accept: 'application/graphql-response+json, application/json;q=0.9',
-        ...authHeaders(),
-      },
-      body: JSON.stringify({ query, variables }),
-      signal,
-    });
-  } catch (error) {
-    if (error.name === 'AbortError') throw error;
-    throw new ApiError([{ message: error.message, extensions: { code: 'NETWORK_ERROR' } }], 0);
+export async function graphql(query, variables = {}, { signal, anonymous = false } = {}) {
+  const token = anonymous ? null : await freshAccessToken();
+  let response = await send(query, variables, token, signal);
+  if (response.status === 401 && token) {
+    const renewed = await renewSession(token);
+    response = await send(query, variables, renewed, signal);
+    if (response.status === 401 && renewed) {
+      // A token minted a moment ago refused too: the account itself is gone.
+      await dropSession({ expired: true });
+      response = await send(query, variables, null, signal);
+    }
   }
   let body = null;
   try {
@@ -60,6 +64,25 @@ export async function graphql(query, variables = {}, { signal } = {}) {
     throw new ApiError([{ message: `HTTP ${response.status}`, extensions: { code: 'HTTP_ERROR' } }], response.status);
   }
   return body.data;
+}
+
+async function send(query, variables, token, signal) {
+  try {
+    return await fetch('/graphql', {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        // The newer media type makes the status code meaningful (GraphQL over HTTP).
+        Accept: 'application/graphql-response+json, application/json;q=0.9',
+        ...authHeaders(token),
+      },
+      body: JSON.stringify({ query, variables }),
+      signal,
+    });
+  } catch (error) {
+    if (error.name === 'AbortError') throw error;
+    throw new ApiError([{ message: error.message, extensions: { code: 'NETWORK_ERROR' } }], 0);
+  }
 }
 
 // --- Search -------------------------------------------------------------------------------
@@ -185,10 +208,53 @@ export const SIMILAR_PRACTICES = `
 
 // --- Contributing -------------------------------------------------------------------------
 
+// A new practice is always a draft; `submitForReview` sends it to the association's reviewers.
+// Both carry the `version` the next step must quote back.
 export const CREATE_PRACTICE = `
   mutation CreatePractice($input: PracticeInput!) {
     createPractice(input: $input) {
-      practice { id title status }
+      practice { id version title status }
       errors { field code message }
     }
+  }`;
+
+export const SUBMIT_FOR_REVIEW = `
+  mutation SubmitForReview($input: StepInput!) {
+    submitForReview(input: $input) {
+      content { id version status }
+      errors { field code message }
+    }
+  }`;
+
+// --- Accounts -----------------------------------------------------------------------------
+
+// The organization's kind tells an admin of the association (who may write for anyone) from
+// the admin of one kelurahan.
+const SESSION_FIELDS = `
+  accessToken accessTokenExpiresAt refreshToken refreshTokenExpiresAt
+  user { id name role organization { id name kind } }`;
+
+// Errors: INVALID_CREDENTIALS (the same whether or not the email exists), TOO_MANY_ATTEMPTS.
+export const SIGN_IN = `
+  mutation SignIn($input: SignInInput!) {
+    signIn(input: $input) {
+      session { ${SESSION_FIELDS} }
+      errors { field code message }
+    }
+  }`;
+
+// Sent without the access token, which may be the very thing that expired. The refresh token
+// given stops working: the answer's pair replaces both.
+export const REFRESH_SESSION = `
+  mutation RefreshSession($input: RefreshSessionInput!) {
+    refreshSession(input: $input) {
+      session { ${SESSION_FIELDS} }
+      errors { field code message }
+    }
+  }`;
+
+// Revokes the session whose access token the request carries.
+export const SIGN_OUT = `
+  mutation SignOut {
+    signOut { errors { field code message } }
   }`;

@@ -1,5 +1,10 @@
-// The contribute form: creates a practice with status DRAFT through `createPractice`, and shows
-// the payload's `errors { field code message }` next to the fields they name.
+// The contribute form: creates a draft practice through `createPractice`, shows the payload's
+// `errors { field code message }` next to the fields they name, then offers to send the draft
+// to the association's reviewers through `submitForReview`.
+//
+// Writing needs a signed-in member (or admin) of a government: a practice belongs to the
+// author's own organization, so the form shows that organization instead of asking for one.
+// Only the association's admins, who may write for anyone, choose it.
 //
 // An error's `field` is a path in the input: "title", "regionCodes.0", "period.end",
 // "funding.0.amount". Every control carries its path in data-field; an error goes to the
@@ -7,34 +12,53 @@
 // or else to the summary at the top, which lists every error either way.
 //
 // What one has typed is kept in sessionStorage as one goes, so switching the language (which
-// draws the page again) or an accidental reload loses nothing.
+// draws the page again), an accidental reload or a session that ends and is signed in again
+// loses nothing. It is kept for its author only, and forgotten on signing out.
 
-import { ApiError, CREATE_PRACTICE, FIND_ORGANIZATIONS, graphql } from './api.js';
+import { ApiError, CREATE_PRACTICE, FIND_ORGANIZATIONS, graphql, SUBMIT_FOR_REVIEW } from './api.js';
 import { combobox } from './combobox.js';
 import { h, replace, spinner } from './dom.js';
 import { errorText, label, t, values as enumValues } from './i18n.js';
 import { regionPicker } from './regions.js';
 import { hashFor } from './router.js';
-import { ensureSignedIn } from './session.js';
+import { currentUser, ensureSignedIn, onSessionChange } from './session.js';
 
 const DRAFT_KEY = 'lumbung.contributeDraft';
+// Who may write practices, as resolvers/permissions.py decides; the server checks again.
+const PRACTICE_AUTHORS = new Set(['MEMBER', 'ADMIN']);
+
+/** Admins of the association write for any organization; everyone else for their own. */
+function choosesOrganization(user) {
+  return user.role === 'ADMIN' && user.organization?.kind === 'ASSOCIATION';
+}
+
+onSessionChange((reason) => {
+  if (reason === 'signedOut') sessionStorage.removeItem(DRAFT_KEY);
+});
 const EMPTY_FUNDING = { source: '', amount: '', note: '' };
 const EMPTY_RESULT = { name: '', unit: '', baseline: '', target: '', achieved: '' };
 
 function emptyState() {
   return {
-    title: '', titleEn: '', summary: '', organization: null, regionCode: null, authorName: '',
+    userId: null, title: '', titleEn: '', summary: '', organization: null, regionCode: null, authorName: '',
     themes: [], sdgs: [], stage: '', problem: '', approach: '', isDigital: false, legalBasis: '',
     periodStart: '', periodEnd: '', funding: [{ ...EMPTY_FUNDING }], results: [{ ...EMPTY_RESULT }],
   };
 }
 
-function loadState() {
+function loadState(user) {
+  let state;
   try {
-    return { ...emptyState(), ...JSON.parse(sessionStorage.getItem(DRAFT_KEY) ?? '{}') };
+    state = { ...emptyState(), ...JSON.parse(sessionStorage.getItem(DRAFT_KEY) ?? '{}') };
   } catch {
-    return emptyState();
+    state = emptyState();
   }
+  if (state.userId !== null && state.userId !== user.id) state = emptyState(); // someone else's
+  state.userId = user.id;
+  if (!choosesOrganization(user) || !state.organization) {
+    state.organization = user.organization ? { id: user.organization.id, name: user.organization.name } : null;
+  }
+  return state;
 }
 
 /**
@@ -66,7 +90,6 @@ export function toPracticeInput(state) {
   const decimal = (s) => (/^-?\d+([.,]\d+)?$/.test(s) ? Number(s.replace(',', '.')) : NaN);
 
   const input = {
-    status: 'DRAFT',
     title: text(state.title),
     titleEn: text(state.titleEn),
     summary: text(state.summary),
@@ -112,8 +135,14 @@ export async function renderContribute(outlet, { signal }) {
   const page = h('section', { class: 'contribute' }, heading, h('p', { class: 'lead' }, t('contribute.intro')));
   replace(outlet, page);
   if (!(await ensureSignedIn()) || signal.aborted) return;
+  const user = currentUser();
+  if (!PRACTICE_AUTHORS.has(user.role)) {
+    page.append(h('p', { class: 'notice' }, t('contribute.notAnAuthor',
+      { role: label('role', user.role), organization: user.organization?.name ?? '' })));
+    return;
+  }
 
-  const state = loadState();
+  const state = loadState(user);
   const save = () => sessionStorage.setItem(DRAFT_KEY, JSON.stringify(state));
   const summaryBox = h('div', { class: 'error-summary', tabindex: '-1', hidden: true, 'aria-labelledby': 'error-summary-title' });
   const formStatus = h('div', { class: 'form-status', role: 'status' });
@@ -188,7 +217,23 @@ export async function renderContribute(outlet, { signal }) {
     return wrapper;
   }
 
-  // --- the organization: typed, then chosen from search ----------------------------------
+  // --- the organization: one's own, or (for the association's admins) chosen from search ---
+  function ownOrganizationField() {
+    const path = 'organizationId';
+    const id = fieldId(path);
+    const errorId = `${id}-error`;
+    const hintId = `${id}-hint`;
+    const input = h('input', { id, type: 'text', readonly: true, 'data-field': path,
+      'aria-describedby': `${hintId} ${errorId}` });
+    input.value = state.organization?.name ?? '';
+    const errorElement = h('p', { class: 'field-error', id: errorId, hidden: true });
+    const wrapper = h('div', { class: 'field' },
+      h('label', { for: id }, t('contribute.organization')),
+      h('p', { class: 'hint', id: hintId }, t('contribute.organizationOwn')), errorElement, input);
+    register(path, wrapper, input, errorElement);
+    return wrapper;
+  }
+
   function organizationField() {
     const path = 'organizationId';
     const id = fieldId(path);
@@ -383,6 +428,9 @@ export async function renderContribute(outlet, { signal }) {
     replace(formStatus, spinner(t('contribute.saving')));
     try {
       const { createPractice } = await graphql(CREATE_PRACTICE, { input }, { signal });
+      if (createPractice.errors.some((error) => error.code === 'UNAUTHENTICATED') && !(await ensureSignedIn())) {
+        return; // the session ended: off to sign in again, and back to this form as it is
+      }
       if (createPractice.errors.length) {
         replace(formStatus);
         showErrors(createPractice.errors, rows);
@@ -400,17 +448,55 @@ export async function renderContribute(outlet, { signal }) {
     }
   }
 
+  // --- saved: view the draft, or submit it for review -----------------------------------
   function showSuccess(practice) {
-    const title = h('h2', { tabindex: '-1' }, t('contribute.success'));
-    const panel = h('div', { class: 'success', role: 'status' }, title,
-      h('p', {}, t('contribute.successText', { title: practice.title })),
-      h('p', { class: 'actions' },
-        h('a', { class: 'button primary', href: hashFor(`/item/${encodeURIComponent(practice.id)}`) }, t('contribute.viewDraft')),
+    let saved = practice; // { id, version, title, status }: the version moves with each step
+    const title = h('h2', { id: 'saved-title', tabindex: '-1' }, t('contribute.success'));
+    const text = h('p', {}, t('contribute.successText', { title: practice.title }));
+    const hint = h('p', { class: 'hint' }, t('contribute.submitForReviewHint'));
+    const reviewStatus = h('div', { class: 'form-status', role: 'status' });
+    const itemLink = h('a', { class: 'button', href: hashFor(`/item/${encodeURIComponent(practice.id)}`) },
+      t('contribute.viewDraft'));
+    const submitForReview = h('button', { type: 'button', class: 'button primary', onclick: async () => {
+      submitForReview.disabled = true;
+      replace(reviewStatus, spinner(t('contribute.submitting')));
+      try {
+        const { submitForReview: payload } = await graphql(SUBMIT_FOR_REVIEW,
+          { input: { id: saved.id, version: saved.version } }, { signal });
+        if (payload.errors.length) {
+          replace(reviewStatus, reviewError(payload.errors.map(errorText)));
+          return;
+        }
+        saved = { ...saved, ...payload.content };
+        replace(reviewStatus);
+        title.textContent = t('contribute.submitted');
+        text.textContent = t('contribute.submittedText', { title: saved.title, status: label('status', saved.status) });
+        itemLink.textContent = t('contribute.viewItem');
+        submitForReview.remove();
+        hint.remove();
+        title.focus();
+      } catch (error) {
+        if (error.name === 'AbortError') return;
+        replace(reviewStatus, reviewError([error instanceof ApiError && error.code === 'NETWORK_ERROR'
+          ? t('error.network') : t('error.generic')], error.requestId));
+      } finally {
+        submitForReview.disabled = false;
+      }
+    } }, t('contribute.submitForReview'));
+    const panel = h('section', { class: 'success', 'aria-labelledby': title.id }, title, text, hint,
+      h('p', { class: 'actions' }, submitForReview, itemLink,
         h('button', { type: 'button', class: 'button', onclick: () => renderContribute(outlet, { signal }) },
-          t('contribute.another'))));
+          t('contribute.another'))),
+      reviewStatus);
     form.replaceWith(panel);
     summaryBox.hidden = true;
     title.focus();
+  }
+
+  function reviewError(messages, requestId = null) {
+    return h('div', { class: 'error-box', role: 'alert' }, h('p', {}, t('contribute.submitFailed')),
+      h('ul', {}, messages.map((message) => h('li', {}, message))),
+      requestId ? h('p', { class: 'small' }, t('error.requestId', { id: requestId })) : null);
   }
 
   // --- the form ---------------------------------------------------------------------------
@@ -426,7 +512,7 @@ export async function renderContribute(outlet, { signal }) {
       choiceGroup({ path: 'sdgs', text: t('contribute.sdgs'), kind: 'sdg', key: 'sdgs', columns: 3,
         display: (n) => `${n}. ${label('sdg', n)}` })),
     h('fieldset', { class: 'group' }, h('legend', {}, t('contribute.where')),
-      organizationField(), regionField(),
+      choosesOrganization(user) ? organizationField() : ownOrganizationField(), regionField(),
       textField({ path: 'authorName', text: t('contribute.authorName'), key: 'authorName', attrs: { autocomplete: 'name' } })),
     h('fieldset', { class: 'group' }, h('legend', {}, t('contribute.what')),
       textField({ path: 'problem', text: t('contribute.problem'), key: 'problem', required: true, multiline: true }),

@@ -6,6 +6,7 @@ import { externalLink, h, replace, spinner } from './dom.js';
 import { formatDate, formatNumber, formatRupiah, label, language, localized, t } from './i18n.js';
 import { hashFor } from './router.js';
 import { LAST_SEARCH_KEY } from './search.js';
+import { currentUser, signInHash } from './session.js';
 
 const TYPE_LABELS = { Practice: 'PRACTICE', CaseStudy: 'CASE_STUDY', Partnership: 'PARTNERSHIP',
   Organization: 'ORGANIZATION', Replication: 'REPLICATION' };
@@ -203,10 +204,13 @@ function practiceSections(node) {
   ];
 }
 
+// The API gives a contact's email and phone to signed-in viewers only.
 function contact({ name, role, email, phone }) {
-  return h('p', {}, h('strong', {}, name), role ? `, ${role}` : '',
+  return [h('p', {}, h('strong', {}, name), role ? `, ${role}` : '',
     email ? [h('br'), h('a', { href: `mailto:${email}` }, email)] : null,
-    phone ? [h('br'), h('a', { href: `tel:${phone.replace(/[^\d+]/g, '')}` }, phone)] : null);
+    phone ? [h('br'), h('a', { href: `tel:${phone.replace(/[^\d+]/g, '')}` }, phone)] : null),
+  !email && !phone && !currentUser()
+    ? h('p', { class: 'hint' }, h('a', { href: signInHash() }, t('detail.contactSignIn'))) : null];
 }
 
 function caseStudySections(node) {

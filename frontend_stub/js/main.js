@@ -1,11 +1,12 @@
-// Entry point: the header's navigation and language switch, and the routes.
+// Entry point: the header's navigation, account area and language switch, and the routes.
 
 import { renderContribute } from './contribute.js';
 import { renderDetail } from './detail.js';
 import { h, replace } from './dom.js';
 import { language, onLanguageChange, setLanguage, t } from './i18n.js';
-import { startRouter } from './router.js';
+import { currentLocation, startRouter } from './router.js';
 import { renderSearch } from './search.js';
+import { onSessionChange, renderAccount, renderSignIn, SIGN_IN_PATH } from './session.js';
 
 const outlet = document.getElementById('main');
 const announcer = document.getElementById('announcer');
@@ -15,7 +16,10 @@ const ROUTES = [
   ['/search', renderSearch],
   ['/item/:id', renderDetail],
   ['/contribute', renderContribute],
+  [SIGN_IN_PATH, renderSignIn],
 ];
+// Pages with nothing to show to someone signed out: leaving the session leaves them too.
+const SIGNED_IN_ONLY = new Set(['/contribute']);
 
 function renderChrome(path) {
   document.documentElement.lang = language();
@@ -28,6 +32,7 @@ function renderChrome(path) {
   replace(nav, h('ul', {},
     h('li', {}, link('#/', t('nav.search'), path === '/' || path === '/search')),
     h('li', {}, link('#/contribute', t('nav.contribute'), path === '/contribute'))));
+  renderAccount(document.getElementById('account'));
   const toggle = document.getElementById('language-toggle');
   const other = language() === 'id' ? 'en' : 'id';
   toggle.textContent = t('language.switch');
@@ -67,4 +72,21 @@ onLanguageChange(() => {
   router.rerender();
   announcer.textContent = t('language.changed');
   document.getElementById('language-toggle').focus();
+});
+
+// A refresh only swaps tokens, and signing in goes on to the page the person came from. After
+// the session ends, what the page shows may change (drafts, contact details): it is drawn again.
+// An expired session on the contribute page thus leads to the sign-in page, which comes back to
+// the form, still filled in; someone who signed out is taken to the start page.
+onSessionChange((reason) => {
+  if (reason === 'refreshed') return;
+  if (reason === 'signedIn') {
+    renderAccount(document.getElementById('account'));
+    return;
+  }
+  if (reason === 'signedOut' && SIGNED_IN_ONLY.has(currentLocation().path)) location.replace('#/');
+  else router.rerender();
+  announcer.textContent = reason === 'expired' ? t('account.sessionEnded') : t('account.signedOut');
+  // The sign-out button is gone: give focus to what took its place.
+  if (reason === 'signedOut') document.querySelector('#account a')?.focus();
 });
