@@ -50,11 +50,8 @@ def _fragment_bomb() -> str:
 
 
 FRAGMENT_CYCLE = "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }"
-WIDE = "{ " + " ".join(f"a{i}: practices(first: 100) {{ nodes {{ regions {{ name code level }} }} }}" for i in range(29)) + " }"
-    "{ "
-    + " ".join(f"a{i}: practices(first: 100) {{ nodes {{ regions {{ name }} }} }}" for i in range(25))
-    + " }"
-)
+WIDE_FIELD = "practices(first: 100) { nodes { regions { name code level } } }"
+WIDE = "{ " + " ".join(f"a{i}: {WIDE_FIELD}" for i in range(29)) + " }"
 ALIASES = "{ " + " ".join(f"a{i}: __typename" for i in range(200)) + " }"
 TOKENS = "{ " + "__typename " * 6000 + "}"
 VIEWER = {"query": "{ viewer { name } }"}
