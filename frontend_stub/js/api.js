@@ -49,7 +49,7 @@ export async function graphql(query, variables = {}, { signal, anonymous = false
     response = await send(query, variables, renewed, signal);
     if (response.status === 401 && renewed) {
       // A token minted a moment ago refused too: the account itself is gone.
-      await dropSession({ expired: true });
+      dropSession({ expired: true });
       response = await send(query, variables, null, signal);
     }
   }

@@ -194,7 +194,7 @@ export function renderAccount(container) {
 // --- the sign-in page ------------------------------------------------------------------------
 
 /** The route view of "#/sign-in?next=/contribute". */
-export async function renderSignIn(outlet, { params }) {
+export async function renderSignIn(outlet, { params, signal }) {
   const next = safeNext(params.get('next'));
   if (session) {
     location.replace(`#${next}`);
@@ -239,7 +239,7 @@ export async function renderSignIn(outlet, { params }) {
       const errors = await signIn(email, password);
       replace(formStatus);
       if (errors.length) showErrors(errors);
-      else location.replace(`#${next}`); // Back skips the sign-in page
+      else if (!signal.aborted) location.replace(`#${next}`); // replace: Back skips the sign-in page
     } catch (error) {
       replace(formStatus);
       const network = error instanceof ApiError && error.code === 'NETWORK_ERROR';
