@@ -143,7 +143,7 @@ async def test_killed_server_leaves_no_orphan_database_process(data_dir: Path) -
     assert len(_processes_using(data_dir)) == 2  # SecantusDB and Meilisearch
     # when
     server.stop(signal.SIGKILL)
-    for _ in range(50):
+    for _ in range(300):  # a loaded machine may take seconds to reap them
         if not _processes_using(data_dir):
             break
         await asyncio.sleep(0.1)

@@ -2,9 +2,9 @@
 // `errors { field code message }` next to the fields they name, then offers to send the draft
 // to the association's reviewers through `submitForReview`.
 //
-// Writing needs a signed-in member (or admin) of a government: a practice belongs to the
-// author's own organization, so the form shows that organization instead of asking for one.
-// Only the association's admins, who may write for anyone, choose it.
+// Writing needs a signed-in member or admin: a practice belongs to the author's own
+// organization, so the form shows that organization instead of asking for one. Only the
+// association's admins, who may write for any organization, choose it.
 //
 // An error's `field` is a path in the input: "title", "regionCodes.0", "period.end",
 // "funding.0.amount". Every control carries its path in data-field; an error goes to the
@@ -31,12 +31,12 @@ const PRACTICE_AUTHORS = new Set(['MEMBER', 'ADMIN']);
 function choosesOrganization(user) {
   return user.role === 'ADMIN' && user.organization?.kind === 'ASSOCIATION';
 }
+const EMPTY_FUNDING = { source: '', amount: '', note: '' };
+const EMPTY_RESULT = { name: '', unit: '', baseline: '', target: '', achieved: '' };
 
 onSessionChange((reason) => {
   if (reason === 'signedOut') sessionStorage.removeItem(DRAFT_KEY);
 });
-const EMPTY_FUNDING = { source: '', amount: '', note: '' };
-const EMPTY_RESULT = { name: '', unit: '', baseline: '', target: '', achieved: '' };
 
 function emptyState() {
   return {
