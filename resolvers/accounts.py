@@ -272,6 +272,26 @@ def _organization_id(global_id: str) -> str | None:
         return None
 
 
+GOVERNMENTS = frozenset(
+    {
+        OrganizationKind.KECAMATAN_GOVERNMENT,
+        OrganizationKind.KELURAHAN_GOVERNMENT,
+        OrganizationKind.CITY_GOVERNMENT,
+    }
+)
+
+
+def _role_misfit(role: Role, kind: OrganizationKind) -> str | None:
+    """Why ``role`` does not fit an organization of ``kind``, or None when it does."""
+    if role is Role.MEMBER and kind not in GOVERNMENTS:
+        return "Members are government staff; invite the staff of other organizations as partners."
+    if role is Role.PARTNER and (kind in GOVERNMENTS or kind is OrganizationKind.ASSOCIATION):
+        return "Partners are NGO, academic, private or community staff; invite government staff as members."
+    if role is Role.REVIEWER and kind is not OrganizationKind.ASSOCIATION:
+        return "Reviewers belong to the association."
+    return None
+
+
 async def invite(context: Context, *, email: str, organization_id: str, role: Role) -> InvitationResult:
     """A one-time, expiring invitation for ``email`` to join an organization with ``role``."""
     if errors := check_email(email):
@@ -288,6 +308,8 @@ async def invite(context: Context, *, email: str, organization_id: str, role: Ro
         return InvitationResult(
             errors=_error("organizationId", ErrorCode.UNKNOWN_ORGANIZATION, "No organization has this ID.")
         )
+    if (reason := _role_misfit(role, organization.kind)) is not None:
+        return InvitationResult(errors=_error("role", ErrorCode.INVALID, reason))
     if await context.stores.users.find_by_email(email) is not None:
         return InvitationResult(
             errors=_error("email", ErrorCode.DUPLICATE, "Someone already signs in with this email.")

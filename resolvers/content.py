@@ -194,8 +194,13 @@ def _references(kind: Kind[Any, Any], data: Mapping[str, Any]) -> set[tuple[Refe
 
 async def create(context: Context, kind: Kind[R, D], data: Mapping[str, Any]) -> WriteResult[R]:
     """A new item, always a draft: publishing goes through the editorial workflow."""
-    owner = "" if kind.name == "Organization" else _requested_owner(data) or ""
-    if errors := authorize(context.viewer, Action.CREATE, kind.name, owner_id=owner):
+    owner = "" if kind.name == "Organization" else _requested_owner(data)
+    if owner is None and context.viewer.is_authenticated:
+        # no owner named: say which field is missing rather than refuse an unnamed organization
+        owner = ""
+        if isinstance(draft := validate_draft(kind.draft, data), list):
+            return WriteResult(errors=draft)
+    if errors := authorize(context.viewer, Action.CREATE, kind.name, owner_id=owner or ""):
         return WriteResult(errors=errors)
     draft = await _validated(context, kind, data)
     if isinstance(draft, list):

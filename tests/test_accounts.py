@@ -358,3 +358,29 @@ async def test_emails_of_users_are_for_themselves_and_their_admins(
     assert {user["email"] for user in seen_by_member} == {EMAIL, None}
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert anonymous["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_an_invitation_must_fit_the_role_to_the_kind_of_organization(
+    hub: GraphQLClient, stores: Stores, organization: str
+) -> None:
+    # given: a kelurahan government and an NGO
+    admin = hub.as_user(await hub_admin_token(stores))
+    ngo = await organization_record(stores, name="Yayasan Bumi", kind=OrganizationKind.NGO)
+    kelurahan, yayasan = encode_id("Organization", organization), encode_id("Organization", ngo.id)
+    # when
+    member_of_ngo = await admin.mutate(
+        INVITE, {"email": "a@bumi.or.id", "organizationId": yayasan, "role": "MEMBER"}
+    )
+    partner_of_kelurahan = await admin.mutate(
+        INVITE, {"email": "b@depokjaya.go.id", "organizationId": kelurahan, "role": "PARTNER"}
+    )
+    reviewer_of_kelurahan = await admin.mutate(
+        INVITE, {"email": "c@depokjaya.go.id", "organizationId": kelurahan, "role": "REVIEWER"}
+    )
+    partner_of_ngo = await admin.mutate(
+        INVITE, {"email": "d@bumi.or.id", "organizationId": yayasan, "role": "PARTNER"}
+    )
+    # then
+    for refused in (member_of_ngo, partner_of_kelurahan, reviewer_of_kelurahan):
+        assert refused["errors"] == [{"field": "role", "code": "INVALID"}]
+    assert partner_of_ngo["errors"] == []

@@ -46,6 +46,7 @@ class World:
     org_a: str  # global IDs
     org_b: str
     org_p: str
+    association: str
     org_a_local: str
 
     @property
@@ -85,6 +86,7 @@ async def world(api: GraphQLClient, stores: Stores) -> World:
         org_a=_global("Organization", org_a.id),
         org_b=_global("Organization", org_b.id),
         org_p=_global("Organization", org_p.id),
+        association=_global("Organization", association.id),
         org_a_local=org_a.id,
     )
 
@@ -248,10 +250,13 @@ async def _delete_organization(world: World) -> tuple[str, dict[str, Any]]:
 
 
 def _invite(role: str) -> Prepare:
+    """An invitation with ``role`` into A, or into the association for a reviewer."""
+
     async def prepare(world: World) -> tuple[str, dict[str, Any]]:
         global _invites
         _invites += 1
-        input = {"email": f"undangan{_invites}@depok.go.id", "organizationId": world.org_a, "role": role}
+        organization = world.association if role == "REVIEWER" else world.org_a
+        input = {"email": f"undangan{_invites}@depok.go.id", "organizationId": organization, "role": role}
         return _mutation("inviteUser", "InviteUserInput"), input
 
     return prepare

@@ -38,6 +38,9 @@ mutation($input: UpdatePracticeInput!) {
   updatePractice(input: $input) { practice { version title } errors { field code message } }
 }
 """
+CREATE = """
+mutation($input: PracticeInput!) { createPractice(input: $input) { practice { id } errors { field code } } }
+"""
 TRAIL = """
 query($id: ID!) {
   node(id: $id) {
@@ -215,3 +218,11 @@ async def test_an_update_that_changes_nothing_keeps_the_version(api: GraphQLClie
     assert same == {"practice": {"version": 1, "title": draft["title"]}, "errors": []}
     trail = (await api.data(TRAIL, {"id": draft["id"]}))["node"]["auditTrail"]
     assert [entry["action"] for entry in trail] == ["CREATED"]
+
+
+async def test_a_practice_without_an_organization_reports_the_missing_field(api: GraphQLClient) -> None:
+    # when
+    payload = await api.mutate(CREATE, {"title": "Tanpa Pemilik"})
+    # then: the missing owner is a field error, not a refusal to write for "no organization"
+    assert {"field": "organizationId", "code": "REQUIRED"} in payload["errors"]
+    assert all(error["code"] != "FORBIDDEN" for error in payload["errors"])
