@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support import GraphQLClient
 
 COUNTS = """
@@ -113,3 +115,41 @@ async def test_officials_find_demo_practices_the_way_they_type(demo_api: GraphQL
     provinces = {f["facet"]: f["values"] for f in in_java_west["search"]["facets"]}["PROVINCE"]
     assert [(v["value"], v["label"]) for v in provinces] == [("32", "Jawa Barat")]
     assert in_java_west["search"]["totalCount"] >= 2
+
+
+DEMO_SIGN_IN = """
+mutation($input: SignInInput!) {
+  signIn(input: $input) { session { user { role organization { name } } } errors { code } }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "role", "organization"),
+    [
+        (
+            "admin@demo.lumbung.id",
+            "lumbung-admin-demo",
+            "ADMIN",
+            "Asosiasi Pemerintah Kecamatan dan Kelurahan Seluruh Indonesia",
+        ),
+        (
+            "peninjau@demo.lumbung.id",
+            "lumbung-peninjau-demo",
+            "REVIEWER",
+            "Asosiasi Pemerintah Kecamatan dan Kelurahan Seluruh Indonesia",
+        ),
+        ("anggota@demo.lumbung.id", "lumbung-anggota-demo", "MEMBER", "Pemerintah Kelurahan Depok Jaya"),
+        ("mitra@demo.lumbung.id", "lumbung-mitra-demo", "PARTNER", "Yayasan Lestari Kampung Nusantara"),
+    ],
+)
+async def test_each_demo_account_of_the_readme_signs_in_with_its_role(
+    demo_api: GraphQLClient, email: str, password: str, role: str, organization: str
+) -> None:
+    # when
+    payload = await demo_api.mutate(DEMO_SIGN_IN, {"email": email, "password": password})
+    # then
+    assert payload == {
+        "session": {"user": {"role": role, "organization": {"name": organization}}},
+        "errors": [],
+    }
