@@ -384,3 +384,18 @@ async def test_an_invitation_must_fit_the_role_to_the_kind_of_organization(
     for refused in (member_of_ngo, partner_of_kelurahan, reviewer_of_kelurahan):
         assert refused["errors"] == [{"field": "role", "code": "INVALID"}]
     assert partner_of_ngo["errors"] == []
+
+
+async def test_users_are_not_readable_anonymously_through_node(
+    hub: GraphQLClient, stores: Stores, organization: str
+) -> None:
+    # given
+    user, token = await user_with_token(stores, role=Role.MEMBER, organization_id=organization, email=EMAIL)
+    query = "query($id: ID!) { node(id: $id) { ... on User { name role } } }"
+    user_id = encode_id("User", user.id)
+    # when
+    anonymous = await hub.data(query, {"id": user_id})
+    colleague = await hub.as_user(token).data(query, {"id": user_id})
+    # then
+    assert anonymous == {"node": None}
+    assert colleague == {"node": {"name": user.name, "role": "MEMBER"}}
