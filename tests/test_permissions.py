@@ -14,11 +14,13 @@ from typing import Any
 
 import pytest
 
+from schema import build_schema
 from storage.database import Stores
 from storage.vocabulary import OrganizationKind, Role
 from tests.support import (
     PUBLISH,
     SUBMIT,
+    TEST_PASSWORD,
     GraphQLClient,
     create_practice,
     hub_admin_token,
@@ -270,6 +272,18 @@ async def _remove_user(world: World) -> tuple[str, dict[str, Any]]:
     return _mutation("removeUser", "RemoveUserInput"), {"id": _global("User", user.id)}
 
 
+async def _change_password(world: World) -> tuple[str, dict[str, Any]]:
+    input = {"currentPassword": TEST_PASSWORD, "newPassword": "kata-sandi-baru-sekali"}
+    return _mutation("changePassword", "ChangePasswordInput"), input
+
+
+async def _sign_out(world: World) -> tuple[str, dict[str, Any]]:
+    return "mutation { signOut { errors { field code message } } }", {}
+
+
+SIGNED_IN = ("member", "org_admin", "partner", "reviewer", "hub_admin", "outsider")
+# Mutations anyone may call, signed in or not: they check credentials, not roles.
+OPEN = {"signIn", "refreshSession", "acceptInvitation"}
 AUTHORS_A = ("member", "org_admin", "hub_admin")
 AUTHORS_P = ("partner", "hub_admin")
 NOT_A = ("partner", "outsider")  # cannot read A's drafts
@@ -310,7 +324,16 @@ MATRIX: dict[str, tuple[Prepare, dict[str, str]]] = {
     "inviteUser (member)": (_invite("MEMBER"), allowed("org_admin", "hub_admin")),
     "inviteUser (reviewer)": (_invite("REVIEWER"), allowed("hub_admin")),
     "removeUser": (_remove_user, allowed("org_admin", "hub_admin")),
+    "changePassword": (_change_password, allowed(*SIGNED_IN)),
+    "signOut": (_sign_out, allowed(*SIGNED_IN)),
 }
+
+
+def test_the_matrix_covers_every_mutation_of_the_schema() -> None:
+    mutation_type = build_schema()._schema.mutation_type
+    assert mutation_type is not None
+    covered = {name.split(" ")[0] for name in MATRIX} | OPEN
+    assert covered == set(mutation_type.fields)
 
 
 @pytest.mark.parametrize("mutation", list(MATRIX))
