@@ -31,8 +31,6 @@ import json
 import math
 import os
 import random
-import re
-import shutil
 import signal
 import string
 import subprocess
@@ -48,6 +46,7 @@ import httpx
 import httpx2
 from starlette.applications import Starlette
 
+from bench import wrk
 from resolvers.ids import decode_id, encode_id
 from search import queries
 from search.engine import SearchEngine
@@ -129,15 +128,6 @@ UPDATE = """
 mutation($input: UpdatePracticeInput!) {
   updatePractice(input: $input) { practice { id version } errors { field code message } }
 }
-"""
-
-_LUA = """
-local f = io.open("{body}", "rb")
-wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
-wrk.headers["Content-Type"] = "application/json"
-{headers}
 """
 
 # Title words: a programme per theme, a qualifier, and the kelurahan or desa it runs in.
@@ -299,41 +289,6 @@ async def _graphql(http: httpx.AsyncClient, query: str, variables: Mapping[str, 
         raise RuntimeError(f"GraphQL failed ({response.status_code}): {body}")
     data: dict[str, Any] = body["data"]
     return data
-
-
-def _wrk(
-    url: str, body: bytes, *, seconds: int, connections: int, workdir: Path, headers: Mapping[str, str]
-) -> dict[str, float]:
-    name = f"{abs(hash((url, body)))}"
-    body_path = workdir / f"body-{name}.json"
-    body_path.write_bytes(body)
-    script = workdir / f"post-{name}.lua"
-    extra = "\n".join(f'wrk.headers["{key}"] = "{value}"' for key, value in headers.items())
-    script.write_text(_LUA.format(body=body_path, headers=extra))
-    args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url]
-    output = subprocess.run(args, check=True, capture_output=True, text=True, timeout=seconds + 30).stdout
-    return _parse_wrk(output)
-
-
-def _ms(value: str, unit: str) -> float:
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def _parse_wrk(output: str) -> dict[str, float]:
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", output)
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
-    requests = re.search(r"(\d+) requests in", output)
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    if not (rps and p50 and p99 and requests):
-        raise RuntimeError(f"unexpected wrk output:\n{output}")
-    return {
-        "rps": float(rps.group(1)),
-        "p50_ms": _ms(*p50.groups()),
-        "p99_ms": _ms(*p99.groups()),
-        "requests": float(requests.group(1)),
-        "non_2xx": float(errors.group(1)) if errors else 0.0,
-    }
 
 
 def _summary(values_ms: Sequence[float]) -> dict[str, float]:
@@ -732,8 +687,9 @@ async def measure_search(
         for duration in (2, seconds):  # a warm-up, then the measured run
             results[name] = await asyncio.to_thread(
                 functools.partial(
-                    _wrk, target, payload, seconds=duration, connections=connections, workdir=workdir
+                    wrk.run, target, seconds=duration, connections=connections, workdir=workdir
                 ),
+                body=payload,
                 headers=headers,
             )
     results["graphql_overhead_p50_ms"] = (
@@ -746,8 +702,7 @@ async def measure_search(
 
 
 async def run(*, documents: int, seconds: int, connections: int, writes: int, seed: int) -> dict[str, Any]:
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is missing: apt-get install wrk (make bench does it)")
+    wrk.require_wrk()
     task = asyncio.current_task()
     assert task is not None
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
