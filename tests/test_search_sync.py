@@ -16,13 +16,13 @@ import pytest
 from resolvers.ids import decode_id
 from search.engine import SearchEngine, open_client
 from search.errors import SearchUnavailable
-from search.indexer import LEASE_NAME, Indexer, IndexingFailed
+from search.indexer import LEASE_NAME, PENDING_ORDER, Indexer, IndexingFailed, pending_after
 from search.indexes import SPECS, IndexNames
-from search.reindex import reindex
+from search.reindex import deleted_since, reindex, written_since
 from server.supervisor import LocalService, free_port, local_meilisearch
 from storage.database import Stores
 from storage.leases import Lease
-from storage.store import SEARCH_OUTBOX, SEARCH_PENDING
+from storage.store import SEARCH_OUTBOX, SEARCH_PENDING, utc_now
 from tests.conftest import running_app, settings_for
 from tests.support import GraphQLClient, create_organization, create_practice
 
@@ -273,6 +273,31 @@ async def test_an_indexer_that_loses_its_lease_mid_round_sends_no_more(sync: Syn
     await other.release()
     await sync.converge()
     await _assert_converged(sync)
+
+
+@pytest.mark.parametrize(
+    ("collection", "query", "sort"),
+    [
+        ("practices", pending_after(None), PENDING_ORDER),
+        ("practices", pending_after("6a0000000000000000000000"), PENDING_ORDER),
+        ("practices", written_since(utc_now()), None),
+        (SEARCH_OUTBOX, {"done": False}, ("deleted_at", 1)),
+        (SEARCH_OUTBOX, deleted_since("practices", utc_now()), None),
+    ],
+    ids=["pending", "pending-after", "reindex-written", "outbox", "reindex-deleted"],
+)
+async def test_the_indexer_and_reindex_queries_are_served_by_an_index(
+    stores: Stores, collection: str, query: dict[str, Any], sort: tuple[str, int] | None
+) -> None:
+    # given
+    await stores.ensure_indexes()
+    # when
+    cursor = stores.database[collection].find(query)
+    explained = await (cursor.sort(*sort) if sort else cursor).explain()
+    # then
+    plan = str(explained["queryPlanner"]["winningPlan"])
+    assert "IXSCAN" in plan
+    assert "COLLSCAN" not in plan
 
 
 async def test_a_newer_write_during_indexing_is_not_lost(sync: Sync) -> None:
