@@ -127,7 +127,8 @@ class Indexer:
         batch_size: int = BATCH_SIZE,
         in_flight: int = IN_FLIGHT,
         round_batches: int = ROUND_BATCHES,
-        # Longer than a batch can take (a task wait is capped at 30 s), renewed before each batch.
+        # Longer than a batch can take (a task wait is capped at 30 s), renewed before each batch
+        # is sent: a holder that lost it stops before sending more.
         lease_ttl: timedelta = timedelta(seconds=90),
         fault: FaultPoint = _no_fault,
     ) -> None:
@@ -155,10 +156,7 @@ class Indexer:
             *(functools.partial(self._push_pending, store) for store in self.stores.searchable),
             self._push_deletions,
         ]
-        for step in steps:
-            # Renewed before every batch: a holder that lost its lease stops before sending more.
-            if not await self.lease.acquire():
-                break
+        for step in steps:  # each renews the lease before each batch it sends
             try:
                 handled += await step()
             except IndexingFailed as exc:  # one kind's trouble must not stall the others
@@ -217,14 +215,13 @@ class Indexer:
         handled, after = 0, None
         failure: IndexingFailed | None = None
         try:
-            for number in range(self.round_batches):
+            for _ in range(self.round_batches):
                 records = await self._read_pending(store, after)
                 if not records:
                     break
                 after = records[-1].id
                 documents = await build_documents(self.stores, collection, records)
-                # (run_once has just renewed it for the first batch)
-                if number and not await self.lease.acquire():
+                if not await self.lease.acquire():
                     break  # another instance holds the lease now: send nothing more
                 task_uid = await self._enqueue(index.add_documents(documents, primary_key="id"))
                 sent.append(_Sent(task_uid, records))
@@ -274,6 +271,8 @@ class Indexer:
     async def _push_deletions(self) -> int:
         outbox = self.stores.database[SEARCH_OUTBOX]
         entries = await outbox.find({"done": False}).sort("deleted_at", 1).limit(self.batch_size).to_list()
+        if not entries or not await self.lease.acquire():
+            return 0
         by_collection: dict[str, list[str]] = {}
         for entry in entries:
             by_collection.setdefault(entry["collection"], []).append(entry["record_id"])
@@ -282,7 +281,6 @@ class Indexer:
             await self._succeeded(
                 uid, await self._enqueue(self.engine.client.index(uid).delete_documents(ids))
             )
-        if entries:
-            await outbox.update_many({"_id": {"$in": [e["_id"] for e in entries]}}, {"$set": {"done": True}})
-            await outbox.delete_many({"done": True, "deleted_at": {"$lt": utc_now() - OUTBOX_RETENTION}})
+        await outbox.update_many({"_id": {"$in": [e["_id"] for e in entries]}}, {"$set": {"done": True}})
+        await outbox.delete_many({"done": True, "deleted_at": {"$lt": utc_now() - OUTBOX_RETENTION}})
         return len(entries)
