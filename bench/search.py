@@ -33,6 +33,7 @@ import json
 import math
 import os
 import random
+import secrets
 import signal
 import string
 import subprocess
@@ -51,6 +52,8 @@ from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 
 from bench import wrk
+from resolvers.accounts import create_user, issue_session
+from resolvers.auth import AuthConfig
 from resolvers.ids import decode_id, encode_id
 from search.engine import SearchEngine
 from search.engine import open_client as open_search_client
@@ -61,7 +64,7 @@ from server.settings import Settings
 from server.supervisor import LocalService, free_port, local_meilisearch, local_mongo
 from storage.database import Stores, open_client
 from storage.demo import read_demo_file
-from storage.records import CaseStudyRecord, PartnershipRecord, PracticeRecord
+from storage.records import CaseStudyRecord, PartnershipRecord, PracticeRecord, UserRecord
 from storage.store import (
     SEARCH_OUTBOX,
     SEARCH_PENDING,
@@ -69,7 +72,7 @@ from storage.store import (
     VersionedStore,
     new_id,
 )
-from storage.vocabulary import SDG_GOALS, PartnerRole, PartnershipStatus, Stage, Theme
+from storage.vocabulary import SDG_GOALS, OrganizationKind, PartnerRole, PartnershipStatus, Role, Stage, Theme
 
 T = TypeVar("T")
 
@@ -245,6 +248,7 @@ async def _serve_app(
         "LUMBUNG_SEED_DEMO": "true",
         "LUMBUNG_DATA_DIR": str(workdir / "app"),
         "LUMBUNG_LOG_LEVEL": "WARNING",
+        "LUMBUNG_SECRET_KEY": SECRET_KEY,
     }
     log_path = workdir / f"{name}.log"
     spawned = time.perf_counter()
@@ -295,6 +299,7 @@ def _in_process_settings(mongo: LocalService, meili: LocalService, workdir: Path
             "seed_demo": False,
             "data_dir": workdir / "in-process",
             "log_level": "WARNING",
+            "secret_key": SECRET_KEY,
         }
     )
 
@@ -345,11 +350,38 @@ def _summary(values_ms: Sequence[float]) -> dict[str, float]:
 # --- setup ----------------------------------------------------------------------------------------
 
 
+# Shared with the app processes (LUMBUNG_SECRET_KEY), so that a token issued here is valid there.
+SECRET_KEY = secrets.token_urlsafe(48)
+
+
+def _auth() -> AuthConfig:
+    return auth_config(Settings.model_validate({"secret_key": SECRET_KEY}))
+
+
 async def _seed(stores: Stores) -> None:
     """The regions of PROVINCES, then indexes and the demo content (as the app would at start-up)."""
     await stores.regions.load(under=PROVINCES)
-    settings = Settings(seed_regions=False, seed_demo=True)
-    await prepare_database(stores, settings, auth_config(settings))
+    await prepare_database(stores, Settings(seed_regions=False, seed_demo=True), _auth())
+
+
+async def _hub_admin(stores: Stores) -> UserRecord:
+    """An admin of the association, who may write anything and searches drafts too."""
+    association = await stores.organizations.insert(
+        {"name": "Asosiasi (benchmark)", "kind": OrganizationKind.ASSOCIATION.value, "verified": True}
+    )
+    return await create_user(
+        stores,
+        _auth(),
+        email="benchmark@contoh.go.id",
+        name="Benchmark",
+        password=secrets.token_urlsafe(),
+        role=Role.ADMIN,
+        organization_id=association.id,
+    )
+
+
+async def _token(stores: Stores, user: UserRecord) -> str:
+    return (await issue_session(stores, _auth(), user)).access_token
 
 
 async def _pending(stores: Stores) -> int:
@@ -409,7 +441,6 @@ def _practice_input(title: str, place: Place, organization_id: str) -> dict[str,
         "regionCodes": [place.code],
         "themes": ["WASTE_MANAGEMENT"],
         "sdgs": [11, 12],
-        "status": "PUBLISHED",
         "problem": "Sampah rumah tangga dibuang ke sungai dan lahan kosong.",
         "approach": "Pengurus RW menimbang sampah terpilah tiap pekan dan mencatat tabungan warga.",
         "stage": "PILOT",
@@ -433,10 +464,11 @@ async def _write(
 
 
 async def measure_freshness(
-    url: str, *, writes: int, organization_id: str, places: Sequence[Place], rng: random.Random
+    url: str, *, token: str, writes: int, organization_id: str, places: Sequence[Place], rng: random.Random
 ) -> dict[str, Any]:
     """Alternately create a practice and retitle it, each time with a new word in its title.
 
+    A hub admin writes and searches: the practices stay drafts, which the admin's searches find.
     The clock starts when the mutation's response has arrived and stops when a search for the
     word returns the practice with that word highlighted (so the new version, not the old one).
     Each figure therefore includes the last search request itself (``poll_request``).
@@ -447,7 +479,8 @@ async def measure_freshness(
     every_in_order: list[float] = []
     timeouts = 0
     current: tuple[str, int] | None = None  # (global ID, version) of the practice to update next
-    async with httpx.AsyncClient(base_url=url, timeout=10.0) as http:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=url, timeout=10.0, headers=headers) as http:
         for _ in range(writes):
             word = _unique_word(rng)
             place = rng.choice(places)
@@ -787,13 +820,19 @@ async def run(*, documents: int, seconds: int, connections: int, writes: int, se
             print(f"seeded {len(places)} kelurahan/desa and the demo content in {seeded_s:.1f} s")
 
             organization = encode_id("Organization", organization_ids[0])
+            admin = await _hub_admin(stores)
             async with _serve_app(mongo, meili, workdir, "app-1") as app:
                 await _wait_indexed(stores, within=120)  # the demo content
                 print(f"1. freshness over {writes} writes (demo content indexed)...", flush=True)
                 results["freshness"] = await _logged(
                     app,
                     measure_freshness(
-                        app.url, writes=writes, organization_id=organization, places=places, rng=rng
+                        app.url,
+                        token=await _token(stores, admin),
+                        writes=writes,
+                        organization_id=organization,
+                        places=places,
+                        rng=rng,
                     ),
                 )
 
@@ -817,7 +856,12 @@ async def run(*, documents: int, seconds: int, connections: int, writes: int, se
                 results["freshness_loaded"] = await _logged(
                     app,
                     measure_freshness(
-                        app.url, writes=writes, organization_id=organization, places=places, rng=rng
+                        app.url,
+                        token=await _token(stores, admin),
+                        writes=writes,
+                        organization_id=organization,
+                        places=places,
+                        rng=rng,
                     ),
                 )
                 await _wait_indexed(stores, within=60)
