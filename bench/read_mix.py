@@ -12,9 +12,6 @@ import argparse
 import asyncio
 import json
 import os
-import re
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from bench import wrk
 from resolvers.ids import decode_id, encode_id
 from server.app import auth_config, prepare_database
 from server.settings import Settings
@@ -47,45 +45,6 @@ query {
 NODE = """
 query($id: ID!) { node(id: $id) { id ... on Practice { title summary stage organization { id name kind } } } }
 """
-
-_LUA = """
-local f = io.open("{body}", "rb")
-wrk.method = "{method}"
-wrk.body = f:read("*a")
-f:close()
-wrk.headers["Content-Type"] = "application/json"
-"""
-
-
-def _wrk(url: str, *, seconds: int, connections: int, body: str | None, workdir: Path) -> dict[str, float]:
-    args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
-    if body is not None:
-        body_path = workdir / f"body-{abs(hash(body))}.json"
-        body_path.write_text(body)
-        script = workdir / f"post-{abs(hash(body))}.lua"
-        script.write_text(_LUA.format(body=body_path, method="POST"))
-        args[1:1] = ["-s", str(script)]
-    output = subprocess.run(args, check=True, capture_output=True, text=True).stdout
-    return _parse_wrk(output)
-
-
-def _ms(value: str, unit: str) -> float:
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def _parse_wrk(output: str) -> dict[str, float]:
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", output)
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    assert p50, output
-    assert p99, output
-    return {
-        "rps": rps,
-        "p50_ms": _ms(*p50.groups()),
-        "p99_ms": _ms(*p99.groups()),
-        "non_2xx": float(errors.group(1)) if errors else 0.0,
-    }
 
 
 async def _seed(mongo_url: str, database: str) -> str:
@@ -125,8 +84,7 @@ async def _check_same_data(url: str, node_id: str) -> None:
 
 
 async def run(*, seconds: int, connections: int) -> dict[str, Any]:
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is missing: apt-get install wrk (make bench does it)")
+    wrk.require_wrk()
     with tempfile.TemporaryDirectory(prefix="lumbung-bench-") as tmp:
         workdir = Path(tmp)
         async with local_mongo(workdir / "data") as mongo:
@@ -171,10 +129,11 @@ async def run(*, seconds: int, connections: int) -> dict[str, Any]:
                 }
                 results: dict[str, Any] = {}
                 for name, (target, body) in scenarios.items():
-                    _wrk(target, seconds=2, connections=connections, body=body, workdir=workdir)  # warm-up
-                    results[name] = _wrk(
-                        target, seconds=seconds, connections=connections, body=body, workdir=workdir
-                    )
+                    payload = body.encode() if body is not None else None
+                    for duration in (2, seconds):  # a warm-up, then the measured run
+                        results[name] = wrk.run(
+                            target, seconds=duration, connections=connections, body=payload, workdir=workdir
+                        )
             finally:
                 server.terminate()
                 await server.wait()

@@ -4,9 +4,12 @@ Every write of a searchable record sets its ``search_pending`` mark in the same 
 every delete leaves an outbox entry in the same transaction (storage/store.py). The indexer
 
 1. takes a lease, so that among N app instances one indexes at a time;
-2. reads a batch of pending records, sends them to Meilisearch, and waits for the task;
-3. only when the task succeeded, clears each mark if the record's version is still the one sent
-   (a write in between leaves the mark, and the newer version goes in the next round);
+2. reads a batch of pending records, renews the lease and sends the batch to Meilisearch without
+   waiting, then reads and sends the next one, keeping a few batches in flight: Meilisearch
+   merges tasks that queue up into one indexing batch, which costs little more than one task;
+3. as each task succeeds, in the order sent, clears each mark of its batch if the record's
+   version is still the one sent (a write in between leaves the mark, and the newer version goes
+   in the next round); a failed task leaves its marks and stops that kind for the round;
 4. does the same for the outbox: delete from the index, wait, then mark the entry done.
 
 A crash anywhere before step 3 leaves the mark: the record is sent again, which is harmless as a
@@ -18,11 +21,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-
-from pymongo import UpdateOne
 
 from search.documents import (
     SearchDocument,
@@ -45,8 +48,17 @@ logger = logging.getLogger("lumbung.indexer")
 # Called with a step name at the points where a crash would hurt most; tests inject faults here.
 FaultPoint = Callable[[str], Awaitable[None]]
 
-# Small enough that a batch of the longest practices stays far below Meilisearch's payload limit.
-BATCH_SIZE = 100
+# Documents per task: a batch of the longest practices stays far below Meilisearch's payload
+# limit, and clearing its marks takes a few MongoDB round trips (chunks of MARK_CHUNK).
+BATCH_SIZE = 250
+# Tasks sent before the oldest is waited for: Meilisearch works on one while the next are read and
+# built, and merges the queued ones. More would hold more records back from being cleared.
+IN_FLIGHT = 4
+# Batches of one kind per round, so that the other kinds and deletions are not held back long
+# behind a large backlog (a full round follows at once while there is work).
+ROUND_BATCHES = 12
+# IDs per mark-clearing update: SecantusDB matches an ``_id`` $in list in quadratic time.
+MARK_CHUNK = 50
 LEASE_NAME = "search-indexer"
 IDLE_WAIT_MAX = 1.0
 ERROR_WAIT_MAX = 5.0
@@ -88,6 +100,23 @@ async def build_documents(
     return await asyncio.to_thread(build_all)
 
 
+# The pending records of a collection in the order sent (served by an index: storage/database.py).
+PENDING_ORDER = ("_id", 1)
+
+
+def pending_after(after: str | None) -> dict[str, Any]:
+    """Pending records after the ID ``after`` (the next batch of a round), or from the first."""
+    return {SEARCH_PENDING: True, **({"_id": {"$gt": after}} if after is not None else {})}
+
+
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    """A batch on its way: the Meilisearch task and the records at the versions it carries."""
+
+    task_uid: int
+    records: list[VersionedRecord]
+
+
 class Indexer:
     def __init__(
         self,
@@ -96,13 +125,18 @@ class Indexer:
         engine: SearchEngine,
         owner: str,
         batch_size: int = BATCH_SIZE,
-        # Longer than a batch can take (a task wait is capped at 30 s), renewed before each batch.
+        in_flight: int = IN_FLIGHT,
+        round_batches: int = ROUND_BATCHES,
+        # Longer than a batch can take (a task wait is capped at 30 s), renewed before each batch
+        # is sent: a holder that lost it stops before sending more.
         lease_ttl: timedelta = timedelta(seconds=90),
         fault: FaultPoint = _no_fault,
     ) -> None:
         self.stores = stores
         self.engine = engine
         self.batch_size = batch_size
+        self.in_flight = in_flight
+        self.round_batches = round_batches
         self.fault = fault
         self.lease = Lease(stores.database["leases"], name=LEASE_NAME, owner=owner, ttl=lease_ttl)
         self.wake = asyncio.Event()
@@ -122,10 +156,7 @@ class Indexer:
             *(functools.partial(self._push_pending, store) for store in self.stores.searchable),
             self._push_deletions,
         ]
-        for step in steps:
-            # Renewed before every batch: a holder that lost its lease stops before sending more.
-            if not await self.lease.acquire():
-                break
+        for step in steps:  # each renews the lease before each batch it sends
             try:
                 handled += await step()
             except IndexingFailed as exc:  # one kind's trouble must not stall the others
@@ -159,41 +190,76 @@ class Indexer:
                 pass
 
     @translate_errors
-    async def _send(self, uid: str, task: Awaitable[Any]) -> None:
+    async def _enqueue(self, task: Awaitable[Any]) -> int:
         info = await task
         await self.fault("sent")
-        if not await self.engine.wait(info.task_uid):
-            raise IndexingFailed(f"Meilisearch failed task {info.task_uid} on {uid}")
+        return int(info.task_uid)
+
+    @translate_errors
+    async def _succeeded(self, uid: str, task_uid: int) -> None:
+        if not await self.engine.wait(task_uid):
+            raise IndexingFailed(f"Meilisearch failed task {task_uid} on {uid}")
         await self.fault("indexed")
 
+    async def _read_pending(self, store: VersionedStore[Any], after: str | None) -> list[VersionedRecord]:
+        query = pending_after(after)
+        documents = await store.collection.find(query).sort(*PENDING_ORDER).limit(self.batch_size).to_list()
+        return [store.record_type.model_validate(document) for document in documents]
+
     async def _push_pending(self, store: VersionedStore[Any]) -> int:
+        """Send the kind's pending records, a few batches in flight; clear marks as tasks succeed."""
         collection = store.collection.name
-        documents = (
-            await store.collection.find({SEARCH_PENDING: True})
-            .sort("_id", 1)
-            .limit(self.batch_size)
-            .to_list()
-        )
-        if not documents:
-            return 0
-        records = [store.record_type.model_validate(document) for document in documents]
         uid = self.engine.index_uid(SPEC_BY_COLLECTION[collection])
-        search_documents = await build_documents(self.stores, collection, records)
-        await self._send(uid, self.engine.client.index(uid).add_documents(search_documents, primary_key="id"))
-        if collection == "organizations":  # content shows its organization's name and kind: mark
-            await self._mark_content_of([r.id for r in records])  # it before the organizations clear
-        # Clear each mark only if the record is still at the version that was indexed.
-        await store.collection.bulk_write(
-            [
-                UpdateOne(
-                    {"_id": r.id, "version": r.version, SEARCH_PENDING: True},
+        index = self.engine.client.index(uid)
+        sent: deque[_Sent] = deque()
+        handled, after = 0, None
+        failure: IndexingFailed | None = None
+        try:
+            for _ in range(self.round_batches):
+                records = await self._read_pending(store, after)
+                if not records:
+                    break
+                after = records[-1].id
+                documents = await build_documents(self.stores, collection, records)
+                if not await self.lease.acquire():
+                    break  # another instance holds the lease now: send nothing more
+                task_uid = await self._enqueue(index.add_documents(documents, primary_key="id"))
+                sent.append(_Sent(task_uid, records))
+                if len(sent) >= self.in_flight:
+                    handled += await self._settle(store, uid, sent.popleft())
+        except IndexingFailed as exc:  # send nothing more, but what was sent may have succeeded
+            failure = exc
+        while sent:
+            try:
+                handled += await self._settle(store, uid, sent.popleft())
+            except IndexingFailed as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+        return handled
+
+    async def _settle(self, store: VersionedStore[Any], uid: str, batch: _Sent) -> int:
+        await self._succeeded(uid, batch.task_uid)
+        if store is self.stores.organizations:  # content shows its organization's name and kind:
+            await self._mark_content_of([r.id for r in batch.records])  # mark it before they clear
+        await self._clear_marks(store, batch.records)
+        return len(batch.records)
+
+    async def _clear_marks(self, store: VersionedStore[Any], records: Sequence[VersionedRecord]) -> None:
+        """Clear each mark only if the record is still at the version that was indexed."""
+        by_version: dict[int, list[str]] = {}
+        for record in records:
+            by_version.setdefault(record.version, []).append(record.id)
+        for version, ids in by_version.items():
+            for start in range(0, len(ids), MARK_CHUNK):
+                await store.collection.update_many(
+                    {
+                        "_id": {"$in": ids[start : start + MARK_CHUNK]},
+                        "version": version,
+                        SEARCH_PENDING: True,
+                    },
                     {"$unset": {SEARCH_PENDING: ""}},
                 )
-                for r in records
-            ],
-            ordered=False,
-        )
-        return len(records)
 
     async def _mark_content_of(self, organization_ids: list[str]) -> None:
         for store in self.stores.searchable:
@@ -205,13 +271,16 @@ class Indexer:
     async def _push_deletions(self) -> int:
         outbox = self.stores.database[SEARCH_OUTBOX]
         entries = await outbox.find({"done": False}).sort("deleted_at", 1).limit(self.batch_size).to_list()
+        if not entries or not await self.lease.acquire():
+            return 0
         by_collection: dict[str, list[str]] = {}
         for entry in entries:
             by_collection.setdefault(entry["collection"], []).append(entry["record_id"])
         for collection, ids in by_collection.items():
             uid = self.engine.index_uid(SPEC_BY_COLLECTION[collection])
-            await self._send(uid, self.engine.client.index(uid).delete_documents(ids))
-        if entries:
-            await outbox.update_many({"_id": {"$in": [e["_id"] for e in entries]}}, {"$set": {"done": True}})
-            await outbox.delete_many({"done": True, "deleted_at": {"$lt": utc_now() - OUTBOX_RETENTION}})
+            await self._succeeded(
+                uid, await self._enqueue(self.engine.client.index(uid).delete_documents(ids))
+            )
+        await outbox.update_many({"_id": {"$in": [e["_id"] for e in entries]}}, {"$set": {"done": True}})
+        await outbox.delete_many({"done": True, "deleted_at": {"$lt": utc_now() - OUTBOX_RETENTION}})
         return len(entries)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from search.engine import SearchEngine, translate_errors
@@ -28,6 +28,16 @@ Progress = Callable[[str, int, int], None]
 
 def _no_progress(index: str, done: int, total: int) -> None:
     del index, done, total
+
+
+def written_since(started: datetime) -> dict[str, Any]:
+    """Records written since ``started`` (served by an index: storage/database.py)."""
+    return {"updated_at": {"$gte": started}}
+
+
+def deleted_since(collection: str, started: datetime) -> dict[str, Any]:
+    """Outbox entries of ``collection`` deleted since ``started`` (served by an index)."""
+    return {"collection": collection, "deleted_at": {"$gte": started}}
 
 
 async def _batches(store: VersionedStore[Any]) -> AsyncIterator[list[VersionedRecord]]:
@@ -66,11 +76,9 @@ async def _rebuild(stores: Stores, engine: SearchEngine, spec: IndexSpec, progre
         if not await engine.wait((await engine.client.swap_indexes([(live, fresh)])).task_uid):
             raise IndexingFailed(f"Meilisearch failed to swap {fresh} into {live}")
         # Writes that raced the rebuild may have gone to the index just swapped out: send them again.
-        await store.collection.update_many(
-            {"updated_at": {"$gte": started}}, {"$set": {SEARCH_PENDING: True}}
-        )
+        await store.collection.update_many(written_since(started), {"$set": {SEARCH_PENDING: True}})
         await stores.database[SEARCH_OUTBOX].update_many(
-            {"collection": spec.collection, "deleted_at": {"$gte": started}}, {"$set": {"done": False}}
+            deleted_since(spec.collection, started), {"$set": {"done": False}}
         )
     finally:  # after a swap it holds the old documents; after a failure, a partial rebuild
         await engine.client.delete_index_if_exists(fresh)

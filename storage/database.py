@@ -159,6 +159,9 @@ class Stores:
         await ensure_indexes(self.organizations.collection, _ORGANIZATION_INDEXES)
         for name in ("practices", "case_studies", "partnerships", "replications"):
             await ensure_indexes(self.database[name], (*_CONTENT_INDEXES, *_EXTRA_INDEXES.get(name, ())))
+        for store in self.searchable:  # a reindex re-marks what was written or deleted meanwhile
+            await ensure_indexes(store.collection, ((("updated_at", 1),),))
+        await ensure_indexes(self.database[SEARCH_OUTBOX], ((("collection", 1), ("deleted_at", 1)),))
         for store in self.searchable:
             await ensure_indexes(store.collection, ((("search_pending", 1), ("_id", 1)),))
         await ensure_indexes(self.database[SEARCH_OUTBOX], ((("done", 1), ("deleted_at", 1)),))

@@ -353,3 +353,33 @@ async def test_bad_search_arguments_are_typed_errors(hub: SearchHub) -> None:
     # then
     for body, argument in ((long_query, "query"), (bad_cursor, "after"), (bad_sdg, "filter.sdgs")):
         assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
+
+
+async def test_only_the_facets_named_are_counted(hub: SearchHub) -> None:
+    # given
+    await _practices(hub)
+    engine = SearchEngine(client=hub.client, names=IndexNames(hub.stores.database.name))
+    # when
+    every = await queries.search(engine, query="", filter=SearchFilter(), offset=0, limit=5)
+    named = await queries.search(
+        engine, query="", filter=SearchFilter(), offset=0, limit=5, facets=["stage", "region_province"]
+    )
+    none = await queries.search(engine, query="", filter=SearchFilter(), offset=0, limit=5, facets=[])
+    # then: the same hits, and the counts of those two facets alone
+    assert named.facets == {name: every.facets[name] for name in ("stage", "region_province")}
+    assert named.facets["stage"]
+    assert none.facets == {}
+    assert named.hits == none.hits == every.hits
+
+
+async def test_highlights_are_the_fields_with_a_marked_word(hub: SearchHub) -> None:
+    # given
+    await _practices(hub)
+    # when
+    result = await hub.search("organik")
+    # then: the title and the body have the word; the summary, which has not, is not shown
+    practice = next(hit for hit in result["hits"] if hit["type"] == "PRACTICE")
+    fields = {h["field"] for h in practice["highlights"]}
+    assert {"title", "body"} <= fields
+    assert "summary" not in fields
+    assert all("<mark>" in h["snippet"] for h in practice["highlights"])

@@ -16,12 +16,13 @@ import pytest
 from resolvers.ids import decode_id
 from search.engine import SearchEngine, open_client
 from search.errors import SearchUnavailable
-from search.indexer import Indexer, IndexingFailed
+from search.indexer import LEASE_NAME, PENDING_ORDER, Indexer, IndexingFailed, pending_after
 from search.indexes import SPECS, IndexNames
-from search.reindex import reindex
+from search.reindex import deleted_since, reindex, written_since
 from server.supervisor import LocalService, free_port, local_meilisearch
 from storage.database import Stores
-from storage.store import SEARCH_OUTBOX, SEARCH_PENDING
+from storage.leases import Lease
+from storage.store import SEARCH_OUTBOX, SEARCH_PENDING, utc_now
 from tests.conftest import running_app, settings_for
 from tests.support import GraphQLClient, create_organization, create_practice
 
@@ -58,6 +59,7 @@ class Sync:
         for _ in range(int(within / 0.05)):
             await indexer.run_once()
             if not await self.pending():
+                await indexer.lease.release()  # as an instance that stops does
                 return
             await asyncio.sleep(0.05)
 
@@ -175,6 +177,127 @@ async def test_an_indexer_with_only_failures_reports_them(
     # when / then: the background loop sees the failure (and backs off) instead of spinning
     with pytest.raises(IndexingFailed):
         await sync.indexer().run_once()
+
+
+async def _indexed_organization_with_practices(sync: Sync, api: GraphQLClient, count: int) -> list[str]:
+    """An organization already in the index, then ``count`` new practices of it, pending."""
+    organization = await create_organization(api)
+    await sync.converge()
+    practices = [
+        await create_practice(api, organization, title=f"Bank Sampah Nomor {i}") for i in range(count)
+    ]
+    return sorted(decode_id(practice["id"])[1] for practice in practices)
+
+
+async def _pending_practices(sync: Sync) -> list[str]:
+    found = sync.stores.practices.collection.find({SEARCH_PENDING: True}, {"_id": 1}).sort("_id", 1)
+    return [document["_id"] async for document in found]
+
+
+async def test_a_backlog_is_sent_with_several_batches_in_flight(sync: Sync) -> None:
+    # given
+    async with running_app(sync.settings, admin_in=sync.stores) as api:
+        await _indexed_organization_with_practices(sync, api, 4)
+    steps: list[str] = []
+
+    async def record(step: str) -> None:
+        steps.append(step)
+
+    # when: batches of one practice, three in flight
+    handled = await sync.indexer(batch_size=1, in_flight=3, fault=record).run_once()
+    # then: three were sent before the first was waited for, and one round cleared them all
+    assert steps == ["sent", "sent", "sent", "indexed", "sent", "indexed", "indexed", "indexed"]
+    assert handled == 4
+    await _assert_converged(sync)
+
+
+async def test_a_round_sends_a_bounded_number_of_batches_per_kind(sync: Sync) -> None:
+    # given
+    async with running_app(sync.settings, admin_in=sync.stores) as api:
+        ids = await _indexed_organization_with_practices(sync, api, 4)
+    # when
+    handled = await sync.indexer(batch_size=1, round_batches=3).run_once()
+    # then: the rest waits for the next round, which follows at once
+    assert handled == 3
+    assert await _pending_practices(sync) == ids[3:]
+
+
+async def test_a_failed_batch_among_several_in_flight_leaves_only_its_records_pending(
+    sync: Sync, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given
+    async with running_app(sync.settings, admin_in=sync.stores) as api:
+        ids = await _indexed_organization_with_practices(sync, api, 4)
+    real_wait = SearchEngine.wait
+    additions: list[int] = []
+
+    async def second_addition_fails(self: SearchEngine, task_uid: int) -> bool:
+        succeeded = await real_wait(self, task_uid)
+        if (await self.client.get_task(task_uid)).task_type == "documentAdditionOrUpdate":
+            additions.append(task_uid)
+        return succeeded and additions[1:2] != [task_uid]
+
+    monkeypatch.setattr(SearchEngine, "wait", second_addition_fails)
+    # when
+    with pytest.raises(IndexingFailed):
+        await sync.indexer(batch_size=1, in_flight=4).run_once()
+    left = await _pending_practices(sync)
+    monkeypatch.setattr(SearchEngine, "wait", real_wait)
+    await sync.converge()
+    # then: the batches around it were cleared once they succeeded; the failed one goes again
+    assert left == ids[1:2]
+    await _assert_converged(sync)
+
+
+@pytest.mark.parametrize("in_flight", [1, 4])
+async def test_an_indexer_that_loses_its_lease_mid_round_sends_no_more(sync: Sync, in_flight: int) -> None:
+    # given
+    async with running_app(sync.settings, admin_in=sync.stores) as api:
+        ids = await _indexed_organization_with_practices(sync, api, 4)
+    leases = sync.stores.database["leases"]
+    other = Lease(leases, name=LEASE_NAME, owner="another instance", ttl=timedelta(seconds=30))
+
+    async def taken_over(step: str) -> None:
+        if step == "sent" and (await leases.delete_one({"owner": {"$ne": other.owner}})).deleted_count:
+            assert await other.acquire()  # as if this one had stalled past its lease
+
+    indexer = sync.indexer(
+        batch_size=1, in_flight=in_flight, lease_ttl=timedelta(seconds=30), fault=taken_over
+    )
+    # when
+    handled = await indexer.run_once()
+    # then: the batch already sent was cleared once indexed, and nothing more went out
+    assert handled == 1
+    assert await _pending_practices(sync) == ids[1:]
+    assert await indexer.run_once() == 0
+    await other.release()
+    await sync.converge()
+    await _assert_converged(sync)
+
+
+@pytest.mark.parametrize(
+    ("collection", "query", "sort"),
+    [
+        ("practices", pending_after(None), PENDING_ORDER),
+        ("practices", pending_after("6a0000000000000000000000"), PENDING_ORDER),
+        ("practices", written_since(utc_now()), None),
+        (SEARCH_OUTBOX, {"done": False}, ("deleted_at", 1)),
+        (SEARCH_OUTBOX, deleted_since("practices", utc_now()), None),
+    ],
+    ids=["pending", "pending-after", "reindex-written", "outbox", "reindex-deleted"],
+)
+async def test_the_indexer_and_reindex_queries_are_served_by_an_index(
+    stores: Stores, collection: str, query: dict[str, Any], sort: tuple[str, int] | None
+) -> None:
+    # given
+    await stores.ensure_indexes()
+    # when
+    cursor = stores.database[collection].find(query)
+    explained = await (cursor.sort(*sort) if sort else cursor).explain()
+    # then
+    plan = str(explained["queryPlanner"]["winningPlan"])
+    assert "IXSCAN" in plan
+    assert "COLLSCAN" not in plan
 
 
 async def test_a_newer_write_during_indexing_is_not_lost(sync: Sync) -> None:
