@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from resolvers import visibility
@@ -109,8 +109,15 @@ def _check_query(text: str, argument: str) -> None:
 
 
 async def search(
-    context: Context, *, query: str, filter: SearchFilter, first: int, after: str | None, facets: bool
+    context: Context,
+    *,
+    query: str,
+    filter: SearchFilter,
+    first: int,
+    after: str | None,
+    facets: Collection[str],
 ) -> SearchPage:
+    """One page of hits, and counts of the named facets (each costs Meilisearch work)."""
     check_page_size(first)
     _check_query(query, "query")
     offset = _offset(after)

@@ -187,7 +187,7 @@ class SearchQuery:
             filter=_filter(context, filter),
             first=first,
             after=after,
-            facets=bool(wanted),
+            facets=[facet.value for facet in wanted],
         )
         cursors = [use_cases.encode_cursor(page.offset + i) for i in range(len(page.result.hits))]
         return SearchConnection(
