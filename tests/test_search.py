@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,7 @@ from meilisearch_python_sdk import AsyncClient
 from search import queries
 from search.engine import SearchEngine, open_client
 from search.filters import SearchFilter
-from search.indexes import IndexNames
+from search.indexes import SPECS, IndexNames
 from server.supervisor import LocalService
 from storage.database import Stores
 from storage.filters import OrganizationFilter
@@ -383,3 +384,19 @@ async def test_highlights_are_the_fields_with_a_marked_word(hub: SearchHub) -> N
     assert {"title", "body"} <= fields
     assert "summary" not in fields
     assert all("<mark>" in h["snippet"] for h in practice["highlights"])
+
+
+async def test_search_documents_never_hold_contact_email_or_phone(hub: SearchHub) -> None:
+    # given: a published practice with a contact person
+    organization = await create_organization(hub.writer)
+    contact = {"name": "Ibu Lurah", "email": "lurah@sukmajaya.go.id", "phone": "+62 21 555 0199"}
+    await create_practice(hub.writer, organization, published=True, contact=contact)
+    await hub.settle()
+    engine = SearchEngine(client=hub.client, names=IndexNames(hub.stores.database.name))
+    # when
+    documents = await hub.client.index(engine.index_uid(SPECS[0])).get_documents(limit=100)
+    # then
+    stored = json.dumps(documents.results)
+    assert "Bank Sampah Digital" in stored
+    assert "lurah@sukmajaya.go.id" not in stored
+    assert "555 0199" not in stored
