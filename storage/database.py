@@ -39,6 +39,7 @@ from storage.store import (
     region_scope,
     sort_key,
     translate_errors,
+    utc_now,
 )
 
 _NEWEST = (("newest_key", -1),)
@@ -173,13 +174,17 @@ class Stores:
         await self._backfill_readers()
 
     async def _backfill_readers(self) -> None:
-        """Content stored before the ``readers`` field existed gets it (a one-time migration)."""
+        """Content stored before the ``readers`` field existed gets it: a migration run once."""
+        migrations = self.database["migrations"]
+        if await migrations.find_one({"_id": "readers"}) is not None:
+            return
         for name in ("practices", "case_studies", "partnerships", "replications"):
             collection = self.database[name]
             async for document in collection.find({"readers": {"$exists": False}}):
                 await collection.update_one(
                     {"_id": document["_id"]}, {"$set": {"readers": readers_of(document)}}
                 )
+        await migrations.insert_one({"_id": "readers", "done_at": utc_now()})
 
     @translate_errors
     async def ping(self) -> None:

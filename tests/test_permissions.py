@@ -465,3 +465,21 @@ async def test_contact_email_and_phone_are_only_for_signed_in_users(world: World
     # then
     assert anonymous == {"name": "Ibu Lurah", "email": None, "phone": None}
     assert outsider == contact
+
+
+async def test_content_stored_before_accounts_gets_its_readers_once(stores: Stores) -> None:
+    # given: a published and a draft practice as an older version stored them (no readers field)
+    base = {"title": "Lama", "summary": "Ringkasan", "organization_id": "org-lama", "version": 1}
+    await stores.practices.collection.insert_many(
+        [
+            {"_id": "old-published", **base, "status": "PUBLISHED"},
+            {"_id": "old-draft", **base, "status": "DRAFT"},
+        ]
+    )
+    # when: the app starts (indexes and migrations)
+    await stores.ensure_indexes()
+    await stores.practices.collection.insert_one({"_id": "after", **base, "status": "PUBLISHED"})
+    await stores.ensure_indexes()
+    # then
+    readers = {d["_id"]: d.get("readers") async for d in stores.practices.collection.find({})}
+    assert readers == {"old-published": ["public", "org-lama"], "old-draft": ["org-lama"], "after": None}
