@@ -514,3 +514,29 @@ async def test_the_contribute_form_signs_in_shows_field_errors_saves_a_draft_and
         )
         assert response.json()["data"]["deletePractice"]["errors"] == []
     await wait_until_indexed(Stores.of(mongo_client[demo_database]))
+
+
+VERIFY_PRACTICE = """
+mutation($input: VerifyPracticeInput!) { verifyPractice(input: $input) { errors { code } } }
+"""
+FIRST_PUBLISHED = "{ practices(first: 1, order: TITLE) { nodes { id version title } } }"
+
+
+async def test_a_practice_page_shows_when_a_reviewer_last_verified_it(page: Page, site: str) -> None:
+    # given: the association's admin (a reviewer too) confirms that a published practice still runs
+    async with httpx.AsyncClient(base_url=site) as http:
+        (practice,) = (await http.post("/graphql", json={"query": FIRST_PUBLISHED})).json()["data"][
+            "practices"
+        ]["nodes"]
+        headers = {"Authorization": f"Bearer {await api_token(http, ADMIN_EMAIL, ADMIN_PASSWORD)}"}
+        verify = {"input": {"id": practice["id"], "version": practice["version"], "stillActive": True}}
+        response = await http.post(
+            "/graphql", json={"query": VERIFY_PRACTICE, "variables": verify}, headers=headers
+        )
+        assert response.json()["data"]["verifyPractice"]["errors"] == []
+    # when
+    await page.goto(f"/#/item/{practice['id']}")
+    # then
+    await expect(page.get_by_role("heading", level=1)).to_have_text(practice["title"])
+    await expect(page.locator(".facts")).to_contain_text("Verifikasi terakhir")
+    await expect(page.locator(".facts")).to_contain_text("masih berjalan per")

@@ -160,6 +160,7 @@ export const NODE = `
       }
       ... on Practice {
         problem approach stage isDigital legalBasis
+        verification { verifiedAt stillActive }
         period { start end }
         beneficiaries { count description }
         funding { source amount note }

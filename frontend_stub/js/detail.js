@@ -89,6 +89,9 @@ function facts(node) {
     [t('detail.period'), node.period ? period(node.period) : null],
     [t('detail.startedOn'), node.startedOn ? formatDate(node.startedOn) : null],
     [t('detail.digital'), node.isDigital ? '✓' : null],
+    [t('detail.verified'), node.verification ? t(node.verification.stillActive
+      ? 'detail.verifiedActive' : 'detail.verifiedStopped', { date: formatDate(node.verification.verifiedAt) })
+      : null],
     [t('detail.author'), node.authorName],
   ];
   return h('dl', { class: 'facts' }, rows.filter(([, value]) => value).map(([term, value]) =>
