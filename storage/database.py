@@ -71,6 +71,9 @@ _ORGANIZATION_INDEXES = (
 )
 
 
+# Raise when derived fields change: the next start computes them again for every record.
+DERIVED_FIELDS_MIGRATION = "derived-fields-2"
+
 # Who may read an item, as one indexed field: everyone ("public") once it is published, and
 # always its own organization. Reviewers read everything and need no entry.
 PUBLIC = "public"
@@ -171,20 +174,26 @@ class Stores:
         await ensure_indexes(self.sessions.collection, SESSION_INDEXES)
         await ensure_indexes(self.invitations.collection, INVITATION_INDEXES)
         await ensure_indexes(self.audit_trail.collection, AUDIT_INDEXES)
-        await self._backfill_readers()
+        await self._migrate()
 
-    async def _backfill_readers(self) -> None:
-        """Content stored before the ``readers`` field existed gets it: a migration run once."""
+    async def _migrate(self) -> None:
+        """Bring records stored by older versions up to date, once per database.
+
+        Their stored-only fields (sort keys, region scope, readers) are computed again from
+        their own fields, and searchable ones are marked for the indexer.
+        """
         migrations = self.database["migrations"]
-        if await migrations.find_one({"_id": "readers"}) is not None:
+        if await migrations.find_one({"_id": DERIVED_FIELDS_MIGRATION}) is not None:
             return
-        for name in ("practices", "case_studies", "partnerships", "replications"):
-            collection = self.database[name]
-            async for document in collection.find({"readers": {"$exists": False}}):
-                await collection.update_one(
-                    {"_id": document["_id"]}, {"$set": {"readers": readers_of(document)}}
-                )
-        await migrations.insert_one({"_id": "readers", "done_at": utc_now()})
+        for store in (
+            self.organizations,
+            self.practices,
+            self.case_studies,
+            self.partnerships,
+            self.replications,
+        ):
+            await store.rederive_all()
+        await migrations.insert_one({"_id": DERIVED_FIELDS_MIGRATION, "done_at": utc_now()})
 
     @translate_errors
     async def ping(self) -> None:

@@ -202,6 +202,15 @@ class VersionedStore(Generic[R]):
         return self._record(document)
 
     @translate_errors
+    async def rederive_all(self) -> None:
+        """Compute every record's stored-only fields again from its own (a migration step)."""
+        async for document in self.collection.find({}):
+            record_id = document["_id"]
+            fields = self._document(document, record_id=record_id, created_at=document["created_at"])
+            del fields["_id"]
+            await self.collection.update_one({"_id": record_id}, {"$set": fields})
+
+    @translate_errors
     async def insert_many(self, documents: Sequence[Mapping[str, Any]]) -> None:
         """Bulk load of prepared records (demo content): each mapping carries its own ``_id``."""
         now = utc_now()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -467,19 +468,31 @@ async def test_contact_email_and_phone_are_only_for_signed_in_users(world: World
     assert outsider == contact
 
 
-async def test_content_stored_before_accounts_gets_its_readers_once(stores: Stores) -> None:
-    # given: a published and a draft practice as an older version stored them (no readers field)
-    base = {"title": "Lama", "summary": "Ringkasan", "organization_id": "org-lama", "version": 1}
+async def test_content_stored_by_an_older_version_gets_its_derived_fields_once(stores: Stores) -> None:
+    # given: a published and a draft practice as an older version stored them (no readers, no sort keys)
+    base = {
+        "title": "Lama",
+        "summary": "Ringkasan",
+        "organization_id": "org-lama",
+        "version": 1,
+        "created_at": datetime(2024, 5, 1, tzinfo=UTC),
+    }
     await stores.practices.collection.insert_many(
         [
             {"_id": "old-published", **base, "status": "PUBLISHED"},
             {"_id": "old-draft", **base, "status": "DRAFT"},
         ]
     )
-    # when: the app starts (indexes and migrations)
+    # when: the app starts (indexes and migrations), twice
     await stores.ensure_indexes()
     await stores.practices.collection.insert_one({"_id": "after", **base, "status": "PUBLISHED"})
     await stores.ensure_indexes()
-    # then
-    readers = {d["_id"]: d.get("readers") async for d in stores.practices.collection.find({})}
-    assert readers == {"old-published": ["public", "org-lama"], "old-draft": ["org-lama"], "after": None}
+    # then: the old ones are readable, sortable and due for indexing; the migration ran only once
+    stored = {d["_id"]: d async for d in stores.practices.collection.find({})}
+    assert stored["old-published"]["readers"] == ["public", "org-lama"]
+    assert stored["old-draft"]["readers"] == ["org-lama"]
+    assert all(
+        "newest_key" in stored[key] and stored[key]["search_pending"]
+        for key in ("old-published", "old-draft")
+    )
+    assert "readers" not in stored["after"]
