@@ -15,6 +15,7 @@ from schema.accounts import User
 from schema.caching import MAX_CACHED_DOCUMENTS, DocumentCache
 from schema.content import CaseStudy, Partnership, Practice, Replication
 from schema.errors import ErrorCodes
+from schema.execution import PlainFieldsExecutionContext
 from schema.limits import Limits, limits_rule
 from schema.mutation import Mutation
 from schema.query import Query
@@ -50,6 +51,7 @@ def build_schema(
     ]
     return Schema(
         query=Query,
+        execution_context_class=PlainFieldsExecutionContext,
         mutation=Mutation,
         types=[Region, Organization, Practice, CaseStudy, Partnership, Replication, User],
         extensions=extensions,
