@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -90,8 +91,6 @@ class LumbungGraphQL(GraphQLView[Context, None]):
                 "(CSRF protection); or POST it as application/json.",
                 code="CSRF_PREFLIGHT_REQUIRED",
             )
-        if request.method == "POST":
-            await self._check_json_shape(request)
         data = await super().parse_http_body(request)
         if isinstance(data, list) and len(data) > self.max_operations:
             raise Refused(
@@ -101,19 +100,28 @@ class LumbungGraphQL(GraphQLView[Context, None]):
             )
         return data
 
-    async def _check_json_shape(self, request: AsyncHTTPRequestAdapter) -> None:
-        """A JSON body must be an object, or a list of objects (a batch); strawberry assumes so."""
-        if "json" not in (request.content_type or ""):
-            return  # strawberry refuses other types itself
+    def decode_json(self, data: str | bytes) -> object:
+        """orjson; and the shape strawberry assumes: an object, or a list of objects (a batch).
+
+        What orjson refuses, such as an integer beyond 64 bits, goes to the standard library, so
+        such a number still reaches the argument's own check and its typed error.
+        """
         try:
-            data = json.loads(await request.get_body())
-        except ValueError:
-            return  # strawberry reports the malformed JSON itself
-        operations = data if isinstance(data, list) else [data]
+            decoded = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            decoded = json.loads(data)  # raises for what is not JSON at all
+        operations = decoded if isinstance(decoded, list) else [decoded]
         if not all(isinstance(operation, dict) for operation in operations):
             raise Refused(
                 400, "The body must be a JSON object, or a list of objects for a batch.", code="BAD_REQUEST"
             )
+        return decoded
+
+    def encode_json(self, data: object) -> bytes:
+        try:
+            return orjson.dumps(data)
+        except orjson.JSONEncodeError:  # an integer beyond 64 bits: the standard library takes any
+            return json.dumps(data, separators=(",", ":")).encode()
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         given = request.headers.get("x-request-id", "")
