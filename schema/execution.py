@@ -27,12 +27,15 @@ from operator import attrgetter
 from typing import Any
 
 from graphql import (
+    GraphQLBoolean,
     GraphQLEnumType,
+    GraphQLID,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
+    GraphQLString,
     Undefined,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
@@ -60,8 +63,25 @@ def _constant(value: Any) -> Callable[[Any], Any]:
     return read
 
 
-def _leaf(coerce: Callable[[Any], Any]) -> Complete:
+# graphql-core's own scalars whose coercion returns a value of this exact type unchanged.
+_VERBATIM: dict[GraphQLScalarType, type] = {GraphQLString: str, GraphQLID: str, GraphQLBoolean: bool}
+
+
+def _absent(nullable: bool) -> None:
+    """The result for a null: null where the type allows it, else graphql-core's error."""
+    if not nullable:
+        raise _NotPlain
+
+
+def _leaf(type_: GraphQLScalarType | GraphQLEnumType, *, nullable: bool) -> Complete:
+    coerce = type_.coerce_output_value
+    verbatim = _VERBATIM.get(type_) if isinstance(type_, GraphQLScalarType) else None
+
     def complete(value: Any) -> Any:
+        if type(value) is verbatim:  # most leaves: one type check, no coercion call
+            return value
+        if value is None:
+            return _absent(nullable)
         coerced = coerce(value)
         if coerced is None or coerced is Undefined:
             raise _NotPlain
@@ -70,8 +90,10 @@ def _leaf(coerce: Callable[[Any], Any]) -> Complete:
     return complete
 
 
-def _list(item: Complete) -> Complete:
+def _list(item: Complete, *, nullable: bool) -> Complete:
     def complete(value: Any) -> Any:
+        if value is None:
+            return _absent(nullable)
         if not isinstance(value, list | tuple):  # graphql-core takes other iterables; it may
             raise _NotPlain
         return [item(each) for each in value]
@@ -79,25 +101,19 @@ def _list(item: Complete) -> Complete:
     return complete
 
 
-def _nullable(inner: Complete) -> Complete:
-    def complete(value: Any) -> Any:
-        return None if value is None else inner(value)
-
-    return complete
+Fields = tuple[tuple[str, Callable[[Any], Any], Complete], ...]
 
 
-def _non_null(inner: Complete) -> Complete:
-    def complete(value: Any) -> Any:
-        if value is None:
-            raise _NotPlain
-        return inner(value)
-
-    return complete
-
-
-def _object(fields: tuple[tuple[str, Callable[[Any], Any], Complete], ...]) -> Complete:
+def _object(fields: Fields) -> Complete:
     def complete(source: Any) -> dict[str, Any]:
         return {name: finish(read(source)) for name, read, finish in fields}
+
+    return complete
+
+
+def _nested(object_plan: Complete, *, nullable: bool) -> Complete:
+    def complete(value: Any) -> Any:
+        return _absent(nullable) if value is None else object_plan(value)
 
     return complete
 
@@ -166,21 +182,18 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return _object(tuple(fields))
 
     def _plan_value(self, type_: GraphQLOutputType, field_details_list: FieldDetailsList) -> Complete | None:
+        nullable = not isinstance(type_, GraphQLNonNull)
         if isinstance(type_, GraphQLNonNull):
-            inner = self._plan_inner(type_.of_type, field_details_list)
-            return None if inner is None else _non_null(inner)
-        inner = self._plan_inner(type_, field_details_list)
-        return None if inner is None else _nullable(inner)
-
-    def _plan_inner(self, type_: GraphQLOutputType, field_details_list: FieldDetailsList) -> Complete | None:
+            type_ = type_.of_type
         if isinstance(type_, GraphQLList):
             item = self._plan_value(type_.of_type, field_details_list)
-            return None if item is None else _list(item)
+            return None if item is None else _list(item, nullable=nullable)
         if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
-            return _leaf(type_.coerce_output_value)
+            return _leaf(type_, nullable=nullable)
         if isinstance(type_, GraphQLObjectType) and type_.is_type_of is None:
             grouped_field_set, defer_usages, *_ = self.collect_subfields(type_, field_details_list)
             if defer_usages:
                 return None
-            return self._plan(type_, grouped_field_set)
+            object_plan = self._plan(type_, grouped_field_set)
+            return None if object_plan is None else _nested(object_plan, nullable=nullable)
         return None  # interfaces and unions: graphql-core resolves the concrete type
