@@ -230,6 +230,7 @@ class App:
     url: str
     log_path: Path
     spawned: float  # time.perf_counter() just before the process was started
+    pid: int
 
 
 @contextlib.asynccontextmanager
@@ -275,7 +276,7 @@ async def _serve_app(
         )
     try:
         await _wait_ready(url, process, log_path)
-        yield App(url, log_path, spawned)
+        yield App(url, log_path, spawned, process.pid)
     finally:
         if process.returncode is None:
             process.terminate()
@@ -731,8 +732,27 @@ async def _check_same_hits(url: str, meili: LocalService, scenario: Scenario) ->
     return total
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) a process has used so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wrk_with_cpu(
+    target: str, payload: bytes, headers: Mapping[str, str], *, pids: Mapping[str, int], **options: Any
+) -> dict[str, float]:
+    """A wrk run, with the CPU time each of ``pids`` spent per request meanwhile."""
+    before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
+    result = wrk.run(target, body=payload, headers=headers, **options)
+    for name, pid in pids.items():
+        spent = _cpu_seconds(pid) - before[name]
+        result[f"{name}_cpu_ms_per_request"] = spent * 1000 / max(result["requests"], 1)
+    return result
+
+
 async def measure_search(
     url: str,
+    app_pid: int,
     meili: LocalService,
     settings: Settings,
     *,
@@ -766,10 +786,15 @@ async def measure_search(
             for duration in (2, seconds):  # a warm-up, then the measured run
                 results[name + suffix] = await asyncio.to_thread(
                     functools.partial(
-                        wrk.run, target, seconds=duration, connections=concurrency, workdir=workdir
+                        _wrk_with_cpu,
+                        pids={"app": app_pid, "meilisearch": meili.process.pid},
+                        seconds=duration,
+                        connections=concurrency,
+                        workdir=workdir,
                     ),
-                    body=payload,
-                    headers=headers,
+                    target,
+                    payload,
+                    headers,
                 )
         for name, scenario in scenarios.items():
             baseline = f"meilisearch_multi_search_{bodies.index(scenario.multi_search)}{suffix}"
@@ -871,6 +896,7 @@ async def run(*, documents: int, seconds: int, connections: int, writes: int, se
                     app,
                     measure_search(
                         app.url,
+                        app.pid,
                         meili,
                         _in_process_settings(mongo, meili, workdir),
                         seconds=seconds,
@@ -918,13 +944,16 @@ def _print(results: Mapping[str, Any]) -> None:
     )
     search = results["search"]
     print(f"search {search['query']!r} {search['filter']} ({search['total_count']} hits)")
-    print(f"  {'scenario':36} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'p50 overhead':>13}")
+    print(
+        f"  {'scenario':47} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>7} {'app CPU':>8} "
+        f"{'Meili CPU':>9} {'p50 overhead':>12}"
+    )
     for name, s in search.items():
         if isinstance(s, dict) and "rps" in s:
-            overhead = f"{s['overhead_p50_ms']:13.2f}" if "overhead_p50_ms" in s else ""
+            overhead = f"{s['overhead_p50_ms']:12.2f}" if "overhead_p50_ms" in s else ""
             print(
-                f"  {name:36} {s['rps']:8.1f} {s['p50_ms']:8.2f} {s['p99_ms']:8.2f} {s['non_2xx']:8.0f}"
-                f"{overhead}"
+                f"  {name:47} {s['rps']:7.1f} {s['p50_ms']:7.2f} {s['p99_ms']:7.2f} {s['non_2xx']:7.0f} "
+                f"{s['app_cpu_ms_per_request']:8.2f} {s['meilisearch_cpu_ms_per_request']:9.2f} {overhead}"
             )
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
 
 from resolvers import search as use_cases
 from resolvers.context import Context
@@ -73,18 +74,37 @@ _CONTENT_TYPE_LABELS = {
 class FacetValue:
     value: str = strawberry.field(description="The value to pass back in `SearchFilter`.")
     count: int
-    facet: strawberry.Private[SearchFacet]
+    # Worked out by `search` for the whole page at once, and only when a query asks for it: a
+    # resolver per value cost an await and a DataLoader call each, hundreds a page.
+    label: str = strawberry.field(description="What to show: the Indonesian label, or the region's name.")
 
-    @strawberry.field(description="What to show: the Indonesian label, or the region's name.")
-    async def label(self, info: Info[Context, None]) -> str:
-        if self.facet in _REGION_FACETS:
-            region = await info.context.loaders.regions.load(self.value)
-            return region.name if region else self.value
-        if (labels := _LABELS.get(self.facet)) and self.value in labels.__members__:
-            return str(labels[self.value].label_id)
-        if self.facet is SearchFacet.CONTENT_TYPE:
-            return _CONTENT_TYPE_LABELS.get(self.value, self.value)
-        return self.value
+
+def _label(facet: SearchFacet, value: str, region_names: Mapping[str, str]) -> str:
+    if facet in _REGION_FACETS:
+        return region_names.get(value, value)
+    if (labels := _LABELS.get(facet)) and value in labels.__members__:
+        return str(labels[value].label_id)
+    if facet is SearchFacet.CONTENT_TYPE:
+        return _CONTENT_TYPE_LABELS.get(value, value)
+    return value
+
+
+async def _region_names(context: Context, facets: Mapping[str, Mapping[str, int]]) -> dict[str, str]:
+    """The names of the regions among the facet values, through the request's region loader."""
+    codes = [code for facet in _REGION_FACETS for code in facets.get(facet.value, {})]
+    regions = await context.loaders.regions.load_many(codes)
+    return {region.code: region.name for region in regions if region is not None}
+
+
+def _selects(selections: Sequence[Selection], path: Sequence[str]) -> bool:
+    """Whether a field at ``path`` (names, not aliases) is among the selections, fragments included."""
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            if selection.name == path[0] and (len(path) == 1 or _selects(selection.selections, path[1:])):
+                return True
+        elif _selects(selection.selections, path):
+            return True
+    return False
 
 
 @strawberry.type
@@ -190,6 +210,9 @@ class SearchQuery:
             facets=[facet.value for facet in wanted],
         )
         cursors = [use_cases.encode_cursor(page.offset + i) for i in range(len(page.result.hits))]
+        asked = info.selected_fields[0].selections
+        labelled = _selects(asked, ("facets", "values", "label"))
+        names = await _region_names(context, page.result.facets) if labelled else {}
         return SearchConnection(
             hits=[SearchHit.of(hit, cursor) for hit, cursor in zip(page.result.hits, cursors, strict=True)],
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=cursors[-1] if cursors else None),
@@ -198,7 +221,9 @@ class SearchQuery:
                 Facet(
                     facet=facet,
                     values=[
-                        FacetValue(value=str(v), count=n, facet=facet)
+                        FacetValue(
+                            value=str(v), count=n, label=_label(facet, str(v), names) if labelled else ""
+                        )
                         for v, n in page.result.facets.get(facet.value, {}).items()
                     ],
                 )

@@ -171,6 +171,22 @@ LISTINGS = [
 ]
 
 
+async def test_region_records_are_read_from_mongodb_once(counted: tuple[Stores, CommandCounter]) -> None:
+    # given: regions read once (Bali is not loaded yet)
+    stores, counter = counted
+    codes = ["32", "32.76", "32.76.05.1001", "51.71"]
+    first = await stores.regions.get_many(codes)
+    # when
+    counter.commands.clear()
+    again = await stores.regions.get_many(codes)
+    # then: only the region not found is asked for again, and found once it is loaded
+    assert again == first
+    assert [r.name if r else None for r in again] == ["Jawa Barat", "Kota Depok", "Sukmajaya", None]
+    assert counter.commands == ["find"]
+    await stores.regions.load(under=["51.71"])
+    assert (await stores.regions.get_many(["51.71"]))[0] is not None
+
+
 @pytest.mark.parametrize(
     ("collection", "query", "order", "next_page"),
     [
