@@ -22,6 +22,12 @@ f:close()
 wrk.headers["Content-Type"] = "application/json"
 {headers}
 """
+# Each connection waits this long after a response before its next request (wrk's ``delay``).
+_DELAY = """
+function delay()
+  return {delay_ms}
+end
+"""
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
@@ -38,11 +44,16 @@ def run(
     workdir: Path,
     body: bytes | None = None,
     headers: Mapping[str, str] | None = None,
+    delay_ms: int = 0,
 ) -> dict[str, float]:
-    """GET ``url`` (or POST ``body`` as JSON) for ``seconds``; requests/s, p50/p99 ms, counts."""
+    """GET ``url`` (or POST ``body`` as JSON) for ``seconds``; requests/s, p50/p99 ms, counts.
+
+    With ``delay_ms``, each connection pauses that long between a response and its next request:
+    a paced load, below what the server can take, instead of as much as it can take.
+    """
     args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
-    if body is not None or headers:
-        name = hashlib.sha256(url.encode() + (body or b"")).hexdigest()[:16]
+    if body is not None or headers or delay_ms:
+        name = hashlib.sha256(url.encode() + (body or b"") + str(delay_ms).encode()).hexdigest()[:16]
         script = workdir / f"wrk-{name}.lua"
         lines = "\n".join(f'wrk.headers["{key}"] = "{value}"' for key, value in (headers or {}).items())
         if body is not None:
@@ -51,6 +62,8 @@ def run(
             script.write_text(_LUA.format(body=body_path, headers=lines))
         else:
             script.write_text(lines + "\n")
+        if delay_ms:
+            script.write_text(script.read_text() + _DELAY.format(delay_ms=delay_ms))
         args[1:1] = ["-s", str(script)]
     output = subprocess.run(args, check=True, capture_output=True, text=True, timeout=seconds + 30).stdout
     return parse(output)
