@@ -12,6 +12,7 @@ import httpx2
 from meilisearch_python_sdk import AsyncClient
 from meilisearch_python_sdk.errors import MeilisearchApiError, MeilisearchError
 from meilisearch_python_sdk.models.search import SearchResultsFederated, SearchResultsWithUID
+from meilisearch_python_sdk.models.task import TaskResult
 from meilisearch_python_sdk.types import JsonDict
 
 from search.errors import SearchUnavailable
@@ -54,6 +55,67 @@ def open_client(url: str, api_key: str | None, *, timeout_s: int = 5) -> AsyncCl
     return AsyncClient(url, api_key, timeout=timeout_s, custom_headers={"Accept-Encoding": "identity"})
 
 
+# Meilisearch error codes that name a defect of one document: its ID (characters other than a-z A-Z
+# 0-9 - _, or over 511 bytes), a missing ID, a missing field, a malformed ``_geo``/``_geojson``.
+# Left out on purpose: codes of the index or the engine that every document would meet alike
+# (``index_primary_key_already_exists``, ``max_fields_limit_exceeded``, ``no_space_left_on_device``
+# ...). See https://www.meilisearch.com/docs/reference/errors/error_codes and, for which failure
+# maps to which code, ``impl ErrorCode for milli::Error`` in Meilisearch's meilisearch-types.
+DOCUMENT_ERRORS = frozenset(
+    {
+        "invalid_document_id",
+        "missing_document_id",
+        "invalid_document_fields",
+        "invalid_document_geo_field",
+        "invalid_document_geojson_field",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskOutcome:
+    """How a Meilisearch task ended and, unless it succeeded, what Meilisearch said.
+
+    ``error_type`` is Meilisearch's own classification: ``invalid_request`` when the request's
+    content was at fault, ``internal`` or ``system`` when the engine could not work (a bug, a full
+    disk), ``auth`` for keys. A canceled task has no error at all.
+    """
+
+    status: str
+    error_code: str | None = None
+    error_type: str | None = None
+    error_message: str | None = None
+
+    @classmethod
+    def of(cls, task: TaskResult) -> TaskOutcome:
+        error = task.error or {}
+        return cls(
+            status=task.status,
+            error_code=error.get("code"),
+            error_type=error.get("type"),
+            error_message=error.get("message"),
+        )
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
+
+    @property
+    def refused(self) -> bool:
+        """Meilisearch refused what was sent, rather than failing to process it."""
+        return self.status == "failed" and self.error_type == "invalid_request"
+
+    @property
+    def names_a_document(self) -> bool:
+        """Refused for a defect of a document, by Meilisearch's own error code."""
+        return self.refused and self.error_code in DOCUMENT_ERRORS
+
+    def describe(self) -> str:
+        if self.error_code is None:
+            return f"task {self.status}"
+        return f"{self.error_code}: {self.error_message}"
+
+
 @dataclass(frozen=True, slots=True)
 class SearchEngine:
     client: AsyncClient
@@ -67,12 +129,12 @@ class SearchEngine:
         return (await self.client.health()).status == "available"
 
     @translate_errors
-    async def wait(self, task_uid: int) -> bool:
-        """Wait for a task; True when it succeeded."""
+    async def wait(self, task_uid: int) -> TaskOutcome:
+        """Wait for a task to end: succeeded, or failed or canceled and why."""
         result = await self.client.wait_for_task(
             task_uid, timeout_in_ms=TASK_TIMEOUT_MS, interval_in_ms=TASK_POLL_MS
         )
-        return result.status == "succeeded"
+        return TaskOutcome.of(result)
 
     @translate_errors
     async def prepare(self, *, uid: str | None = None, spec: IndexSpec) -> None:
@@ -85,8 +147,9 @@ class SearchEngine:
                 raise
             await self.client.create_index(uid, primary_key="id", timeout_in_ms=TASK_TIMEOUT_MS)
         task = await self.client.index(uid).update_settings(settings_for(spec))
-        if not await self.wait(task.task_uid):
-            raise SearchUnavailable(f"Meilisearch refused the settings of {uid}")
+        outcome = await self.wait(task.task_uid)
+        if not outcome.succeeded:
+            raise SearchUnavailable(f"Meilisearch refused the settings of {uid}: {outcome.describe()}")
 
     async def prepare_all(self) -> None:
         for spec in SPECS:

@@ -9,11 +9,17 @@ every delete leaves an outbox entry in the same transaction (storage/store.py). 
    merges tasks that queue up into one indexing batch, which costs little more than one task;
 3. as each task succeeds, in the order sent, clears each mark of its batch if the record's
    version is still the one sent (a write in between leaves the mark, and the newer version goes
-   in the next round); a failed task leaves its marks and stops that kind for the round;
-4. does the same for the outbox: delete from the index, wait, then mark the entry done.
+   in the next round), and any ``search_failed`` left by an earlier version;
+4. when Meilisearch refuses a batch, sends its halves again until each refusal is one record's,
+   and parks that record: its mark is cleared for that version only and ``search_failed`` says
+   why, so one bad record cannot hold back its kind (search/refusals.py has the rule). Its next
+   write marks it again. A failure that is no record's (the engine's, a canceled task) leaves its
+   marks and stops that kind for the round;
+5. empties the outbox likewise: deletes from the index, waits, then marks each entry done.
 
 A crash anywhere before step 3 leaves the mark: the record is sent again, which is harmless as a
-document replaces its previous version. Nothing is lost and nothing deleted lingers.
+document replaces its previous version. Nothing is lost and nothing deleted lingers; a record the
+engine refuses is kept in MongoDB, parked, counted on /readyz and logged.
 """
 
 from __future__ import annotations
@@ -23,9 +29,10 @@ import functools
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+
+from meilisearch_python_sdk.index import AsyncIndex
 
 from search.documents import (
     SearchDocument,
@@ -37,11 +44,12 @@ from search.documents import (
 from search.engine import SearchEngine, translate_errors
 from search.errors import SearchError, SearchUnavailable
 from search.indexes import SPEC_BY_COLLECTION
+from search.refusals import Batch, Refusals, park
 from storage.database import Stores
 from storage.errors import StorageError
 from storage.leases import Lease
 from storage.records import ContentRecord, OrganizationRecord, VersionedRecord
-from storage.store import SEARCH_OUTBOX, SEARCH_PENDING, VersionedStore, utc_now
+from storage.store import SEARCH_FAILED, SEARCH_OUTBOX, SEARCH_PENDING, VersionedStore, utc_now
 
 logger = logging.getLogger("lumbung.indexer")
 
@@ -57,6 +65,9 @@ IN_FLIGHT = 4
 # Batches of one kind per round, so that the other kinds and deletions are not held back long
 # behind a large backlog (a full round follows at once while there is work).
 ROUND_BATCHES = 12
+# Tasks per kind and round to single out records that Meilisearch refuses (search/refusals.py):
+# enough to find two in a full batch (each takes two tasks at each of 8 halvings of 250).
+SPLIT_TASKS = 32
 # IDs per mark-clearing update: SecantusDB matches an ``_id`` $in list in quadratic time.
 MARK_CHUNK = 50
 LEASE_NAME = "search-indexer"
@@ -70,7 +81,12 @@ async def _no_fault(step: str) -> None:
 
 
 class IndexingFailed(SearchError):
-    """Meilisearch reported a task as failed; the records stay pending and are retried."""
+    """Meilisearch failed a task, not for a record's fault; the records stay pending and are retried."""
+
+    def __init__(self, message: str, *, handled: int = 0) -> None:
+        super().__init__(message)
+        # Records indexed or parked in the same step before it stopped.
+        self.handled = handled
 
 
 _CONTENT_DOCUMENTS: dict[str, Callable[[Any, OrganizationRecord | None], SearchDocument]] = {
@@ -109,14 +125,6 @@ def pending_after(after: str | None) -> dict[str, Any]:
     return {SEARCH_PENDING: True, **({"_id": {"$gt": after}} if after is not None else {})}
 
 
-@dataclass(frozen=True, slots=True)
-class _Sent:
-    """A batch on its way: the Meilisearch task and the records at the versions it carries."""
-
-    task_uid: int
-    records: list[VersionedRecord]
-
-
 class Indexer:
     def __init__(
         self,
@@ -127,6 +135,7 @@ class Indexer:
         batch_size: int = BATCH_SIZE,
         in_flight: int = IN_FLIGHT,
         round_batches: int = ROUND_BATCHES,
+        split_tasks: int = SPLIT_TASKS,
         # Longer than a batch can take (a task wait is capped at 30 s), renewed before each batch
         # is sent: a holder that lost it stops before sending more.
         lease_ttl: timedelta = timedelta(seconds=90),
@@ -137,6 +146,7 @@ class Indexer:
         self.batch_size = batch_size
         self.in_flight = in_flight
         self.round_batches = round_batches
+        self.split_tasks = split_tasks
         self.fault = fault
         self.lease = Lease(stores.database["leases"], name=LEASE_NAME, owner=owner, ttl=lease_ttl)
         self.wake = asyncio.Event()
@@ -160,9 +170,12 @@ class Indexer:
             try:
                 handled += await step()
             except IndexingFailed as exc:  # one kind's trouble must not stall the others
+                handled += exc.handled
                 failures.append(exc)
         if failures and not handled:
             raise failures[0]
+        for failure in failures:  # the next round follows at once and tries them again
+            logger.warning("search indexing failed in part: %s", failure)
         return handled
 
     async def run(self) -> None:
@@ -197,8 +210,9 @@ class Indexer:
 
     @translate_errors
     async def _succeeded(self, uid: str, task_uid: int) -> None:
-        if not await self.engine.wait(task_uid):
-            raise IndexingFailed(f"Meilisearch failed task {task_uid} on {uid}")
+        outcome = await self.engine.wait(task_uid)
+        if not outcome.succeeded:
+            raise IndexingFailed(f"Meilisearch failed task {task_uid} on {uid}: {outcome.describe()}")
         await self.fault("indexed")
 
     async def _read_pending(self, store: VersionedStore[Any], after: str | None) -> list[VersionedRecord]:
@@ -207,46 +221,62 @@ class Indexer:
         return [store.record_type.model_validate(document) for document in documents]
 
     async def _push_pending(self, store: VersionedStore[Any]) -> int:
-        """Send the kind's pending records, a few batches in flight; clear marks as tasks succeed."""
+        """Send the kind's pending records, a few batches in flight; clear marks as tasks succeed.
+
+        Records of a refused batch are singled out and parked (search/refusals.py); any other
+        failure stops the kind for the round, after what was sent has been waited for.
+        """
         collection = store.collection.name
         uid = self.engine.index_uid(SPEC_BY_COLLECTION[collection])
-        index = self.engine.client.index(uid)
-        sent: deque[_Sent] = deque()
+        send = functools.partial(self._send, self.engine.client.index(uid))
+        refusals = Refusals(
+            engine=self.engine,
+            send=send,
+            indexed=functools.partial(self._indexed, store),
+            park=functools.partial(park, store),
+            budget=self.split_tasks,
+        )
+        sent: deque[tuple[Batch, int]] = deque()  # batches on their way, and their tasks
         handled, after = 0, None
-        failure: IndexingFailed | None = None
-        try:
-            for _ in range(self.round_batches):
-                records = await self._read_pending(store, after)
-                if not records:
-                    break
-                after = records[-1].id
-                documents = await build_documents(self.stores, collection, records)
-                if not await self.lease.acquire():
-                    break  # another instance holds the lease now: send nothing more
-                task_uid = await self._enqueue(index.add_documents(documents, primary_key="id"))
-                sent.append(_Sent(task_uid, records))
-                if len(sent) >= self.in_flight:
-                    handled += await self._settle(store, uid, sent.popleft())
-        except IndexingFailed as exc:  # send nothing more, but what was sent may have succeeded
-            failure = exc
+        for _ in range(self.round_batches):
+            if refusals.failure is not None:
+                break  # send nothing more, but what was sent may have succeeded
+            records = await self._read_pending(store, after)
+            if not records:
+                break
+            after = records[-1].id
+            batch = Batch(records, await build_documents(self.stores, collection, records))
+            task_uid = await send(batch)
+            if task_uid is None:
+                break
+            sent.append((batch, task_uid))
+            if len(sent) >= self.in_flight:
+                handled += await refusals.settle(*sent.popleft())
         while sent:
-            try:
-                handled += await self._settle(store, uid, sent.popleft())
-            except IndexingFailed as exc:
-                failure = failure or exc
-        if failure is not None:
-            raise failure
+            handled += await refusals.settle(*sent.popleft())
+        if refusals.failure is not None:
+            raise IndexingFailed(
+                f"Meilisearch failed a task on {uid}: {refusals.failure.describe()}", handled=handled
+            )
         return handled
 
-    async def _settle(self, store: VersionedStore[Any], uid: str, batch: _Sent) -> int:
-        await self._succeeded(uid, batch.task_uid)
+    async def _send(self, index: AsyncIndex, batch: Batch) -> int | None:
+        if not await self.lease.acquire():
+            return None  # another instance holds the lease now: send nothing more
+        return await self._enqueue(index.add_documents(batch.documents, primary_key="id"))
+
+    async def _indexed(self, store: VersionedStore[Any], records: list[VersionedRecord]) -> int:
+        await self.fault("indexed")
         if store is self.stores.organizations:  # content shows its organization's name and kind:
-            await self._mark_content_of([r.id for r in batch.records])  # mark it before they clear
-        await self._clear_marks(store, batch.records)
-        return len(batch.records)
+            await self._mark_content_of([r.id for r in records])  # mark it before they clear
+        await self._clear_marks(store, records)
+        return len(records)
 
     async def _clear_marks(self, store: VersionedStore[Any], records: Sequence[VersionedRecord]) -> None:
-        """Clear each mark only if the record is still at the version that was indexed."""
+        """Clear each mark only if the record is still at the version that was indexed.
+
+        A ``search_failed`` of an earlier version goes with it: the record is in the index now.
+        """
         by_version: dict[int, list[str]] = {}
         for record in records:
             by_version.setdefault(record.version, []).append(record.id)
@@ -258,7 +288,7 @@ class Indexer:
                         "version": version,
                         SEARCH_PENDING: True,
                     },
-                    {"$unset": {SEARCH_PENDING: ""}},
+                    {"$unset": {SEARCH_PENDING: "", SEARCH_FAILED: ""}},
                 )
 
     async def _mark_content_of(self, organization_ids: list[str]) -> None:

@@ -33,6 +33,7 @@ from search.engine import open_client as open_search_client
 from search.errors import SearchUnavailable
 from search.indexer import Indexer
 from search.indexes import IndexNames
+from search.refusals import count_parked
 from server.endpoint import PREFLIGHT_HEADERS, STRAWBERRY_BATCH_CAP, LumbungGraphQL
 from server.limits import BodySizeLimit
 from server.settings import REPO_ROOT, Settings
@@ -191,17 +192,22 @@ async def _check_search(search: SearchEngine) -> str:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """503 while MongoDB is unreachable; 200 "degraded" while only search is (writes still work)."""
+    """503 while MongoDB is unreachable; 200 "degraded" while only search is (writes still work).
+
+    ``parked`` counts the records the search engine refused (search/refusals.py): they are left
+    out of search until their next write, which an operator should know of, but they do not make
+    an instance unready.
+    """
     stores: Stores = request.state.stores
+    search = await _check_search(request.state.search)
     try:
         await stores.ping()
-        mongodb = "ok"
+        parked = await count_parked(stores)
     except StorageUnavailable:
-        mongodb = "unreachable"
-    checks = {"mongodb": mongodb, "search": await _check_search(request.state.search)}
-    if mongodb != "ok":
+        checks = {"mongodb": "unreachable", "search": search}
         return JSONResponse({"status": "unavailable", "checks": checks}, status_code=503)
-    return JSONResponse({"status": "ready" if checks["search"] == "ok" else "degraded", "checks": checks})
+    status = "ready" if search == "ok" else "degraded"
+    return JSONResponse({"status": status, "checks": {"mongodb": "ok", "search": search, "parked": parked}})
 
 
 def create_app(settings: Settings) -> Starlette:

@@ -32,6 +32,7 @@ from storage.records import (
 from storage.regions import REGION_INDEXES, RegionStore
 from storage.store import (
     AUDIT_TRAIL,
+    SEARCH_FAILED,
     SEARCH_OUTBOX,
     Document,
     VersionedStore,
@@ -168,6 +169,11 @@ class Stores:
         await ensure_indexes(self.database[SEARCH_OUTBOX], ((("collection", 1), ("deleted_at", 1)),))
         for store in self.searchable:
             await ensure_indexes(store.collection, ((("search_pending", 1), ("_id", 1)),))
+            # Records the search engine refused, counted for /readyz. Sparse: it holds only those
+            # few, so writes of the others pay almost nothing for it (SecantusDB rewrites every
+            # index entry of a document on each update; a partial index, which MongoDB would use
+            # as well, SecantusDB's planner left unused for this query).
+            await ensure_indexes(store.collection, (((f"{SEARCH_FAILED}.version", 1),),), sparse=True)
         await ensure_indexes(self.database[SEARCH_OUTBOX], ((("done", 1), ("deleted_at", 1)),))
         await self.users.collection.create_index([("email", 1)], unique=True)
         await ensure_indexes(self.users.collection, USER_INDEXES)

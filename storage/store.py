@@ -73,6 +73,10 @@ def region_scope(codes: Sequence[str]) -> list[str]:
 # Set on every write of a searchable record, in the same single-document write; the search
 # indexer clears it (compare-and-set on the version) once the search engine holds that version.
 SEARCH_PENDING = "search_pending"
+# Set by the indexer instead of clearing the mark when the search engine refuses a version of a
+# record ({"version", "error", "at"}): the record is parked until its next write sets the mark
+# again. Cleared once a version is indexed.
+SEARCH_FAILED = "search_failed"
 # Deletions of searchable records, written in the delete's transaction (a transactional outbox).
 SEARCH_OUTBOX = "search_outbox"
 # Who changed what: one entry per write of an audited store, written in the write's transaction.
@@ -280,12 +284,18 @@ class VersionedStore(Generic[R]):
 
 
 async def ensure_indexes(
-    collection: AsyncCollection[Document], indexes: Sequence[Sequence[tuple[str, int]]]
+    collection: AsyncCollection[Document],
+    indexes: Sequence[Sequence[tuple[str, int]]],
+    *,
+    sparse: bool = False,
 ) -> None:
-    """Create missing indexes; MongoDB treats an existing identical index as a no-op."""
+    """Create missing indexes; MongoDB treats an existing identical index as a no-op.
+
+    A ``sparse`` index holds only the documents that have its field: for a field that few have.
+    """
     for keys in indexes:
         try:
-            await collection.create_index(list(keys))
+            await collection.create_index(list(keys), sparse=sparse)
         except OperationFailure as exc:  # an index with other options exists: keep the existing
             if exc.code not in (85, 86):
                 raise

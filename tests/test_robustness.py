@@ -125,7 +125,7 @@ async def test_health_and_readiness(api: GraphQLClient) -> None:
     assert (health.status_code, health.json()) == (200, {"status": "ok"})
     assert (ready.status_code, ready.json()) == (
         200,
-        {"status": "ready", "checks": {"mongodb": "ok", "search": "ok"}},
+        {"status": "ready", "checks": {"mongodb": "ok", "search": "ok", "parked": 0}},
     )
 
 

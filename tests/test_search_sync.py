@@ -4,25 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from resolvers.ids import decode_id
-from search.engine import SearchEngine, open_client
+from resolvers.ids import decode_id, encode_id
+from search.engine import SearchEngine, TaskOutcome, open_client
 from search.errors import SearchUnavailable
 from search.indexer import LEASE_NAME, PENDING_ORDER, Indexer, IndexingFailed, pending_after
 from search.indexes import SPECS, IndexNames
+from search.refusals import count_parked, park, parked
 from search.reindex import deleted_since, reindex, written_since
 from server.supervisor import LocalService, free_port, local_meilisearch
 from storage.database import Stores
 from storage.leases import Lease
-from storage.store import SEARCH_OUTBOX, SEARCH_PENDING, utc_now
+from storage.store import SEARCH_FAILED, SEARCH_OUTBOX, SEARCH_PENDING, utc_now
 from tests.conftest import running_app, settings_for
 from tests.support import GraphQLClient, create_organization, create_practice
 
@@ -38,6 +40,11 @@ mutation($input: UpdatePracticeInput!) {
 SEARCH = """
 query($query: String!) { search(query: $query) { hits { node { ... on Practice { title } } } } }
 """
+# A failure of the engine itself, not of a record, which Meilisearch cannot be made to produce on
+# demand: the tests that need one have the engine report it for tasks that in fact succeeded.
+ENGINE_FAILURE = TaskOutcome(
+    status="failed", error_code="internal", error_type="internal", error_message="(made up by the test)"
+)
 
 
 @dataclass
@@ -146,10 +153,10 @@ async def test_a_failed_meilisearch_task_is_retried(sync: Sync, monkeypatch: pyt
     # when: Meilisearch reports the task failed (a fault it cannot be made to produce on demand)
     real_wait = SearchEngine.wait
 
-    async def failed(self: SearchEngine, task_uid: int) -> bool:
-        succeeded = await real_wait(self, task_uid)
+    async def failed(self: SearchEngine, task_uid: int) -> TaskOutcome:
+        outcome = await real_wait(self, task_uid)
         task = await self.client.get_task(task_uid)
-        return succeeded and task.task_type != "documentAdditionOrUpdate"
+        return ENGINE_FAILURE if task.task_type == "documentAdditionOrUpdate" else outcome
 
     monkeypatch.setattr(SearchEngine, "wait", failed)
     handled = await sync.indexer().run_once()
@@ -169,8 +176,8 @@ async def test_an_indexer_with_only_failures_reports_them(
         organization = await create_organization(api)
         await create_practice(api, organization)
 
-    async def failed(self: SearchEngine, task_uid: int) -> bool:
-        return False
+    async def failed(self: SearchEngine, task_uid: int) -> TaskOutcome:
+        return ENGINE_FAILURE
 
     monkeypatch.setattr(SearchEngine, "prepare_all", lambda self: asyncio.sleep(0))
     monkeypatch.setattr(SearchEngine, "wait", failed)
@@ -231,21 +238,20 @@ async def test_a_failed_batch_among_several_in_flight_leaves_only_its_records_pe
     real_wait = SearchEngine.wait
     additions: list[int] = []
 
-    async def second_addition_fails(self: SearchEngine, task_uid: int) -> bool:
-        succeeded = await real_wait(self, task_uid)
+    async def second_addition_fails(self: SearchEngine, task_uid: int) -> TaskOutcome:
+        outcome = await real_wait(self, task_uid)
         if (await self.client.get_task(task_uid)).task_type == "documentAdditionOrUpdate":
             additions.append(task_uid)
-        return succeeded and additions[1:2] != [task_uid]
+        return ENGINE_FAILURE if additions[1:2] == [task_uid] else outcome
 
     monkeypatch.setattr(SearchEngine, "wait", second_addition_fails)
     # when
-    with pytest.raises(IndexingFailed):
-        await sync.indexer(batch_size=1, in_flight=4).run_once()
+    handled = await sync.indexer(batch_size=1, in_flight=4).run_once()
     left = await _pending_practices(sync)
     monkeypatch.setattr(SearchEngine, "wait", real_wait)
     await sync.converge()
     # then: the batches around it were cleared once they succeeded; the failed one goes again
-    assert left == ids[1:2]
+    assert (handled, left) == (3, ids[1:2])
     await _assert_converged(sync)
 
 
@@ -281,10 +287,11 @@ async def test_an_indexer_that_loses_its_lease_mid_round_sends_no_more(sync: Syn
         ("practices", pending_after(None), PENDING_ORDER),
         ("practices", pending_after("6a0000000000000000000000"), PENDING_ORDER),
         ("practices", written_since(utc_now()), None),
+        ("practices", parked(), None),
         (SEARCH_OUTBOX, {"done": False}, ("deleted_at", 1)),
         (SEARCH_OUTBOX, deleted_since("practices", utc_now()), None),
     ],
-    ids=["pending", "pending-after", "reindex-written", "outbox", "reindex-deleted"],
+    ids=["pending", "pending-after", "reindex-written", "parked", "outbox", "reindex-deleted"],
 )
 async def test_the_indexer_and_reindex_queries_are_served_by_an_index(
     stores: Stores, collection: str, query: dict[str, Any], sort: tuple[str, int] | None
@@ -427,7 +434,10 @@ async def test_search_is_unavailable_while_meilisearch_is_down_and_converges_aft
     # then
     assert down["errors"][0]["extensions"]["code"] == "SEARCH_UNAVAILABLE"
     assert ready.status_code == 200
-    assert ready.json() == {"status": "degraded", "checks": {"mongodb": "ok", "search": "unavailable"}}
+    assert ready.json() == {
+        "status": "degraded",
+        "checks": {"mongodb": "ok", "search": "unavailable", "parked": 0},
+    }
     assert titles == ["Bank Sampah Saat Mati Listrik"]
 
 
@@ -443,3 +453,220 @@ async def _eventually_found(api: GraphQLClient, query: str, *, within: float = 3
             return [hit["node"]["title"] for hit in body["data"]["search"]["hits"]]
         await asyncio.sleep(0.1)
     return []
+
+
+# --- records Meilisearch refuses ----------------------------------------------------------------
+
+
+async def _insert_refused(sync: Sync, *, after: str) -> str:
+    """A copy of practice ``after``, next to it in ``_id`` order, under an ``_id`` that Meilisearch
+    refuses as a document ID (it takes a-z A-Z 0-9 - _ only), as a bulk import may leave one."""
+    original = await sync.stores.practices.collection.find_one({"_id": after})
+    assert original is not None
+    record_id = f"{after} impor lama"
+    await sync.stores.practices.insert_many([{**original, "_id": record_id, "title": "Bank Sampah Impor"}])
+    return record_id
+
+
+async def _stored(sync: Sync, record_id: str) -> dict[str, Any]:
+    document = await sync.stores.practices.collection.find_one({"_id": record_id})
+    assert document is not None  # nothing is lost
+    return document
+
+
+async def _parked_practices(sync: Sync) -> dict[str, int]:
+    """Each parked practice and the version parked."""
+    found = sync.stores.practices.collection.find(parked())
+    return {document["_id"]: document[SEARCH_FAILED]["version"] async for document in found}
+
+
+async def _index_holds_all_but(sync: Sync, *refused: str) -> None:
+    """Nothing pending, and the index holds every other practice at its latest version."""
+    assert await sync.pending() == 0
+    expected = {id: version for id, version in (await sync.mongo_state()).items() if id not in refused}
+    assert await sync.index_state() == expected
+
+
+async def test_a_record_meilisearch_refuses_is_parked_and_holds_back_no_other(
+    sync: Sync, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given: six practices pending, one of them at version 2, and among them in _id order one
+    # whose _id Meilisearch refuses
+    async with running_app(sync.settings, admin_in=sync.stores) as api:
+        ids = await _indexed_organization_with_practices(sync, api, 6)
+        change = {"id": encode_id("Practice", ids[5]), "version": 1, "changes": {"summary": "Versi dua."}}
+        assert (await api.mutate(UPDATE_PRACTICE, change))["errors"] == []
+        refused = await _insert_refused(sync, after=ids[3])
+        # when: batches of three, so good records are before and after it in its batch and in others
+        with caplog.at_level(logging.WARNING, logger="lumbung.indexer"):
+            handled = await sync.indexer(batch_size=3).run_once()  # [0 1 2] [3 refused 4] [5]
+        ready = await api.http.get("/readyz")
+    # then: one round indexed every other practice at its latest version
+    assert handled == 7
+    await _index_holds_all_but(sync, refused)
+    # and parked the refused one, kept whole in MongoDB, with Meilisearch's reason
+    stored = await _stored(sync, refused)
+    assert stored["title"] == "Bank Sampah Impor"
+    assert SEARCH_PENDING not in stored
+    assert stored[SEARCH_FAILED]["version"] == 1
+    assert stored[SEARCH_FAILED]["error"].startswith("invalid_document_id: Document identifier")
+    assert isinstance(stored[SEARCH_FAILED]["at"], datetime)
+    # which an operator sees
+    assert ready.json()["checks"]["parked"] == 1
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert f"refused practices {refused!r} at version 1" in warning
+    assert "invalid_document_id" in warning
+
+
+async def test_a_parked_record_is_tried_again_at_its_next_write(sync: Sync) -> None:
+    # given: a practice Meilisearch refused, parked
+    async with running_app(sync.settings, admin_in=sync.stores) as api:
+        ids = await _indexed_organization_with_practices(sync, api, 1)
+    refused = await _insert_refused(sync, after=ids[0])
+    await sync.converge()
+    parked_before = await _parked_practices(sync)
+    # when: it is written again (through the store: the API takes ObjectId IDs only)
+    stored = await _stored(sync, refused)
+    fields = {key: stored[key] for key in ("title", "organization_id", "status")}
+    await sync.stores.practices.update(id=refused, expected_version=1, fields={**fields, "summary": "Baru."})
+    pending_after_write = SEARCH_PENDING in await _stored(sync, refused)
+    await sync.converge()
+    # then: its new version was sent, refused again, and parked in its turn
+    assert parked_before == {refused: 1}
+    assert pending_after_write
+    assert await _parked_practices(sync) == {refused: 2}
+    await _index_holds_all_but(sync, refused)
+
+
+async def test_a_parked_record_is_unparked_once_a_later_version_is_indexed(sync: Sync) -> None:
+    # given: a practice parked at version 1, as a refusal of that version leaves it (Meilisearch
+    # refuses nothing of a record written through the API, so the test parks it)
+    async with running_app(sync.settings, admin_in=sync.stores) as api:
+        ids = await _indexed_organization_with_practices(sync, api, 2)
+        (record,) = await sync.stores.practices.get_many([ids[0]])
+        assert record is not None
+        refusal = TaskOutcome(
+            status="failed", error_code="invalid_document_id", error_type="invalid_request", error_message="?"
+        )
+        assert await park(sync.stores.practices, record, refusal)
+        await sync.converge()
+        ready_parked = (await api.http.get("/readyz")).json()["checks"]["parked"]
+        indexed_while_parked = ids[0] in await sync.index_state()
+        # when: it is written again, and that version is accepted
+        change = {"id": encode_id("Practice", ids[0]), "version": 1, "changes": {"title": "Bank Sampah Baru"}}
+        assert (await api.mutate(UPDATE_PRACTICE, change))["errors"] == []
+        await sync.converge()
+        ready_after = (await api.http.get("/readyz")).json()["checks"]["parked"]
+    # then
+    assert (ready_parked, indexed_while_parked) == (1, False)
+    assert SEARCH_FAILED not in await _stored(sync, ids[0])
+    assert ready_after == 0
+    await _index_holds_all_but(sync)
+    assert (await sync.index_state())[ids[0]] == 2
+
+
+async def test_meilisearch_going_down_while_a_refusal_is_singled_out_parks_nothing(
+    mongo: LocalService, stores: Stores, tmp_path: Path
+) -> None:
+    # given: a Meilisearch of this test's own, and pending practices, one of which it refuses
+    port, key = free_port(), uuid.uuid4().hex
+    async with contextlib.AsyncExitStack() as stack:
+        first_run = local_meilisearch(tmp_path, port=port, master_key=key)
+        service = await first_run.__aenter__()
+        settings = settings_for(mongo, service, stores.database.name, search_indexer=False)
+        api = await stack.enter_async_context(running_app(settings, admin_in=stores))
+        client = open_client(service.url, key)
+        stack.push_async_callback(client.aclose)
+        sync = Sync(stores, SearchEngine(client=client, names=IndexNames(stores.database.name)), settings)
+        ids = await _indexed_organization_with_practices(sync, api, 3)
+        refused = await _insert_refused(sync, after=ids[0])
+        sends = 0
+
+        async def kill_meilisearch(at: str) -> None:
+            nonlocal sends
+            sends += at == "sent"
+            if at == "sent" and sends == 3:  # the refused batch's halves, single records, are sent
+                await first_run.__aexit__(None, None, None)
+
+        # when: Meilisearch dies while the indexer looks for the refused record
+        with pytest.raises(SearchUnavailable):
+            await sync.indexer(batch_size=2, in_flight=1, fault=kill_meilisearch).run_once()
+        left = await _pending_practices(sync)
+        parked_while_down = await count_parked(stores)
+        # then: it comes back, and only the refused record is parked
+        await stack.enter_async_context(local_meilisearch(tmp_path, port=port, master_key=key))
+        await sync.converge()
+        assert (left, parked_while_down) == (sorted([*ids, refused]), 0)
+        assert await _parked_practices(sync) == {refused: 1}
+        await _index_holds_all_but(sync, refused)
+
+
+async def test_an_index_that_refuses_every_record_parks_none(sync: Sync) -> None:
+    # given: pending practices, one of them refused by any index, and a practices index made by hand
+    # with another primary key, which refuses every batch the indexer sends
+    async with running_app(sync.settings, admin_in=sync.stores) as api:
+        ids = await _indexed_organization_with_practices(sync, api, 3)
+    refused = await _insert_refused(sync, after=ids[1])
+    uid = sync.engine.index_uid(SPECS[0])
+    await sync.engine.client.delete_index_if_exists(uid)
+    await sync.engine.client.create_index(uid, primary_key="reference")
+    # when
+    with pytest.raises(IndexingFailed, match="index_primary_key_already_exists"):
+        await sync.indexer(batch_size=2).run_once()
+    # then: nothing is parked, everything stays pending
+    assert await _pending_practices(sync) == sorted([*ids, refused])
+    assert await count_parked(sync.stores) == 0
+    # and once the index is put right, only the refused record is parked
+    await sync.engine.client.delete_index_if_exists(uid)  # the indexer makes it again, as it should be
+    await sync.converge()
+    assert await _parked_practices(sync) == {refused: 1}
+    await _index_holds_all_but(sync, refused)
+
+
+async def test_singling_out_refused_records_sends_a_bounded_number_of_tasks_per_round(sync: Sync) -> None:
+    # given: eight pending practices in one batch, three of them refused
+    async with running_app(sync.settings, admin_in=sync.stores) as api:
+        ids = await _indexed_organization_with_practices(sync, api, 5)
+    refused = [await _insert_refused(sync, after=ids[i]) for i in (0, 2, 3)]
+    sends = 0
+
+    async def count(at: str) -> None:
+        nonlocal sends
+        sends += at == "sent"
+
+    indexer = sync.indexer(batch_size=8, split_tasks=4, fault=count)
+    # when: rounds run until nothing is pending
+    sends_per_round: list[int] = []
+    while await sync.pending():
+        sends = 0
+        assert await indexer.run_once() > 0  # each round indexes or parks some
+        sends_per_round.append(sends)
+    # then: no round sent more than its batch and four tasks to split it
+    assert max(sends_per_round) == 5
+    assert len(sends_per_round) > 1
+    assert await _parked_practices(sync) == dict.fromkeys(refused, 1)
+    await _index_holds_all_but(sync, *refused)
+
+
+async def test_reindex_completes_with_a_record_meilisearch_refuses(sync: Sync) -> None:
+    # given: an index, a practice Meilisearch refuses, and one parked earlier that it would accept
+    async with running_app(sync.settings, admin_in=sync.stores) as api:
+        ids = await _indexed_organization_with_practices(sync, api, 3)
+        await sync.converge()
+    refused = await _insert_refused(sync, after=ids[0])
+    refusal = TaskOutcome(
+        status="failed", error_code="invalid_document_id", error_type="invalid_request", error_message="?"
+    )
+    (accepted_now,) = await sync.stores.practices.get_many([ids[2]])
+    assert accepted_now is not None
+    assert await park(sync.stores.practices, accepted_now, refusal)
+    # when
+    counts = await reindex(sync.stores, sync.engine)
+    indexed = sorted(await sync.index_state())
+    await sync.converge()
+    # then: the rebuild went through and parked the refused record alone
+    assert counts[sync.engine.index_uid(SPECS[0])] == 3
+    assert indexed == ids
+    assert await _parked_practices(sync) == {refused: 1}
+    # and the record parked earlier, indexed this time, is parked no more
+    await _index_holds_all_but(sync, refused)
