@@ -9,7 +9,10 @@ every delete leaves an outbox entry in the same transaction (storage/store.py). 
    merges tasks that queue up into one indexing batch, which costs little more than one task;
 3. as each task succeeds, in the order sent, clears each mark of its batch if the record's
    version is still the one sent (a write in between leaves the mark, and the newer version goes
-   in the next round), and any ``search_failed`` left by an earlier version;
+   in the next round), and any ``search_failed`` left by an earlier version. A record that is no
+   longer at the version sent is marked again, or, if deleted, given an outbox entry again: an
+   instance that stalled past its lease may have sent an old version after another instance had
+   sent the new one (or the deletion), and the index must not keep the old one;
 4. when Meilisearch refuses a batch, sends its halves again until each refusal is one record's,
    and parks that record: its mark is cleared for that version only and ``search_failed`` says
    why, so one bad record cannot hold back its kind (search/refusals.py has the rule). Its next
@@ -263,6 +266,7 @@ class Indexer:
     async def _send(self, index: AsyncIndex, batch: Batch) -> int | None:
         if not await self.lease.acquire():
             return None  # another instance holds the lease now: send nothing more
+        await self.fault("sending")  # the lease is checked; the batch is not sent yet
         return await self._enqueue(index.add_documents(batch.documents, primary_key="id"))
 
     async def _indexed(self, store: VersionedStore[Any], records: list[VersionedRecord]) -> int:
@@ -282,14 +286,16 @@ class Indexer:
             by_version.setdefault(record.version, []).append(record.id)
         for version, ids in by_version.items():
             for start in range(0, len(ids), MARK_CHUNK):
-                await store.collection.update_many(
-                    {
-                        "_id": {"$in": ids[start : start + MARK_CHUNK]},
-                        "version": version,
-                        SEARCH_PENDING: True,
-                    },
+                chunk = ids[start : start + MARK_CHUNK]
+                result = await store.collection.update_many(
+                    {"_id": {"$in": chunk}, "version": version, SEARCH_PENDING: True},
                     {"$unset": {SEARCH_PENDING: "", SEARCH_FAILED: ""}},
                 )
+                if result.matched_count < len(chunk):
+                    # Written or deleted since they were read. Usually the newer version is still
+                    # pending; but an instance that stalled past its lease may have sent this older
+                    # one after another instance had indexed the newer one (or the deletion).
+                    await store.catch_up_search(chunk, indexed_version=version)
 
     async def _mark_content_of(self, organization_ids: list[str]) -> None:
         for store in self.stores.searchable:

@@ -261,20 +261,35 @@ class VersionedStore(Generic[R]):
             if result.deleted_count == 0:
                 raise await self._missed(id=id, expected_version=expected_version)
             if self.searchable:
-                await self._outbox.replace_one(
-                    {"_id": f"{self.collection.name}:{id}"},
-                    {
-                        "collection": self.collection.name,
-                        "record_id": id,
-                        "deleted_at": utc_now(),
-                        "done": False,
-                    },
-                    upsert=True,
-                    session=session,
-                )
+                await self._unindex(id, session=session)
             await self._audit(audit, subject_id=id, version=None, session=session)
 
         await self._atomically(write, transaction=self.searchable or audit is not None)
+
+    async def _unindex(self, id: str, *, session: AsyncClientSession | None = None) -> None:
+        """An outbox entry: the indexer deletes the record from the search index."""
+        await self._outbox.replace_one(
+            {"_id": f"{self.collection.name}:{id}"},
+            {"collection": self.collection.name, "record_id": id, "deleted_at": utc_now(), "done": False},
+            upsert=True,
+            session=session,
+        )
+
+    @translate_errors
+    async def catch_up_search(self, ids: Sequence[str], *, indexed_version: int) -> None:
+        """Have the indexer look again at records whose ``indexed_version`` reached the index late.
+
+        Those still at another version are marked pending (the current one goes in again); those
+        deleted meanwhile get an outbox entry (the late copy comes out again).
+        """
+        found = [doc async for doc in self.collection.find({"_id": {"$in": list(ids)}}, {"version": 1})]
+        newer = [doc["_id"] for doc in found if doc["version"] != indexed_version]
+        if newer:
+            await self.collection.update_many(
+                {"_id": {"$in": newer}, "version": {"$ne": indexed_version}}, {"$set": {SEARCH_PENDING: True}}
+            )
+        for id in set(ids) - {doc["_id"] for doc in found}:
+            await self._unindex(id)
 
     async def _missed(self, *, id: str, expected_version: int) -> NotFound | VersionConflict:
         current = await self.collection.find_one({"_id": id}, {"version": 1})

@@ -126,7 +126,7 @@ async def test_writes_of_a_crashed_app_are_indexed_by_the_next_one(sync: Sync) -
     await _assert_converged(sync)
 
 
-@pytest.mark.parametrize("step", ["sent", "indexed"])
+@pytest.mark.parametrize("step", ["sending", "sent", "indexed"])
 async def test_a_crash_inside_the_indexer_leaves_everything_pending(sync: Sync, step: str) -> None:
     # given
     async with running_app(sync.settings, admin_in=sync.stores) as api:
@@ -136,7 +136,7 @@ async def test_a_crash_inside_the_indexer_leaves_everything_pending(sync: Sync, 
         if at == step:
             raise RuntimeError(f"killed at {at}")
 
-    # when: the indexer dies after sending a batch, or after Meilisearch indexed it
+    # when: the indexer dies before or after sending a batch, or after Meilisearch indexed it
     with pytest.raises(RuntimeError, match="killed"):
         await sync.indexer(fault=crash).run_once()
     left = await sync.pending()
@@ -279,6 +279,38 @@ async def test_an_indexer_that_loses_its_lease_mid_round_sends_no_more(sync: Syn
     await other.release()
     await sync.converge()
     await _assert_converged(sync)
+
+
+@pytest.mark.parametrize("change", ["retitled", "deleted"])
+async def test_an_old_version_sent_late_by_a_stalled_instance_does_not_stay_indexed(
+    sync: Sync, change: str
+) -> None:
+    # given: a practice written, and an instance that has read it and checked its lease
+    async with running_app(sync.settings, admin_in=sync.stores) as api:
+        organization = await create_organization(api)
+        practice = await create_practice(api, organization, title="Bank Sampah Lama")
+        stalled = False
+
+        async def stall(step: str) -> None:
+            # when: it stalls past its lease before sending; meanwhile the practice changes and
+            # another instance indexes the change
+            nonlocal stalled
+            if step == "sending" and not stalled:
+                stalled = True
+                if change == "retitled":
+                    changes = {"title": "Bank Sampah Baru"}
+                    await api.mutate(
+                        UPDATE_PRACTICE, {"id": practice["id"], "version": 1, "changes": changes}
+                    )
+                else:
+                    await api.mutate(DELETE_PRACTICE, {"id": practice["id"], "version": 1})
+                await sync.converge()
+
+        await sync.indexer(fault=stall).run_once()  # then sends what it read, late
+    # then: the index ends with what MongoDB holds
+    await sync.converge()
+    assert stalled
+    assert await sync.index_state() == await sync.mongo_state()
 
 
 @pytest.mark.parametrize(
