@@ -35,6 +35,7 @@ import os
 import random
 import secrets
 import signal
+import statistics
 import string
 import subprocess
 import sys
@@ -86,6 +87,8 @@ FILTER = {"themes": ["WASTE_MANAGEMENT"], "regionCodes": ["32"], "stages": ["APP
 # The pause of each connection between requests in the paced runs: four connections then ask
 # about 50 searches a second, a third of what Meilisearch answers on its own here.
 PACE_MS = 60
+# Rounds of every scenario per load, baselines and GraphQL alternating (see measure_search).
+ROUNDS = 3
 PAGE_SIZE = 20  # written into the queries below: a page size from a variable costs 100 in the budget
 
 SEARCH = """
@@ -741,6 +744,14 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _median_of(rounds: Sequence[dict[str, float]]) -> dict[str, Any]:
+    """Each figure's median over the rounds; the requests, summed."""
+    merged: dict[str, Any] = {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
+    merged["requests"] = sum(r["requests"] for r in rounds)
+    merged["rounds"] = len(rounds)
+    return merged
+
+
 def _wrk_with_cpu(
     target: str, payload: bytes, headers: Mapping[str, str], *, pids: Mapping[str, int], **options: Any
 ) -> dict[str, float]:
@@ -787,32 +798,34 @@ async def measure_search(
     # takes the cores Meilisearch would use). Paced (each connection pausing PACE_MS between
     # requests, well below what either side can take): the latency the app adds under a steady
     # load. One request at a time: what a request itself costs.
+    # Each load runs every scenario in ROUNDS rounds, baselines and GraphQL alternating, and a
+    # scenario's overhead is the median of its rounds' differences: the shared machine drifts
+    # by more than the overhead within a minute, and a drift then touches both sides alike.
+    call = functools.partial(_wrk_with_cpu, pids={"app": app_pid, "meilisearch": meili.process.pid})
     for suffix, concurrency, delay_ms in (
         ("", connections, 0),
         ("_paced", connections, PACE_MS),
         ("_sequential", 1, 0),
     ):
-        for name, (target, payload, headers) in runs.items():
-            for duration in (2, seconds):  # a warm-up, then the measured run
-                results[name + suffix] = await asyncio.to_thread(
-                    functools.partial(
-                        _wrk_with_cpu,
-                        pids={"app": app_pid, "meilisearch": meili.process.pid},
-                        seconds=duration,
-                        connections=concurrency,
-                        workdir=workdir,
-                        delay_ms=delay_ms,
-                    ),
-                    target,
-                    payload,
-                    headers,
-                )
+        load = functools.partial(call, connections=concurrency, workdir=workdir, delay_ms=delay_ms)
+        rounds: dict[str, list[dict[str, float]]] = {name: [] for name in runs}
+        for round_ in range(ROUNDS):
+            for name, (target, payload, headers) in runs.items():
+                if round_ == 0:  # a warm-up
+                    await asyncio.to_thread(load, target, payload, headers, seconds=2)
+                measured = await asyncio.to_thread(load, target, payload, headers, seconds=seconds)
+                rounds[name].append(measured)
+        for name in runs:
+            results[name + suffix] = _median_of(rounds[name])
         for name, scenario in scenarios.items():
-            baseline = f"meilisearch_multi_search_{bodies.index(scenario.multi_search)}{suffix}"
-            results[name + suffix]["baseline"] = baseline
-            results[name + suffix]["overhead_p50_ms"] = (
-                results[name + suffix]["p50_ms"] - results[baseline]["p50_ms"]
-            )
+            baseline = f"meilisearch_multi_search_{bodies.index(scenario.multi_search)}"
+            differences = [
+                mine["p50_ms"] - theirs["p50_ms"]
+                for mine, theirs in zip(rounds[name], rounds[baseline], strict=True)
+            ]
+            results[name + suffix]["baseline"] = baseline + suffix
+            results[name + suffix]["overhead_p50_ms"] = statistics.median(differences)
+            results[name + suffix]["overhead_p50_ms_rounds"] = differences
     return results
 
 
@@ -973,7 +986,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--documents", type=int, default=20_000, help="bulk documents to generate")
-    parser.add_argument("--seconds", type=int, default=10, help="measured wrk duration per scenario")
+    parser.add_argument("--seconds", type=int, default=5, help="measured wrk duration per scenario and round")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--writes", type=int, default=200, help="writes per freshness measurement")
     parser.add_argument("--seed", type=int, default=20261128)
