@@ -62,11 +62,12 @@ _NODE_TYPES: dict[ContentType, tuple[Any, Callable[[Loaders], DataLoader[str, An
     ContentType.PARTNERSHIP: (Partnership, lambda loaders: loaders.partnerships),
     ContentType.ORGANIZATION: (Organization, lambda loaders: loaders.organizations),
 }
+# Indonesian and English labels of the content types.
 _CONTENT_TYPE_LABELS = {
-    "PRACTICE": "Praktik Baik",
-    "CASE_STUDY": "Studi Kasus",
-    "PARTNERSHIP": "Kemitraan",
-    "ORGANIZATION": "Organisasi",
+    "PRACTICE": ("Praktik Baik", "Good practice"),
+    "CASE_STUDY": ("Studi Kasus", "Case study"),
+    "PARTNERSHIP": ("Kemitraan", "Partnership"),
+    "ORGANIZATION": ("Organisasi", "Organization"),
 }
 
 
@@ -74,19 +75,23 @@ _CONTENT_TYPE_LABELS = {
 class FacetValue:
     value: str = strawberry.field(description="The value to pass back in `SearchFilter`.")
     count: int
-    # Worked out by `search` for the whole page at once, and only when a query asks for it: a
-    # resolver per value cost an await and a DataLoader call each, hundreds a page.
+    # The labels are worked out by `search` for the whole page at once, and only when a query asks
+    # for them: a resolver per value cost an await and a DataLoader call each, hundreds a page.
     label: str = strawberry.field(description="What to show: the Indonesian label, or the region's name.")
+    label_en: str = strawberry.field(description="The English label, or the region's name.")
 
 
-def _label(facet: SearchFacet, value: str, region_names: Mapping[str, str]) -> str:
+def _labels(facet: SearchFacet, value: str, region_names: Mapping[str, str]) -> tuple[str, str]:
+    """The Indonesian and English labels of a facet value (a region's name is the same in both)."""
     if facet in _REGION_FACETS:
-        return region_names.get(value, value)
+        name = region_names.get(value, value)
+        return name, name
     if (labels := _LABELS.get(facet)) and value in labels.__members__:
-        return str(labels[value].label_id)
-    if facet is SearchFacet.CONTENT_TYPE:
-        return _CONTENT_TYPE_LABELS.get(value, value)
-    return value
+        member = labels[value]
+        return member.label_id, member.label_en
+    if facet is SearchFacet.CONTENT_TYPE and value in _CONTENT_TYPE_LABELS:
+        return _CONTENT_TYPE_LABELS[value]
+    return value, value  # SDG numbers and years
 
 
 async def _region_names(context: Context, facets: Mapping[str, Mapping[str, int]]) -> dict[str, str]:
@@ -94,6 +99,12 @@ async def _region_names(context: Context, facets: Mapping[str, Mapping[str, int]
     codes = [code for facet in _REGION_FACETS for code in facets.get(facet.value, {})]
     regions = await context.loaders.regions.load_many(codes)
     return {region.code: region.name for region in regions if region is not None}
+
+
+def _facet_value(facet: SearchFacet, value: str, count: int, names: Mapping[str, str] | None) -> FacetValue:
+    """A facet value; its labels left empty when ``names`` is None (no label asked for)."""
+    label, label_en = _labels(facet, value, names) if names is not None else ("", "")
+    return FacetValue(value=value, count=count, label=label, label_en=label_en)
 
 
 def _selects(selections: Sequence[Selection], path: Sequence[str]) -> bool:
@@ -211,7 +222,7 @@ class SearchQuery:
         )
         cursors = [use_cases.encode_cursor(page.offset + i) for i in range(len(page.result.hits))]
         asked = info.selected_fields[0].selections
-        labelled = _selects(asked, ("facets", "values", "label"))
+        labelled = any(_selects(asked, ("facets", "values", name)) for name in ("label", "labelEn"))
         names = await _region_names(context, page.result.facets) if labelled else {}
         return SearchConnection(
             hits=[SearchHit.of(hit, cursor) for hit, cursor in zip(page.result.hits, cursors, strict=True)],
@@ -221,9 +232,7 @@ class SearchQuery:
                 Facet(
                     facet=facet,
                     values=[
-                        FacetValue(
-                            value=str(v), count=n, label=_label(facet, str(v), names) if labelled else ""
-                        )
+                        _facet_value(facet, str(v), n, names if labelled else None)
                         for v, n in page.result.facets.get(facet.value, {}).items()
                     ],
                 )

@@ -246,23 +246,27 @@ async def test_empty_query_browses_newest_first_with_facet_counts(hub: SearchHub
     assert facets["STAGE"] == {"APPLIED": (2, "Diterapkan"), "PILOT": (1, "Uji Coba")}
 
 
-async def test_facet_labels_asked_through_fragments_and_aliases_are_named(hub: SearchHub) -> None:
+async def test_facet_labels_in_both_languages_through_fragments_and_aliases(hub: SearchHub) -> None:
     # given
     await _practices(hub)
     query = """
     query($query: String!) {
-      search(query: $query, facets: [PROVINCE, STAGE]) {
+      search(query: $query, facets: [CONTENT_TYPE, PROVINCE, STAGE]) {
         facets { facet values { ...Shown } }
       }
     }
-    fragment Shown on FacetValue { value shown: label }
+    fragment Shown on FacetValue { value shown: label english: labelEn }
     """
     # when
     data = await hub.api.data(query, {"query": ""})
     # then
-    facets = {f["facet"]: {v["value"]: v["shown"] for v in f["values"]} for f in data["search"]["facets"]}
-    assert facets["PROVINCE"]["35"] == "Jawa Timur"
-    assert facets["STAGE"] == {"APPLIED": "Diterapkan", "PILOT": "Uji Coba"}
+    facets = {
+        f["facet"]: {v["value"]: (v["shown"], v["english"]) for v in f["values"]}
+        for f in data["search"]["facets"]
+    }
+    assert facets["CONTENT_TYPE"]["PRACTICE"] == ("Praktik Baik", "Good practice")
+    assert facets["PROVINCE"]["35"] == ("Jawa Timur", "Jawa Timur")
+    assert facets["STAGE"] == {"APPLIED": ("Diterapkan", "Applied"), "PILOT": ("Uji Coba", "Pilot")}
 
 
 async def test_organizations_are_found_by_name_and_ranked_with_content(hub: SearchHub) -> None:
