@@ -116,6 +116,7 @@ async def search(
     first: int,
     after: str | None,
     facets: Collection[str],
+    disjunctive: bool = False,
 ) -> SearchPage:
     """One page of hits, and counts of the named facets (each costs Meilisearch work)."""
     check_page_size(first)
@@ -124,7 +125,13 @@ async def search(
     limit = min(first, MAX_TOTAL_HITS - offset)
     # One more than asked tells whether another page follows.
     result = await queries.search(
-        _engine(context), query=query, filter=filter, offset=offset, limit=limit + 1, facets=facets
+        _engine(context),
+        query=query,
+        filter=filter,
+        offset=offset,
+        limit=limit + 1,
+        facets=facets,
+        disjunctive=disjunctive,
     )
     has_next = len(result.hits) > limit
     shown = queries.SearchResult(

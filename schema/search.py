@@ -209,6 +209,14 @@ class SearchQuery:
         ] = None,
         first: int = 20,
         after: str | None = None,
+        disjunctive_facets: Annotated[
+            bool,
+            strawberry.argument(
+                description="Count each of type, theme, SDG, stage, organization kind and year "
+                "without its own filter, so that a checkbox list shows what ticking another value "
+                "would add. Region facets stay drill-down. Costs Meilisearch a second request."
+            ),
+        ] = False,
     ) -> SearchConnection:
         context = info.context
         wanted = list(SearchFacet) if facets is None else facets
@@ -219,6 +227,7 @@ class SearchQuery:
             first=first,
             after=after,
             facets=[facet.value for facet in wanted],
+            disjunctive=disjunctive_facets,
         )
         cursors = [use_cases.encode_cursor(page.offset + i) for i in range(len(page.result.hits))]
         asked = info.selected_fields[0].selections

@@ -7,9 +7,11 @@ string and add an operator of its own. Values within a facet are OR-ed (``IN``),
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from search.documents import ContentType
 from search.indexes import IndexSpec
@@ -73,6 +75,13 @@ class SearchFilter:
             "year": self.years,
             "regions": self.region_codes,
         }
+
+    def without(self, field_name: str) -> SearchFilter:
+        """The same filter with one of its facet fields (``themes``, ``types``...) left empty."""
+        if field_name in ("audience",) or field_name not in self.__dataclass_fields__:
+            raise ValueError(f"{field_name} is not a facet field of a search filter")
+        emptied: dict[str, Any] = {field_name: ()}
+        return dataclasses.replace(self, **emptied)
 
     def applies_to(self, spec: IndexSpec) -> bool:
         """False when no document of the index can match (a type not asked for, a facet it lacks)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from search.filters import SearchFilter, any_of
 from search.indexes import FACETS, HIGHLIGHTED, MAX_TOTAL_HITS, SPEC_BY_TYPE, SPECS, IndexSpec
 from search.text import stem_query, stem_text
 
+MAX_VALUES_PER_FACET = 200
 HIGHLIGHT_PRE = "<mark>"
 HIGHLIGHT_POST = "</mark>"
 CROP_WORDS = 24
@@ -79,6 +81,54 @@ def _facets_by_index(
     return by_index if any(by_index.values()) else None
 
 
+# The flat facets, and the filter field each one narrows. Counted disjunctively, a facet leaves
+# its own filter out: with "Pengelolaan Sampah" ticked, the other themes still show how many hits
+# ticking them too would add (values within a facet are OR-ed). Region facets stay drill-down:
+# within a chosen regency, its kecamatan, not every regency.
+DISJUNCTIVE = {
+    "type": "types",
+    "themes": "themes",
+    "sdgs": "sdgs",
+    "stage": "stages",
+    "organization_kind": "organization_kinds",
+    "year": "years",
+}
+
+
+def _disjunctive_queries(
+    engine: SearchEngine, stemmed: str, filter: SearchFilter, wanted: Collection[str]
+) -> list[tuple[str, SearchParams]]:
+    """For each wanted flat facet the filter narrows: a count-only query per index, without it."""
+    queries: list[tuple[str, SearchParams]] = []
+    for facet, field_name in DISJUNCTIVE.items():
+        if facet not in wanted or not getattr(filter, field_name):
+            continue
+        relaxed = filter.without(field_name)
+        expression = relaxed.expression()
+        for spec in SPECS:
+            if relaxed.applies_to(spec) and facet in spec.facets():
+                uid = engine.index_uid(spec)
+                queries.append(
+                    (
+                        facet,
+                        SearchParams(
+                            index_uid=uid, query=stemmed, filter=expression or None, limit=0, facets=[facet]
+                        ),
+                    )
+                )
+    return queries
+
+
+def _summed(facet: str, results: Sequence[Any]) -> dict[str, int]:
+    """One facet's counts over the indexes, most first (as Meilisearch merges them)."""
+    counts: dict[str, int] = {}
+    for result in results:
+        for value, count in (result.facet_distribution or {}).get(facet, {}).items():
+            counts[value] = counts.get(value, 0) + count
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return dict(ranked[:MAX_VALUES_PER_FACET])
+
+
 @translate_errors
 async def search(
     engine: SearchEngine,
@@ -88,16 +138,20 @@ async def search(
     offset: int,
     limit: int,
     facets: bool | Collection[str] = True,
+    disjunctive: bool = False,
 ) -> SearchResult:
     """Every kind the filter admits, ranked together; ``query`` is stemmed like the documents.
 
     ``facets`` names the facets to count (each costs Meilisearch work): all of them when True.
+    With ``disjunctive``, each flat facet is counted without its own filter (``DISJUNCTIVE``), in
+    a second multi-search sent alongside the first.
     """
     specs = [spec for spec in SPECS if filter.applies_to(spec)]
     if not specs or offset >= MAX_TOTAL_HITS:
         return SearchResult(hits=[], estimated_total=0)
     wanted: Collection[str] = FACETS if facets is True else () if facets is False else facets
     stemmed = stem_query(query)
+    counts = _disjunctive_queries(engine, stemmed, filter, wanted) if disjunctive else []
     expression = filter.expression()
     queries = [_params(engine.index_uid(s), stemmed, expression, browse=not stemmed) for s in specs]
     facets_by_index = _facets_by_index(engine, specs, wanted)
@@ -105,11 +159,27 @@ async def search(
         offset=offset,
         limit=limit,
         facets_by_index=facets_by_index,
-        merge_facets=MergeFacets(max_values_per_facet=200) if facets_by_index else None,
+        merge_facets=MergeFacets(max_values_per_facet=MAX_VALUES_PER_FACET) if facets_by_index else None,
     )
-    result = await engine.client.multi_search(queries, federation=federation)
+    found = engine.client.multi_search(queries, federation=federation)
+    if counts:
+        # Both sent at once; both awaited whatever happens to either, then the first failure raised.
+        outcomes = await asyncio.gather(
+            found, engine.client.multi_search([q for _, q in counts]), return_exceptions=True
+        )
+        result, counted = outcomes
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        assert not isinstance(result, BaseException) and isinstance(counted, list)  # unmerged: a list
+    else:
+        result, counted = await found, []
     assert not isinstance(result, list)  # a federated search answers with one list
     distribution: dict[str, dict[str, int]] = result.facet_distribution or {}
+    for facet in dict.fromkeys(facet for facet, _ in counts):
+        distribution[facet] = _summed(
+            facet, [r for (f, _), r in zip(counts, counted, strict=True) if f == facet]
+        )
     return SearchResult(
         hits=[_hit(raw) for raw in result.hits],
         estimated_total=min(result.estimated_total_hits or 0, MAX_TOTAL_HITS),

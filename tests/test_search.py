@@ -30,8 +30,14 @@ from tests.support import (
 )
 
 SEARCH = """
-query($query: String!, $filter: SearchFilter, $facets: [SearchFacet!], $first: Int, $after: String) {
-  search(query: $query, filter: $filter, facets: $facets, first: $first, after: $after) {
+query(
+  $query: String!, $filter: SearchFilter, $facets: [SearchFacet!], $first: Int, $after: String,
+  $disjunctiveFacets: Boolean! = false
+) {
+  search(
+    query: $query, filter: $filter, facets: $facets, first: $first, after: $after,
+    disjunctiveFacets: $disjunctiveFacets
+  ) {
     totalCount
     pageInfo { hasNextPage endCursor }
     hits {
@@ -244,6 +250,34 @@ async def test_empty_query_browses_newest_first_with_facet_counts(hub: SearchHub
     }
     assert facets["KECAMATAN"]["35.78.09"] == (1, "Sukolilo")
     assert facets["STAGE"] == {"APPLIED": (2, "Diterapkan"), "PILOT": (1, "Uji Coba")}
+
+
+def _counts(result: dict[str, Any], facet: str) -> dict[str, int]:
+    return next(
+        {v["value"]: v["count"] for v in f["values"]} for f in result["facets"] if f["facet"] == facet
+    )
+
+
+async def test_disjunctive_facets_count_each_facet_without_its_own_filter(hub: SearchHub) -> None:
+    # given: waste banks and a posyandu, some applied, one a pilot; organizations too
+    await _practices(hub)
+    narrowed = {"types": ["PRACTICE"], "themes": ["WASTE_MANAGEMENT"], "stages": ["APPLIED"]}
+    # when
+    result = await hub.search("", filter=narrowed, disjunctiveFacets=True)
+    plain = await hub.search("", filter=narrowed)
+    # then: the hits are the same, and each flat facet counts as if only the others filtered
+    assert result["hits"] == plain["hits"]
+    assert result["totalCount"] == plain["totalCount"] == 1
+    other_themes = await hub.search("", filter={"types": ["PRACTICE"], "stages": ["APPLIED"]})
+    other_stages = await hub.search("", filter={"types": ["PRACTICE"], "themes": ["WASTE_MANAGEMENT"]})
+    other_types = await hub.search("", filter={"themes": ["WASTE_MANAGEMENT"], "stages": ["APPLIED"]})
+    assert _counts(result, "THEME") == _counts(other_themes, "THEME")
+    assert _counts(result, "STAGE") == _counts(other_stages, "STAGE") == {"APPLIED": 1, "PILOT": 1}
+    assert _counts(result, "CONTENT_TYPE") == _counts(other_types, "CONTENT_TYPE")
+    assert "HEALTH" in _counts(result, "THEME")
+    assert "HEALTH" not in _counts(plain, "THEME")
+    # region facets stay drill-down: counted within the filter, as without the option
+    assert _counts(result, "PROVINCE") == _counts(plain, "PROVINCE")
 
 
 async def test_facet_labels_in_both_languages_through_fragments_and_aliases(hub: SearchHub) -> None:

@@ -89,11 +89,12 @@ async function send(query, variables, token, signal) {
 
 // `first` is written into the document rather than passed as a variable: the server's cost
 // limit counts a variable page size at its cap (100), so a literal keeps the estimate at what
-// is really asked for, and the page always shows 20 hits at a time.
+// is really asked for, and the page always shows 20 hits at a time. `disjunctiveFacets`: each
+// checkbox list counts what ticking another of its values would add, not only what is ticked.
 
 export const SEARCH = `
   query Search($query: String!, $filter: SearchFilter, $facets: [SearchFacet!], $after: String) {
-    search(query: $query, filter: $filter, facets: $facets, first: 20, after: $after) {
+    search(query: $query, filter: $filter, facets: $facets, first: 20, after: $after, disjunctiveFacets: true) {
       totalCount
       pageInfo { hasNextPage endCursor }
       hits {
