@@ -123,10 +123,10 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # (type, id of its grouped field set) -> (the field set, kept alive; its plan or None)
         # strawberry always passes a manager; its middleware are the extensions that wrap resolvers
         manager = self.middleware_manager
         self._has_middleware = bool(manager and manager.middlewares)
+        # (type, id of its grouped field set) -> (the field set, kept alive; its plan or None)
         self._plans: dict[tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, Complete | None]] = {}
 
     def execute_fields(

@@ -120,13 +120,16 @@ def _disjunctive_queries(
 
 
 def _summed(facet: str, results: Sequence[Any]) -> dict[str, int]:
-    """One facet's counts over the indexes, most first (as Meilisearch merges them)."""
+    """One facet's counts summed over the indexes, in value order as Meilisearch gives them.
+
+    Past MAX_VALUES_PER_FACET values, the ones with the most hits are kept.
+    """
     counts: dict[str, int] = {}
     for result in results:
         for value, count in (result.facet_distribution or {}).get(facet, {}).items():
             counts[value] = counts.get(value, 0) + count
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return dict(ranked[:MAX_VALUES_PER_FACET])
+    kept = sorted(counts.items(), key=lambda item: -item[1])[:MAX_VALUES_PER_FACET]
+    return dict(sorted(kept))
 
 
 @translate_errors
@@ -171,7 +174,8 @@ async def search(
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
-        assert not isinstance(result, BaseException) and isinstance(counted, list)  # unmerged: a list
+        assert not isinstance(result, BaseException)
+        assert isinstance(counted, list)  # one result per query, unmerged
     else:
         result, counted = await found, []
     assert not isinstance(result, list)  # a federated search answers with one list
