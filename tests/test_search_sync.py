@@ -40,6 +40,12 @@ mutation($input: UpdatePracticeInput!) {
 SEARCH = """
 query($query: String!) { search(query: $query) { hits { node { ... on Practice { title } } } } }
 """
+# Two multi-searches at once: the hits, and each filtered facet counted without its filter.
+SEARCH_COUNTING_EACH_FACET = """
+query($query: String!, $filter: SearchFilter) {
+  search(query: $query, filter: $filter, disjunctiveFacets: true) { facets { facet values { value count } } }
+}
+"""
 # A failure of the engine itself, not of a record, which Meilisearch cannot be made to produce on
 # demand: the tests that need one have the engine report it for tasks that in fact succeeded.
 ENGINE_FAILURE = TaskOutcome(
@@ -460,12 +466,15 @@ async def test_search_is_unavailable_while_meilisearch_is_down_and_converges_aft
         organization = await create_organization(api)
         await create_practice(api, organization, title="Bank Sampah Saat Mati Listrik")
         down = await api.post(SEARCH, {"query": "listrik"})
+        narrowed = {"query": "listrik", "filter": {"themes": ["WASTE_MANAGEMENT"]}}
+        down_counting = await api.post(SEARCH_COUNTING_EACH_FACET, narrowed)
         ready = await api.http.get("/readyz")
         # when: Meilisearch comes up; nobody restarts the app
         async with local_meilisearch(tmp_path, port=port, master_key=key):
             titles = await _eventually_found(api, "listrik")
     # then
     assert down["errors"][0]["extensions"]["code"] == "SEARCH_UNAVAILABLE"
+    assert down_counting["errors"][0]["extensions"]["code"] == "SEARCH_UNAVAILABLE"
     assert ready.status_code == 200
     assert ready.json() == {
         "status": "degraded",
