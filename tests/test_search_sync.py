@@ -427,29 +427,53 @@ async def test_reindex_rebuilds_and_keeps_writes_made_meanwhile(sync: Sync) -> N
     assert not any("_rebuild_" in name for name in live)
 
 
+@dataclass
+class OwnMeilisearch:
+    """A Meilisearch of a test's own, which the test stops and starts again, data kept."""
+
+    first_run: contextlib.AbstractAsyncContextManager[LocalService]
+    tmp_path: Path
+    port: int
+    key: str
+
+    async def stop(self) -> None:
+        await self.first_run.__aexit__(None, None, None)
+
+    async def start_again(self, stack: contextlib.AsyncExitStack) -> None:
+        await stack.enter_async_context(local_meilisearch(self.tmp_path, port=self.port, master_key=self.key))
+
+
+async def _with_own_meilisearch(
+    stack: contextlib.AsyncExitStack, mongo: LocalService, stores: Stores, tmp_path: Path
+) -> tuple[GraphQLClient, Sync, OwnMeilisearch]:
+    """An app and an indexer's view on a Meilisearch of the test's own (the app does not index)."""
+    port, key = free_port(), uuid.uuid4().hex
+    first_run = local_meilisearch(tmp_path, port=port, master_key=key)
+    service = await first_run.__aenter__()
+    settings = settings_for(mongo, service, stores.database.name, search_indexer=False)
+    api = await stack.enter_async_context(running_app(settings, admin_in=stores))
+    client = open_client(service.url, key)
+    stack.push_async_callback(client.aclose)
+    sync = Sync(stores, SearchEngine(client=client, names=IndexNames(stores.database.name)), settings)
+    return api, sync, OwnMeilisearch(first_run, tmp_path, port, key)
+
+
 async def test_meilisearch_restarting_mid_batch_converges(
     mongo: LocalService, stores: Stores, tmp_path: Path
 ) -> None:
     # given: a Meilisearch of this test's own, and writes waiting to be indexed
-    port, key = free_port(), uuid.uuid4().hex
     async with contextlib.AsyncExitStack() as stack:
-        first_run = local_meilisearch(tmp_path, port=port, master_key=key)
-        service = await first_run.__aenter__()
-        settings = settings_for(mongo, service, stores.database.name, search_indexer=False)
-        api = await stack.enter_async_context(running_app(settings, admin_in=stores))
+        api, sync, meilisearch = await _with_own_meilisearch(stack, mongo, stores, tmp_path)
         await _write_some(api)
-        client = open_client(service.url, key)
-        stack.push_async_callback(client.aclose)
-        sync = Sync(stores, SearchEngine(client=client, names=IndexNames(stores.database.name)), settings)
 
         async def kill_meilisearch(at: str) -> None:
             if at == "sent":
-                await first_run.__aexit__(None, None, None)
+                await meilisearch.stop()
 
         # when: Meilisearch dies right after accepting a batch, then comes back with its data
         with pytest.raises(SearchUnavailable):
             await sync.indexer(fault=kill_meilisearch).run_once()
-        await stack.enter_async_context(local_meilisearch(tmp_path, port=port, master_key=key))
+        await meilisearch.start_again(stack)
         await sync.converge()
         # then
         await _assert_converged(sync)
@@ -611,15 +635,8 @@ async def test_meilisearch_going_down_while_a_refusal_is_singled_out_parks_nothi
     mongo: LocalService, stores: Stores, tmp_path: Path
 ) -> None:
     # given: a Meilisearch of this test's own, and pending practices, one of which it refuses
-    port, key = free_port(), uuid.uuid4().hex
     async with contextlib.AsyncExitStack() as stack:
-        first_run = local_meilisearch(tmp_path, port=port, master_key=key)
-        service = await first_run.__aenter__()
-        settings = settings_for(mongo, service, stores.database.name, search_indexer=False)
-        api = await stack.enter_async_context(running_app(settings, admin_in=stores))
-        client = open_client(service.url, key)
-        stack.push_async_callback(client.aclose)
-        sync = Sync(stores, SearchEngine(client=client, names=IndexNames(stores.database.name)), settings)
+        api, sync, meilisearch = await _with_own_meilisearch(stack, mongo, stores, tmp_path)
         ids = await _indexed_organization_with_practices(sync, api, 3)
         refused = await _insert_refused(sync, after=ids[0])
         sends = 0
@@ -628,7 +645,7 @@ async def test_meilisearch_going_down_while_a_refusal_is_singled_out_parks_nothi
             nonlocal sends
             sends += at == "sent"
             if at == "sent" and sends == 3:  # the refused batch's halves, single records, are sent
-                await first_run.__aexit__(None, None, None)
+                await meilisearch.stop()
 
         # when: Meilisearch dies while the indexer looks for the refused record
         with pytest.raises(SearchUnavailable):
@@ -636,7 +653,7 @@ async def test_meilisearch_going_down_while_a_refusal_is_singled_out_parks_nothi
         left = await _pending_practices(sync)
         parked_while_down = await count_parked(stores)
         # then: it comes back, and only the refused record is parked
-        await stack.enter_async_context(local_meilisearch(tmp_path, port=port, master_key=key))
+        await meilisearch.start_again(stack)
         await sync.converge()
         assert (left, parked_while_down) == (sorted([*ids, refused]), 0)
         assert await _parked_practices(sync) == {refused: 1}
