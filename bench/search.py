@@ -48,7 +48,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-import httpx2
 from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 
@@ -57,7 +56,7 @@ from resolvers.accounts import create_user, issue_session
 from resolvers.auth import AuthConfig
 from resolvers.ids import decode_id, encode_id
 from search.engine import SearchEngine
-from search.engine import open_client as open_search_client
+from search.http import ConnectionPool, Reply
 from search.indexes import SPECS, IndexNames
 from search.reindex import reindex
 from server.app import auth_config, create_app, prepare_database
@@ -697,18 +696,18 @@ class Scenario:
 async def capture_multi_search(settings: Settings, documents: Mapping[str, str]) -> dict[str, Scenario]:
     """Run each document through the app in this process and keep the body its resolver posts."""
     captured: list[bytes] = []
-    send = httpx2.AsyncClient.send
+    post = ConnectionPool.post
 
-    async def keep(client: httpx2.AsyncClient, request: httpx2.Request, **options: Any) -> httpx2.Response:
-        if request.url.path.endswith("/multi-search"):
-            captured.append(request.content)
-        return await send(client, request, **options)
+    async def keep(pool: ConnectionPool, path: str, body: bytes) -> Reply:
+        if path == "/multi-search":
+            captured.append(body)
+        return await post(pool, path, body)
 
     scenarios: dict[str, Scenario] = {}
     async with LifespanManager(create_app(settings), startup_timeout=120) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench.test") as http:
-            with unittest.mock.patch.object(httpx2.AsyncClient, "send", keep):
+            with unittest.mock.patch.object(ConnectionPool, "post", keep):
                 for name, document in documents.items():
                     captured.clear()
                     await _graphql(http, document, {"query": QUERY, "filter": FILTER})
@@ -857,9 +856,8 @@ async def run(*, documents: int, seconds: int, connections: int, writes: int, se
             mongo_client = open_client(mongo.url, timeout_ms=10_000)
             stack.push_async_callback(mongo_client.close)
             stores = Stores.of(mongo_client[DATABASE])
-            search_client = open_search_client(meili.url, meili.api_key, timeout_s=60)
-            stack.push_async_callback(search_client.aclose)
-            engine = SearchEngine(client=search_client, names=IndexNames(DATABASE))
+            engine = SearchEngine.open(meili.url, meili.api_key, names=IndexNames(DATABASE), timeout_s=60)
+            stack.push_async_callback(engine.aclose)
 
             started = time.perf_counter()
             await _seed(stores)

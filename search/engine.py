@@ -6,16 +6,16 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import httpx2
+import orjson
 from meilisearch_python_sdk import AsyncClient
 from meilisearch_python_sdk.errors import MeilisearchApiError, MeilisearchError
-from meilisearch_python_sdk.models.search import SearchResultsFederated, SearchResultsWithUID
 from meilisearch_python_sdk.models.task import TaskResult
-from meilisearch_python_sdk.types import JsonDict
 
 from search.errors import SearchUnavailable
+from search.http import ConnectionPool, Reply
 from search.indexes import SPECS, IndexNames, IndexSpec, settings_for
 
 logger = logging.getLogger("lumbung.search")
@@ -43,16 +43,13 @@ def translate_errors(func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T
     return wrapper
 
 
-# The SDK parametrizes its result models on every search (``SearchResultsFederated[JsonDict]``).
-# Pydantic caches a parametrized model only while something references it, so without these the
-# model was rebuilt, schema and all, whenever the garbage collector had run: 3-7 ms a search.
-_RESULT_MODELS = (SearchResultsFederated[JsonDict], SearchResultsWithUID[JsonDict])
+# Uncompressed replies: a gzipped, chunked reply from Meilisearch stalled on a delayed TCP
+# acknowledgement, about 40 ms per search measured here (bench/README.md, "Search").
+_HEADERS = {"Accept-Encoding": "identity"}
 
 
 def open_client(url: str, api_key: str | None, *, timeout_s: int = 5) -> AsyncClient:
-    # Uncompressed replies: a gzipped, chunked reply from Meilisearch stalls on a delayed TCP
-    # acknowledgement, about 40 ms per search measured here (bench/README.md, "Search").
-    return AsyncClient(url, api_key, timeout=timeout_s, custom_headers={"Accept-Encoding": "identity"})
+    return AsyncClient(url, api_key, timeout=timeout_s, custom_headers=_HEADERS)
 
 
 # Meilisearch error codes that name a defect of one document: its ID (characters other than a-z A-Z
@@ -118,11 +115,47 @@ class TaskOutcome:
 
 @dataclass(frozen=True, slots=True)
 class SearchEngine:
+    """Meilisearch: ``client`` (the SDK) for indexes, documents and tasks, ``searches`` to search."""
+
     client: AsyncClient
+    searches: ConnectionPool
     names: IndexNames
+
+    @classmethod
+    def open(cls, url: str, api_key: str | None, *, names: IndexNames, timeout_s: int = 5) -> SearchEngine:
+        """Clients of the Meilisearch at ``url``; ``aclose`` closes them."""
+        headers = {**_HEADERS, **({"Authorization": f"Bearer {api_key}"} if api_key else {})}
+        return cls(
+            client=open_client(url, api_key, timeout_s=timeout_s),
+            searches=ConnectionPool(url, headers=headers, timeout_s=timeout_s),
+            names=names,
+        )
+
+    async def aclose(self) -> None:
+        await self.searches.aclose()
+        await self.client.aclose()
 
     def index_uid(self, spec: IndexSpec) -> str:
         return self.names.of(spec)
+
+    async def multi_search(self, body: dict[str, Any]) -> dict[str, Any]:
+        """POST /multi-search: ``{"queries": [...]}`` and, to merge them, ``"federation"``.
+
+        Bodies and replies are Meilisearch's own JSON, camelCase: the SDK's models cost about
+        0.3 ms a search to build and read, for requests this package writes itself.
+        """
+        reply = await self.searches.post("/multi-search", orjson.dumps(body))
+        if reply.status != 200:
+            code = _error_code(reply)
+            logger.error("Meilisearch refused a search: %s %s", reply.status, reply.body[:500])
+            raise SearchUnavailable(f"the search engine refused the request: {code}")
+        try:
+            answer = orjson.loads(reply.body)
+        except orjson.JSONDecodeError as exc:
+            raise SearchUnavailable("the search engine answered with malformed JSON") from exc
+        if not isinstance(answer, dict):
+            raise SearchUnavailable("the search engine answered with something else than an object")
+        return answer
 
     @translate_errors
     async def healthy(self) -> bool:
@@ -154,3 +187,13 @@ class SearchEngine:
     async def prepare_all(self) -> None:
         for spec in SPECS:
             await self.prepare(spec=spec)
+
+
+def _error_code(reply: Reply) -> str:
+    """Meilisearch's error code (``index_not_found``...), or the HTTP status if it gave none."""
+    try:
+        error = orjson.loads(reply.body)
+    except orjson.JSONDecodeError:
+        error = None
+    code = error.get("code") if isinstance(error, dict) else None
+    return code if isinstance(code, str) else f"HTTP {reply.status}"

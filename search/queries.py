@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from meilisearch_python_sdk.models.search import FederationMerged, MergeFacets, SearchParams
+from meilisearch_python_sdk.types import JsonDict
 
 from search.documents import ContentType
 from search.engine import SearchEngine, translate_errors
@@ -57,19 +57,30 @@ def _hit(raw: dict[str, Any]) -> SearchHit:
     return SearchHit(content_type=ContentType(raw["type"]), id=str(raw["id"]), highlights=highlights)
 
 
-def _params(uid: str, query: str, filter_expression: list[str], *, browse: bool) -> SearchParams:
-    return SearchParams(
-        index_uid=uid,
-        query=query,
-        filter=filter_expression or None,
-        attributes_to_retrieve=["id", "type"],
-        attributes_to_highlight=list(HIGHLIGHTED),
-        attributes_to_crop=list(_CROPPED),
-        crop_length=CROP_WORDS,
-        highlight_pre_tag=HIGHLIGHT_PRE,
-        highlight_post_tag=HIGHLIGHT_POST,
+def _query(uid: str, text: str, filter_expression: list[str], **params: Any) -> JsonDict:
+    """One query of a multi-search, in Meilisearch's own terms (``limit``, ``sort``...)."""
+    return {
+        "indexUid": uid,
+        "q": text,
+        **({"filter": filter_expression} if filter_expression else {}),
+        **params,
+    }
+
+
+def _params(uid: str, query: str, filter_expression: list[str], *, browse: bool) -> JsonDict:
+    return _query(
+        uid,
+        query,
+        filter_expression,
+        attributesToRetrieve=["id", "type"],
+        attributesToHighlight=list(HIGHLIGHTED),
+        attributesToCrop=list(_CROPPED),
+        cropLength=CROP_WORDS,
+        cropMarker="...",
+        highlightPreTag=HIGHLIGHT_PRE,
+        highlightPostTag=HIGHLIGHT_POST,
         # With no words to rank by, browsing shows the newest first.
-        sort=["created_at:desc"] if browse else None,
+        **({"sort": ["created_at:desc"]} if browse else {}),
     )
 
 
@@ -97,9 +108,9 @@ DISJUNCTIVE = {
 
 def _disjunctive_queries(
     engine: SearchEngine, stemmed: str, filter: SearchFilter, wanted: Collection[str]
-) -> list[tuple[str, SearchParams]]:
+) -> list[tuple[str, JsonDict]]:
     """For each wanted flat facet the filter narrows: a count-only query per index, without it."""
-    queries: list[tuple[str, SearchParams]] = []
+    queries: list[tuple[str, JsonDict]] = []
     for facet, field_name in DISJUNCTIVE.items():
         if facet not in wanted or not getattr(filter, field_name):
             continue
@@ -108,25 +119,18 @@ def _disjunctive_queries(
         for spec in SPECS:
             if relaxed.applies_to(spec) and facet in spec.facets():
                 uid = engine.index_uid(spec)
-                queries.append(
-                    (
-                        facet,
-                        SearchParams(
-                            index_uid=uid, query=stemmed, filter=expression or None, limit=0, facets=[facet]
-                        ),
-                    )
-                )
+                queries.append((facet, _query(uid, stemmed, expression, limit=0, facets=[facet])))
     return queries
 
 
-def _summed(facet: str, results: Sequence[Any]) -> dict[str, int]:
+def _summed(facet: str, results: Sequence[JsonDict]) -> dict[str, int]:
     """One facet's counts summed over the indexes, in value order as Meilisearch gives them.
 
     Past MAX_VALUES_PER_FACET values, the ones with the most hits are kept.
     """
     counts: dict[str, int] = {}
     for result in results:
-        for value, count in (result.facet_distribution or {}).get(facet, {}).items():
+        for value, count in (result.get("facetDistribution") or {}).get(facet, {}).items():
             counts[value] = counts.get(value, 0) + count
     kept = sorted(counts.items(), key=lambda item: -item[1])[:MAX_VALUES_PER_FACET]
     return dict(sorted(kept))
@@ -158,35 +162,36 @@ async def search(
     expression = filter.expression()
     queries = [_params(engine.index_uid(s), stemmed, expression, browse=not stemmed) for s in specs]
     facets_by_index = _facets_by_index(engine, specs, wanted)
-    federation = FederationMerged(
-        offset=offset,
-        limit=limit,
-        facets_by_index=facets_by_index,
-        merge_facets=MergeFacets(max_values_per_facet=MAX_VALUES_PER_FACET) if facets_by_index else None,
-    )
-    found = engine.client.multi_search(queries, federation=federation)
+    federation: JsonDict = {"offset": offset, "limit": limit}
+    if facets_by_index:
+        federation |= {
+            "facetsByIndex": facets_by_index,
+            "mergeFacets": {"maxValuesPerFacet": MAX_VALUES_PER_FACET},
+        }
+    found = engine.multi_search({"federation": federation, "queries": queries})
+    counted: list[JsonDict] = []
     if counts:
         # Both sent at once; both awaited whatever happens to either, then the first failure raised.
         outcomes = await asyncio.gather(
-            found, engine.client.multi_search([q for _, q in counts]), return_exceptions=True
+            found, engine.multi_search({"queries": [q for _, q in counts]}), return_exceptions=True
         )
-        result, counted = outcomes
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
+        result, unmerged = outcomes
         assert not isinstance(result, BaseException)
-        assert isinstance(counted, list)  # one result per query, unmerged
+        assert not isinstance(unmerged, BaseException)
+        counted = unmerged["results"]  # one result per query
     else:
-        result, counted = await found, []
-    assert not isinstance(result, list)  # a federated search answers with one list
-    distribution: dict[str, dict[str, int]] = result.facet_distribution or {}
+        result = await found
+    distribution: dict[str, dict[str, int]] = result.get("facetDistribution") or {}
     for facet in dict.fromkeys(facet for facet, _ in counts):
         distribution[facet] = _summed(
             facet, [r for (f, _), r in zip(counts, counted, strict=True) if f == facet]
         )
     return SearchResult(
-        hits=[_hit(raw) for raw in result.hits],
-        estimated_total=min(result.estimated_total_hits or 0, MAX_TOTAL_HITS),
+        hits=[_hit(raw) for raw in result["hits"]],
+        estimated_total=min(result.get("estimatedTotalHits") or 0, MAX_TOTAL_HITS),
         facets={name: distribution.get(name, {}) for name in FACETS if name in wanted},
     )
 
@@ -209,19 +214,17 @@ async def suggest(engine: SearchEngine, *, prefix: str, filter: SearchFilter, li
     if not specs or not prefix.strip():
         return []
     queries = [
-        SearchParams(
-            index_uid=engine.index_uid(spec),
-            query=prefix,
-            filter=filter.expression() or None,
-            attributes_to_retrieve=["id", "type", "title"],
-            show_matches_position=True,
+        _query(
+            engine.index_uid(spec),
+            prefix,
+            filter.expression(),
+            attributesToRetrieve=["id", "type", "title"],
+            showMatchesPosition=True,
         )
         for spec in specs
     ]
-    federation = FederationMerged(limit=limit * 3, merge_facets=None)
-    result = await engine.client.multi_search(queries, federation=federation)
-    assert not isinstance(result, list)
-    titled = [hit for hit in result.hits if {"title", "title_en"} & set(hit.get("_matchesPosition") or {})]
+    result = await engine.multi_search({"federation": {"limit": limit * 3}, "queries": queries})
+    titled = [hit for hit in result["hits"] if {"title", "title_en"} & set(hit.get("_matchesPosition") or {})]
     return [Suggestion(ContentType(h["type"]), str(h["id"]), str(h["title"])) for h in titled[:limit]]
 
 
@@ -267,24 +270,10 @@ async def similar_practices(
     if region_codes:
         clauses.append(f"NOT {any_of('regions', list(region_codes))}")
     uid = engine.index_uid(spec)
-    by_words = SearchParams(
-        index_uid=uid,
-        query=_key_terms(f"{problem}\n{title}"),
-        filter=clauses,
-        attributes_to_retrieve=["id"],
-        matching_strategy="last",
-        limit=limit,
-    )
+    terms = _key_terms(f"{problem}\n{title}")
+    by_words = _query(uid, terms, clauses, attributesToRetrieve=["id"], matchingStrategy="last", limit=limit)
     # When too few practices share the words, the newest of the same theme elsewhere fill up.
-    by_theme = SearchParams(
-        index_uid=uid,
-        query="",
-        filter=clauses,
-        attributes_to_retrieve=["id"],
-        sort=["created_at:desc"],
-        limit=limit,
-    )
-    results = await engine.client.multi_search([by_words, by_theme])
-    assert isinstance(results, list)
-    ids = [str(hit["id"]) for result in results for hit in result.hits]
+    by_theme = _query(uid, "", clauses, attributesToRetrieve=["id"], sort=["created_at:desc"], limit=limit)
+    answer = await engine.multi_search({"queries": [by_words, by_theme]})
+    ids = [str(hit["id"]) for result in answer["results"] for hit in result["hits"]]
     return list(dict.fromkeys(ids))[:limit]

@@ -29,7 +29,6 @@ from resolvers.accounts import seed_demo_accounts
 from resolvers.auth import AuthConfig
 from schema import Limits, build_schema
 from search.engine import SearchEngine
-from search.engine import open_client as open_search_client
 from search.errors import SearchUnavailable
 from search.indexer import Indexer
 from search.indexes import IndexNames
@@ -138,9 +137,8 @@ async def open_search(stack: contextlib.AsyncExitStack, settings: Settings) -> S
         local = local_meilisearch(settings.data_dir, master_key=master_key)
         service = await _supervised(stack, settings.data_dir, local)
         url, key = service.url, service.api_key or ""
-    client = open_search_client(url, key)
-    stack.push_async_callback(client.aclose)
-    engine = SearchEngine(client=client, names=IndexNames(settings.index_prefix))
+    engine = SearchEngine.open(url, key, names=IndexNames(settings.index_prefix))
+    stack.push_async_callback(engine.aclose)
     try:
         await engine.prepare_all()
     except SearchUnavailable as exc:  # writes must work without search: the indexer retries

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from meilisearch_python_sdk import AsyncClient
 
 from search import queries
-from search.engine import SearchEngine, open_client
+from search.engine import SearchEngine
 from search.filters import SearchFilter
 from search.indexes import SPECS, IndexNames
 from server.supervisor import LocalService
@@ -71,7 +70,7 @@ class SearchHub:
     # a hub admin, who writes and publishes
     writer: GraphQLClient
     stores: Stores
-    client: AsyncClient
+    engine: SearchEngine
 
     async def settle(self) -> None:
         await wait_until_indexed(self.stores)
@@ -90,8 +89,10 @@ class SearchHub:
 async def hub(mongo: LocalService, meili: LocalService, stores: Stores) -> AsyncIterator[SearchHub]:
     """The app with its own search indexes (named after its database) and its indexer running."""
     settings = settings_for(mongo, meili, stores.database.name)
-    async with running_app(settings) as api, open_client(meili.url, meili.api_key) as client:
-        yield SearchHub(api, api.as_user(await hub_admin_token(stores)), stores, client)
+    engine = SearchEngine.open(meili.url, meili.api_key, names=IndexNames(stores.database.name))
+    async with running_app(settings) as api:
+        yield SearchHub(api, api.as_user(await hub_admin_token(stores)), stores, engine)
+    await engine.aclose()
 
 
 async def _practices(hub: SearchHub) -> dict[str, dict[str, Any]]:
@@ -188,7 +189,7 @@ async def test_drafts_are_found_by_their_organization_and_reviewers_only(hub: Se
     _, reviewer = await user_with_token(hub.stores, role=Role.REVIEWER, organization_id=association.id)
     # when
     found = {
-        name: await SearchHub(hub.api.as_user(token), hub.writer, hub.stores, hub.client).titles("rahasia")
+        name: await SearchHub(hub.api.as_user(token), hub.writer, hub.stores, hub.engine).titles("rahasia")
         for name, token in (("member", member), ("outsider", outsider), ("reviewer", reviewer))
     }
     # then
@@ -394,7 +395,7 @@ async def test_filter_injection_through_region_codes_is_refused(hub: SearchHub, 
 async def test_filter_values_reach_meilisearch_as_one_quoted_string(hub: SearchHub, attack: str) -> None:
     # given: past the argument check, the escaping alone must hold
     await _practices(hub)
-    engine = SearchEngine(client=hub.client, names=IndexNames(hub.stores.database.name))
+    engine = hub.engine
     # when
     result = await queries.search(
         engine, query="", filter=SearchFilter(region_codes=[attack]), offset=0, limit=20
@@ -416,7 +417,7 @@ async def test_bad_search_arguments_are_typed_errors(hub: SearchHub) -> None:
 async def test_only_the_facets_named_are_counted(hub: SearchHub) -> None:
     # given
     await _practices(hub)
-    engine = SearchEngine(client=hub.client, names=IndexNames(hub.stores.database.name))
+    engine = hub.engine
     # when
     every = await queries.search(engine, query="", filter=SearchFilter(), offset=0, limit=5)
     named = await queries.search(
@@ -449,9 +450,8 @@ async def test_search_documents_never_hold_contact_email_or_phone(hub: SearchHub
     contact = {"name": "Ibu Lurah", "email": "lurah@sukmajaya.go.id", "phone": "+62 21 555 0199"}
     await create_practice(hub.writer, organization, published=True, contact=contact)
     await hub.settle()
-    engine = SearchEngine(client=hub.client, names=IndexNames(hub.stores.database.name))
     # when
-    documents = await hub.client.index(engine.index_uid(SPECS[0])).get_documents(limit=100)
+    documents = await hub.engine.client.index(hub.engine.index_uid(SPECS[0])).get_documents(limit=100)
     # then
     stored = json.dumps(documents.results)
     assert "Bank Sampah Digital" in stored

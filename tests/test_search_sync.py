@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from resolvers.ids import decode_id, encode_id
-from search.engine import SearchEngine, TaskOutcome, open_client
+from search.engine import SearchEngine, TaskOutcome
 from search.errors import SearchUnavailable
 from search.indexer import LEASE_NAME, PENDING_ORDER, Indexer, IndexingFailed, pending_after
 from search.indexes import SPECS, IndexNames
@@ -98,11 +98,10 @@ class Sync:
 @pytest.fixture
 async def sync(mongo: LocalService, meili: LocalService, stores: Stores) -> AsyncIterator[Sync]:
     settings = settings_for(mongo, meili, stores.database.name, search_indexer=False)
-    client = open_client(meili.url, meili.api_key)
-    engine = SearchEngine(client=client, names=IndexNames(stores.database.name))
+    engine = SearchEngine.open(meili.url, meili.api_key, names=IndexNames(stores.database.name))
     await engine.prepare_all()
     yield Sync(stores, engine, settings)
-    await client.aclose()
+    await engine.aclose()
 
 
 async def _write_some(api: GraphQLClient) -> list[dict[str, Any]]:
@@ -452,9 +451,9 @@ async def _with_own_meilisearch(
     service = await first_run.__aenter__()
     settings = settings_for(mongo, service, stores.database.name, search_indexer=False)
     api = await stack.enter_async_context(running_app(settings, admin_in=stores))
-    client = open_client(service.url, key)
-    stack.push_async_callback(client.aclose)
-    sync = Sync(stores, SearchEngine(client=client, names=IndexNames(stores.database.name)), settings)
+    engine = SearchEngine.open(service.url, key, names=IndexNames(stores.database.name))
+    stack.push_async_callback(engine.aclose)
+    sync = Sync(stores, engine, settings)
     return api, sync, OwnMeilisearch(first_run, tmp_path, port, key)
 
 
