@@ -86,8 +86,8 @@ FILTER = {"themes": ["WASTE_MANAGEMENT"], "regionCodes": ["32"], "stages": ["APP
 # The pause of each connection between requests in the paced runs: four connections then ask
 # about 50 searches a second, a third of what Meilisearch answers on its own here.
 PACE_MS = 60
-# Rounds of every scenario per load, baselines and GraphQL alternating (see measure_search).
-ROUNDS = 3
+# Rounds of every scenario per load, each next to a run of its baseline (see measure_search).
+ROUNDS = 6
 PAGE_SIZE = 20  # written into the queries below: a page size from a variable costs 100 in the budget
 
 SEARCH = """
@@ -797,9 +797,10 @@ async def measure_search(
     # takes the cores Meilisearch would use). Paced (each connection pausing PACE_MS between
     # requests, well below what either side can take): the latency the app adds under a steady
     # load. One request at a time: what a request itself costs.
-    # Each load runs every scenario in ROUNDS rounds, baselines and GraphQL alternating, and a
-    # scenario's overhead is the median of its rounds' differences: the shared machine drifts
-    # by more than the overhead within a minute, and a drift then touches both sides alike.
+    # Each load runs every scenario in ROUNDS rounds, each round right next to a run of its own
+    # baseline, the pair's order swapped from round to round, and a scenario's overhead is the
+    # median of its rounds' differences: the shared machine drifts by more than the overhead
+    # within a minute, and a drift then touches both sides of a pair alike.
     call = functools.partial(_wrk_with_cpu, pids={"app": app_pid, "meilisearch": meili.process.pid})
     for suffix, concurrency, delay_ms in (
         ("", connections, 0),
@@ -808,23 +809,24 @@ async def measure_search(
     ):
         load = functools.partial(call, connections=concurrency, workdir=workdir, delay_ms=delay_ms)
         rounds: dict[str, list[dict[str, float]]] = {name: [] for name in runs}
+        differences: dict[str, list[float]] = {name: [] for name in scenarios}
+        for name in runs:  # a warm-up
+            await asyncio.to_thread(load, *runs[name], seconds=2)
         for round_ in range(ROUNDS):
-            for name, (target, payload, headers) in runs.items():
-                if round_ == 0:  # a warm-up
-                    await asyncio.to_thread(load, target, payload, headers, seconds=2)
-                measured = await asyncio.to_thread(load, target, payload, headers, seconds=seconds)
-                rounds[name].append(measured)
+            for name, scenario in scenarios.items():
+                baseline = f"meilisearch_multi_search_{bodies.index(scenario.multi_search)}"
+                pair: dict[str, dict[str, float]] = {}
+                for side in (baseline, name) if round_ % 2 == 0 else (name, baseline):
+                    pair[side] = await asyncio.to_thread(load, *runs[side], seconds=seconds)
+                    rounds[side].append(pair[side])
+                differences[name].append(pair[name]["p50_ms"] - pair[baseline]["p50_ms"])
         for name in runs:
             results[name + suffix] = _median_of(rounds[name])
         for name, scenario in scenarios.items():
             baseline = f"meilisearch_multi_search_{bodies.index(scenario.multi_search)}"
-            differences = [
-                mine["p50_ms"] - theirs["p50_ms"]
-                for mine, theirs in zip(rounds[name], rounds[baseline], strict=True)
-            ]
             results[name + suffix]["baseline"] = baseline + suffix
-            results[name + suffix]["overhead_p50_ms"] = statistics.median(differences)
-            results[name + suffix]["overhead_p50_ms_rounds"] = differences
+            results[name + suffix]["overhead_p50_ms"] = statistics.median(differences[name])
+            results[name + suffix]["overhead_p50_ms_rounds"] = differences[name]
     return results
 
 
@@ -984,7 +986,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--documents", type=int, default=20_000, help="bulk documents to generate")
-    parser.add_argument("--seconds", type=int, default=5, help="measured wrk duration per scenario and round")
+    parser.add_argument("--seconds", type=int, default=3, help="measured wrk duration per scenario and round")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--writes", type=int, default=200, help="writes per freshness measurement")
     parser.add_argument("--seed", type=int, default=20261128)

@@ -27,9 +27,12 @@ from operator import attrgetter
 from typing import Any
 
 from graphql import (
+    GRAPHQL_MAX_INT,
+    GRAPHQL_MIN_INT,
     GraphQLBoolean,
     GraphQLEnumType,
     GraphQLID,
+    GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -63,8 +66,15 @@ def _constant(value: Any) -> Callable[[Any], Any]:
     return read
 
 
-# graphql-core's own scalars whose coercion returns a value of this exact type unchanged.
-_VERBATIM: dict[GraphQLScalarType, type] = {GraphQLString: str, GraphQLID: str, GraphQLBoolean: bool}
+# graphql-core's own scalars whose coercion returns a value of this exact type unchanged (an Int
+# only within 32 bits: beyond, the coercion's error).
+_VERBATIM: dict[GraphQLScalarType, type] = {
+    GraphQLString: str,
+    GraphQLID: str,
+    GraphQLBoolean: bool,
+    GraphQLInt: int,
+}
+_INT_RANGE = range(GRAPHQL_MIN_INT, GRAPHQL_MAX_INT + 1)
 
 
 def _absent(nullable: bool) -> None:
@@ -76,9 +86,11 @@ def _absent(nullable: bool) -> None:
 def _leaf(type_: GraphQLScalarType | GraphQLEnumType, *, nullable: bool) -> Complete:
     coerce = type_.coerce_output_value
     verbatim = _VERBATIM.get(type_) if isinstance(type_, GraphQLScalarType) else None
+    bounded = verbatim is int
 
     def complete(value: Any) -> Any:
-        if type(value) is verbatim:  # most leaves: one type check, no coercion call
+        # most leaves: one type check, no coercion call
+        if type(value) is verbatim and (not bounded or value in _INT_RANGE):
             return value
         if value is None:
             return _absent(nullable)

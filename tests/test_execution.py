@@ -128,6 +128,7 @@ async def test_fast_path_answers_as_graphql_core_does(query: str) -> None:
     [
         ("a null in a non-null leaf", "{ page { hits { kind marks { field } } } }"),
         ("a leaf that does not coerce", "{ page { total } }"),
+        ("an Int beyond 32 bits", "{ page { total hits { rank } } }"),
         ("a null item in a non-null list", "{ page { hits { kind } } }"),
         ("an iterable that is no list", "{ page { hits { marks { field } } } }"),
         ("a null where an object must be", "{ page { hits { kind marks { field } } } }"),
@@ -140,12 +141,25 @@ async def test_broken_values_get_graphql_cores_errors_and_paths(broken: str, que
         assert fast["errors"], broken
 
 
+async def test_ints_at_the_32_bit_bounds_and_a_bool_as_an_int_complete_as_graphql_core_does() -> None:
+    def bounds() -> Page:
+        page = _page(total=True)
+        page.hits[0].rank, page.hits[1].rank = 2**31 - 1, -(2**31)
+        return page
+
+    fast, plain = await _both(bounds, "{ page { total hits { rank } } }")
+    assert fast == plain
+    assert fast["data"] == {"page": {"total": 1, "hits": [{"rank": 2**31 - 1}, {"rank": -(2**31)}]}}
+
+
 def _broken(broken: str) -> Page:
     page = _page()
     if broken == "a null in a non-null leaf":
         page.hits[1].marks[0].field = None  # type: ignore[assignment]
     elif broken == "a leaf that does not coerce":
         page.total = "many"  # type: ignore[assignment]
+    elif broken == "an Int beyond 32 bits":
+        page.hits[1].rank = 2**31
     elif broken == "a null item in a non-null list":
         page.hits.append(None)  # type: ignore[arg-type]
     elif broken == "an iterable that is no list":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from server.app import create_app
 from server.supervisor import LocalService, free_port, local_mongo
 from storage.database import Stores, open_client
 from storage.store import VersionedStore
-from tests.conftest import settings_for
+from tests.conftest import running_app, settings_for
 from tests.support import (
     CREATE_PRACTICE,
     GraphQLClient,
@@ -127,6 +128,20 @@ async def test_health_and_readiness(api: GraphQLClient) -> None:
         200,
         {"status": "ready", "checks": {"mongodb": "ok", "search": "ok", "parked": 0}},
     )
+
+
+async def test_what_the_app_kept_from_the_garbage_collector_is_handed_back_when_it_stops(
+    mongo: LocalService, meili: LocalService, stores: Stores
+) -> None:
+    # given: a running app, its long-lived objects left out of full collections
+    settings = settings_for(mongo, meili, stores.database.name, search_indexer=False)
+    async with running_app(settings) as client:
+        answered = await client.post(PRACTICES)
+        frozen_while_running = gc.get_freeze_count()
+    # then: once stopped, nothing of it stays out of the collector's reach (it would leak)
+    assert "errors" not in answered
+    assert frozen_while_running > 0
+    assert gc.get_freeze_count() == 0
 
 
 ORGANIZATION = "query($id: ID!) { organization(id: $id) { name } }"
