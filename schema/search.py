@@ -126,8 +126,16 @@ class Facet:
 
 @strawberry.type(description="A matched field with the matching words wrapped in <mark>…</mark>.")
 class Highlight:
-    field: str
+    field: str = strawberry.field(
+        description="The field of the hit's object that matched: `title` (`name` for an "
+        "organization), `titleEn`, `summary`, `summaryEn`, or `body`, the rest of its text."
+    )
     snippet: str
+
+
+# The search documents' field names (search/documents.py) as the hits' objects name them.
+_FIELD_NAMES = {"title": "title", "title_en": "titleEn", "summary": "summary", "summary_en": "summaryEn"}
+_ORGANIZATION_FIELD_NAMES = {**_FIELD_NAMES, "title": "name"}
 
 
 @strawberry.type
@@ -147,10 +155,13 @@ class SearchHit:
 
     @classmethod
     def of(cls, hit: HitRecord, cursor: str) -> SearchHit:
+        names = _ORGANIZATION_FIELD_NAMES if hit.content_type is ContentType.ORGANIZATION else _FIELD_NAMES
         return cls(
             cursor=cursor,
             type=hit.content_type,
-            highlights=[Highlight(field=h.field, snippet=h.snippet) for h in hit.highlights],
+            highlights=[
+                Highlight(field=names.get(h.field, h.field), snippet=h.snippet) for h in hit.highlights
+            ],
             local_id=hit.id,
         )
 

@@ -2,6 +2,7 @@
 
 SearchError
  +-- SearchUnavailable   Meilisearch cannot be reached, timed out, or refused the request
+ +-- IndexingFailed      Meilisearch failed an indexing task, not for a record's fault
 """
 
 from __future__ import annotations
@@ -13,3 +14,12 @@ class SearchError(Exception):
 
 class SearchUnavailable(SearchError):
     pass
+
+
+class IndexingFailed(SearchError):
+    """Meilisearch failed a task, not for a record's fault; the records stay pending and are retried."""
+
+    def __init__(self, message: str, *, handled: int = 0) -> None:
+        super().__init__(message)
+        # Records indexed or parked in the same step before it stopped.
+        self.handled = handled

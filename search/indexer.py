@@ -45,7 +45,7 @@ from search.documents import (
     practice_document,
 )
 from search.engine import SearchEngine, translate_errors
-from search.errors import SearchError, SearchUnavailable
+from search.errors import IndexingFailed, SearchUnavailable
 from search.indexes import SPEC_BY_COLLECTION
 from search.refusals import Batch, Refusals, park
 from storage.database import Stores
@@ -81,15 +81,6 @@ OUTBOX_RETENTION = timedelta(days=7)
 
 async def _no_fault(step: str) -> None:
     del step
-
-
-class IndexingFailed(SearchError):
-    """Meilisearch failed a task, not for a record's fault; the records stay pending and are retried."""
-
-    def __init__(self, message: str, *, handled: int = 0) -> None:
-        super().__init__(message)
-        # Records indexed or parked in the same step before it stopped.
-        self.handled = handled
 
 
 _CONTENT_DOCUMENTS: dict[str, Callable[[Any, OrganizationRecord | None], SearchDocument]] = {

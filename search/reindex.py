@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from search.engine import SearchEngine, TaskOutcome, translate_errors
-from search.indexer import IndexingFailed, build_documents
+from search.errors import IndexingFailed
+from search.indexer import build_documents
 from search.indexes import SPECS, IndexSpec
 from search.refusals import Batch, Refusals, park, parked
 from storage.database import Stores

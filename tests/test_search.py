@@ -444,6 +444,19 @@ async def test_highlights_are_the_fields_with_a_marked_word(hub: SearchHub) -> N
     assert all("<mark>" in h["snippet"] for h in practice["highlights"])
 
 
+async def test_highlights_name_the_fields_of_the_hits_object(hub: SearchHub) -> None:
+    # given: an organization and its practice, both named after Sukmajaya, in both languages
+    organization = await create_organization(hub.writer)
+    await create_practice(hub.writer, organization, published=True)
+    await hub.settle()
+    # when
+    result = await hub.search("sukmajaya")
+    # then: as the GraphQL types name them (an organization's title is its name)
+    fields = {hit["type"]: {h["field"] for h in hit["highlights"]} for hit in result["hits"]}
+    assert {"title", "titleEn"} <= fields["PRACTICE"]
+    assert fields["ORGANIZATION"] == {"name"}
+
+
 async def test_search_documents_never_hold_contact_email_or_phone(hub: SearchHub) -> None:
     # given: a published practice with a contact person
     organization = await create_organization(hub.writer)

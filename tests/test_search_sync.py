@@ -16,8 +16,8 @@ import pytest
 
 from resolvers.ids import decode_id, encode_id
 from search.engine import SearchEngine, TaskOutcome
-from search.errors import SearchUnavailable
-from search.indexer import LEASE_NAME, PENDING_ORDER, Indexer, IndexingFailed, pending_after
+from search.errors import IndexingFailed, SearchUnavailable
+from search.indexer import LEASE_NAME, PENDING_ORDER, Indexer, pending_after
 from search.indexes import SPECS, IndexNames
 from search.refusals import count_parked, park, parked
 from search.reindex import deleted_since, reindex, written_since

@@ -352,9 +352,9 @@ function hitItem(hit) {
   const isOrganization = hit.type === 'ORGANIZATION';
   const title = isOrganization ? node.name : node.title;
   const titleHighlight = hit.highlights.find((x) => x.field === 'title' || x.field === 'name');
-  // Highlight fields are named as in the index ("summary", "summary_en", "body"). The titles
-  // are shown already; of the rest, those in the interface's language come first.
-  const english = (x) => x.field.endsWith('_en');
+  // Highlight fields are named as the object's fields ("summary", "summaryEn", "body"). The
+  // titles are shown already; of the rest, those in the interface's language come first.
+  const english = (x) => x.field.endsWith('En');
   const snippets = hit.highlights
     .filter((x) => !/^(title|name)/.test(x.field) && x.snippet.includes('<mark>'))
     .sort((a, b) => (english(b) - english(a)) * (language() === 'en' ? 1 : -1))
