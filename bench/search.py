@@ -470,15 +470,24 @@ async def _write(
 
 
 async def measure_freshness(
-    url: str, *, token: str, writes: int, organization_id: str, places: Sequence[Place], rng: random.Random
+    url: str,
+    meili: LocalService,
+    *,
+    token: str,
+    writes: int,
+    organization_id: str,
+    places: Sequence[Place],
+    rng: random.Random,
 ) -> dict[str, Any]:
     """Alternately create a practice and retitle it, each time with a new word in its title.
 
     A hub admin writes and searches: the practices stay drafts, which the admin's searches find.
     The clock starts when the mutation's response has arrived and stops when a search for the
     word returns the practice with that word highlighted (so the new version, not the old one).
-    Each figure therefore includes the last search request itself (``poll_request``).
+    Each figure therefore includes the last search request itself (``poll_request``), and
+    ``meilisearch_task`` is how long Meilisearch's tasks took meanwhile, enqueued to finished.
     """
+    started = dt.datetime.now(dt.UTC)
     latencies: dict[str, list[float]] = {"create": [], "update": []}
     polls: list[int] = []
     poll_ms: list[float] = []  # each search request's own duration, part of every figure
@@ -517,9 +526,36 @@ async def measure_freshness(
         "timeouts": timeouts,
         "polls_mean": sum(polls) / len(polls) if polls else 0.0,
         "poll_request": _summary(poll_ms),
+        "meilisearch_task": await _task_durations(meili, since=started),
         "create": _summary(latencies["create"]),
         "update": _summary(latencies["update"]),
     }
+
+
+async def _task_durations(meili: LocalService, *, since: dt.datetime) -> dict[str, float]:
+    """Enqueued to finished, for Meilisearch's document tasks enqueued since ``since``."""
+    headers = {"Authorization": f"Bearer {meili.api_key}"}
+    params: dict[str, str | int] = {
+        "types": "documentAdditionOrUpdate",
+        "afterEnqueuedAt": since.isoformat(),
+        "limit": 10_000,
+    }
+    async with httpx.AsyncClient(base_url=meili.url, headers=headers, timeout=10.0) as http:
+        reply = await http.get("/tasks", params=params)
+    reply.raise_for_status()
+    return _summary(
+        [
+            (_instant(task["finishedAt"]) - _instant(task["enqueuedAt"])).total_seconds() * 1000
+            for task in reply.json()["results"]
+            if task["finishedAt"]
+        ]
+    )
+
+
+def _instant(rfc3339: str) -> dt.datetime:
+    """Meilisearch's timestamps, to the microsecond (they carry nanoseconds)."""
+    seconds, _, fraction = rfc3339.removesuffix("Z").partition(".")
+    return dt.datetime.fromisoformat(f"{seconds}.{fraction[:6]:0<6}+00:00")
 
 
 # --- 2. bulk documents ------------------------------------------------------------------------------
@@ -868,21 +904,19 @@ async def run(*, documents: int, seconds: int, connections: int, writes: int, se
             seeded_s = time.perf_counter() - started
             print(f"seeded {len(places)} kelurahan/desa and the demo content in {seeded_s:.1f} s")
 
-            organization = encode_id("Organization", organization_ids[0])
             admin = await _hub_admin(stores)
+            freshness = functools.partial(
+                measure_freshness,
+                writes=writes,
+                organization_id=encode_id("Organization", organization_ids[0]),
+                places=places,
+                rng=rng,
+            )
             async with _serve_app(mongo, meili, workdir, "app-1") as app:
                 await _wait_indexed(stores, within=120)  # the demo content
                 print(f"1. freshness over {writes} writes (demo content indexed)...", flush=True)
                 results["freshness"] = await _logged(
-                    app,
-                    measure_freshness(
-                        app.url,
-                        token=await _token(stores, admin),
-                        writes=writes,
-                        organization_id=organization,
-                        places=places,
-                        rng=rng,
-                    ),
+                    app, freshness(app.url, meili, token=await _token(stores, admin))
                 )
 
             print(f"2. inserting {documents} documents, then indexing them in a new app...", flush=True)
@@ -903,15 +937,7 @@ async def run(*, documents: int, seconds: int, connections: int, writes: int, se
 
                 print(f"4. freshness over {writes} writes (bulk documents indexed)...", flush=True)
                 results["freshness_loaded"] = await _logged(
-                    app,
-                    measure_freshness(
-                        app.url,
-                        token=await _token(stores, admin),
-                        writes=writes,
-                        organization_id=organization,
-                        places=places,
-                        rng=rng,
-                    ),
+                    app, freshness(app.url, meili, token=await _token(stores, admin))
                 )
                 await _wait_indexed(stores, within=60)
 
@@ -944,13 +970,15 @@ def _print(results: Mapping[str, Any]) -> None:
     print()
     print(
         f"{'freshness (write -> found)':34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'timeouts':>8} "
-        f"{'poll p50':>8}"
+        f"{'poll p50':>8} {'Meilisearch task p50/p95/max ms':>32}"
     )
     for key, label in (("freshness", "demo content only"), ("freshness_loaded", "with the bulk documents")):
         f = results[key]
+        task = f["meilisearch_task"]
         print(
             f"  {label:32} {f['p50_ms']:8.0f} {f['p95_ms']:8.0f} {f['max_ms']:8.0f} {f['timeouts']:8d} "
-            f"{f['poll_request']['p50_ms']:8.0f}"
+            f"{f['poll_request']['p50_ms']:8.0f} "
+            f"{task.get('p50_ms', 0):16.0f} {task.get('p95_ms', 0):7.0f} {task.get('max_ms', 0):7.0f}"
         )
     bulk = results["bulk"]
     total = sum(bulk["documents"].values())
