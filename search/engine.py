@@ -48,10 +48,6 @@ def translate_errors(func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T
 _HEADERS = {"Accept-Encoding": "identity"}
 
 
-def open_client(url: str, api_key: str | None, *, timeout_s: int = 5) -> AsyncClient:
-    return AsyncClient(url, api_key, timeout=timeout_s, custom_headers=_HEADERS)
-
-
 # Meilisearch error codes that name a defect of one document: its ID (characters other than a-z A-Z
 # 0-9 - _, or over 511 bytes), a missing ID, a missing field, a malformed ``_geo``/``_geojson``.
 # Left out on purpose: codes of the index or the engine that every document would meet alike
@@ -126,7 +122,7 @@ class SearchEngine:
         """Clients of the Meilisearch at ``url``; ``aclose`` closes them."""
         headers = {**_HEADERS, **({"Authorization": f"Bearer {api_key}"} if api_key else {})}
         return cls(
-            client=open_client(url, api_key, timeout_s=timeout_s),
+            client=AsyncClient(url, api_key, timeout=timeout_s, custom_headers=_HEADERS),
             searches=ConnectionPool(url, headers=headers, timeout_s=timeout_s),
             names=names,
         )

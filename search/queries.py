@@ -11,7 +11,7 @@ from typing import Any
 from meilisearch_python_sdk.types import JsonDict
 
 from search.documents import ContentType
-from search.engine import SearchEngine, translate_errors
+from search.engine import SearchEngine
 from search.filters import SearchFilter, any_of
 from search.indexes import FACETS, HIGHLIGHTED, MAX_TOTAL_HITS, SPEC_BY_TYPE, SPECS, IndexSpec
 from search.text import stem_query, stem_text
@@ -136,7 +136,6 @@ def _summed(facet: str, results: Sequence[JsonDict]) -> dict[str, int]:
     return dict(sorted(kept))
 
 
-@translate_errors
 async def search(
     engine: SearchEngine,
     *,
@@ -203,7 +202,6 @@ class Suggestion:
     title: str
 
 
-@translate_errors
 async def suggest(engine: SearchEngine, *, prefix: str, filter: SearchFilter, limit: int) -> list[Suggestion]:
     """Titles that start with, or come close to, what has been typed so far.
 
@@ -242,7 +240,6 @@ def _key_terms(text: str, *, limit: int = _MAX_QUERY_WORDS) -> str:
     return " ".join(terms)
 
 
-@translate_errors
 async def similar_practices(
     engine: SearchEngine,
     *,
