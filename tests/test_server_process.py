@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from pymongo import AsyncMongoClient
 
-from server.supervisor import free_port
+from server import secantusd
+from server.supervisor import free_port, local_mongo
 from tests.support import CREATE_ORGANIZATION, organization_input
 
 ORGANIZATIONS = "{ organizations { nodes { name } } }"
@@ -147,16 +151,48 @@ async def test_server_keeps_data_across_restarts_and_stops_cleanly_on_sigterm(da
     assert _processes_using(data_dir) == []
 
 
-async def test_killed_server_leaves_no_orphan_database_process(data_dir: Path) -> None:
-    # given
+async def test_killed_server_leaves_no_orphan_and_loses_no_data(data_dir: Path) -> None:
+    # given: an admin stored just before the server is killed outright
     server = Server(data_dir)
     await server.wait_ready()
     assert len(_processes_using(data_dir)) == 2  # SecantusDB and Meilisearch
+    created = server.command(
+        "create-admin", "--email", "admin@asosiasi.or.id", "--name", "Rina", LUMBUNG_ADMIN_PASSWORD=PASSWORD
+    )
+    assert created.returncode == 0, created.stderr
     # when
     server.stop(signal.SIGKILL)
     for _ in range(600):  # a loaded machine may take seconds to stop them
         if not _processes_using(data_dir):
             break
         await asyncio.sleep(0.1)
-    # then
-    assert _describe(_processes_using(data_dir)) == {}
+    orphans = _describe(_processes_using(data_dir))
+    restarted = Server(data_dir)
+    await restarted.wait_ready()
+    signed_in = await restarted.graphql(
+        SIGN_IN, {"input": {"email": "admin@asosiasi.or.id", "password": PASSWORD}}
+    )
+    restarted.stop(signal.SIGTERM)
+    # then: the local services stopped with the app, having closed their data cleanly
+    assert orphans == {}
+    assert signed_in["signIn"]["errors"] == []
+
+
+async def test_local_mongo_stops_once_however_many_stop_signals_arrive(tmp_path: Path) -> None:
+    # given: documents in a running local MongoDB
+    async with local_mongo(tmp_path) as service:
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(service.url)
+        await client.lumbung.notes.insert_many([{"n": n} for n in range(50)])
+        await client.close()
+        # when: stop requests keep coming while it stops (a killed app sends one per thread)
+        deadline = time.monotonic() + 5
+        with contextlib.suppress(ProcessLookupError):
+            while service.process.poll() is None and time.monotonic() < deadline:
+                os.kill(service.process.pid, secantusd.STOP_SIGNAL)
+        exit_code = await asyncio.to_thread(service.process.wait, 30)
+    async with local_mongo(tmp_path) as service:
+        client = AsyncMongoClient(service.url)
+        kept = await client.lumbung.notes.count_documents({})
+        await client.close()
+    # then: it stopped once, cleanly (neither deadlocked nor killed by a later signal), data intact
+    assert (exit_code, kept) == (0, 50)
