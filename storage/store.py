@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar
 
 from bson import ObjectId
-from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import ConnectionFailure, OperationFailure
@@ -234,21 +233,25 @@ class VersionedStore(Generic[R]):
         """Replace the user fields if the stored version is ``expected_version``; bump it."""
 
         async def write(session: AsyncClientSession | None) -> Document:
-            document = await self.collection.find_one_and_update(
+            # update_one, then a read in the same transaction, rather than find_one_and_update:
+            # SecantusDB's findAndModify takes time in proportion to the collection (150-400 ms
+            # over 12,000 practices; update_one 5 ms). On MongoDB it costs one more round trip.
+            result = await self.collection.update_one(
                 {"_id": id, "version": expected_version},
                 {
                     "$set": {**self._document(fields, record_id=id), "updated_at": utc_now()},
                     "$inc": {"version": 1},
                 },
-                return_document=ReturnDocument.AFTER,
                 session=session,
             )
-            if document is None:
+            if result.matched_count == 0:
                 raise await self._missed(id=id, expected_version=expected_version)
+            document = await self.collection.find_one({"_id": id}, session=session)
+            assert document is not None  # the transaction reads its own write
             await self._audit(audit, subject_id=id, version=document["version"], session=session)
             return document
 
-        return self._record(await self._atomically(write, transaction=audit is not None))
+        return self._record(await self._atomically(write, transaction=True))
 
     @translate_errors
     async def delete(self, *, id: str, expected_version: int, audit: AuditNote | None = None) -> None:
