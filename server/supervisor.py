@@ -200,11 +200,10 @@ def _make_executable(path: Path) -> None:
         ) from error
 
 
-def find_meilisearch() -> str:
-    """The Meilisearch binary: $MEILI_BINARY, else `meilisearch` on PATH, else the npm one."""
-    configured = os.environ.get("MEILI_BINARY")
-    if configured:
-        path = Path(configured).expanduser()
+def find_meilisearch(configured: Path | None = None) -> str:
+    """The Meilisearch binary: ``configured`` (MEILI_BINARY), else `meilisearch` on PATH, else npm's."""
+    if configured is not None:
+        path = configured.expanduser()
         if not (path.is_file() and os.access(path, os.X_OK)):
             raise LocalServiceError(f"MEILI_BINARY is set to {configured}, which is not an executable file.")
         return str(path)
@@ -321,9 +320,10 @@ async def local_meilisearch(
     *,
     port: int | None = None,
     master_key: str | None = None,
+    binary: Path | None = None,
     startup_seconds: float = 60.0,
 ) -> AsyncIterator[LocalService]:
-    """Run Meilisearch with its data under ``data_dir`` for the duration of the context.
+    """Run Meilisearch (``binary``, else found) with its data under ``data_dir`` while in the context.
 
     The service's ``api_key`` is the master key: ``master_key`` or a fresh random one. A database
     keeps working when restarted with another master key (only the derived default API keys
@@ -331,7 +331,7 @@ async def local_meilisearch(
     """
     if master_key is not None and len(master_key.encode()) < 16:
         raise ValueError("A Meilisearch master key must be at least 16 bytes long.")
-    executable = find_meilisearch()
+    executable = find_meilisearch(binary)
     master_key = master_key or secrets.token_urlsafe(32)
     port = port or free_port()
     log_path = data_dir / "meilisearch.log"

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from server import supervisor
-from server.settings import REPO_ROOT
+from server.settings import REPO_ROOT, Settings
 from server.supervisor import LocalService, LocalServiceError, local_meilisearch
 
 MASTER_KEY = "lumbung-test-master-key-0123456789"
@@ -171,7 +171,6 @@ async def test_missing_meilisearch_binary_explains_how_to_get_one(
     data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given: nothing configured, nothing on PATH, nothing installed by npm
-    monkeypatch.delenv("MEILI_BINARY", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     monkeypatch.setattr(supervisor, "NPM_MEILISEARCH", tmp_path / "node_modules" / "meilisearch")
     # when / then
@@ -187,7 +186,7 @@ async def test_meili_binary_that_is_not_executable_is_reported(
     monkeypatch.setenv("MEILI_BINARY", str(tmp_path / "no-such-meilisearch"))
     # when / then
     with pytest.raises(LocalServiceError, match=r"MEILI_BINARY is set to .*no-such-meilisearch"):
-        async with local_meilisearch(data_dir):
+        async with local_meilisearch(data_dir, binary=Settings().meili_binary):
             pass
 
 
