@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -15,13 +15,19 @@ from resolvers.errors import ErrorCode, FieldError, UserInputError
 from resolvers.ids import InvalidGlobalId, decode_id_of
 from resolvers.loaders import Loaders
 from resolvers.permissions import Action, authorize
-from resolvers.validation import camel, check_references, validate_draft
+from resolvers.validation import (
+    camel,
+    check_references,
+    held_references,
+    missing_reference_error,
+    validate_draft,
+)
 from storage.database import Stores
-from storage.errors import NotFound, VersionConflict
+from storage.errors import InUse, MissingReference, NotFound, VersionConflict
 from storage.filters import ContentFilter
 from storage.pagination import InvalidCursor, Page, SortOrder
 from storage.records import VersionedRecord
-from storage.store import AuditNote, Filter, VersionedStore
+from storage.store import AuditNote, Dependents, Filter, VersionedStore
 from storage.vocabulary import AuditAction, ContentStatus, PartnershipStatus, ReplicationStatus, Stage, Theme
 
 R = TypeVar("R", bound=VersionedRecord)
@@ -39,8 +45,8 @@ class Kind(Generic[R, D]):
     draft: type[D]
     store: Callable[[Stores], VersionedStore[R]]
     loader: Callable[[Loaders], DataLoader[str, R | None]]
-    # Why a record may not be deleted (other records point at it), or None when it may.
-    in_use: Callable[[Stores, str], Awaitable[str | None]] | None = None
+    # The records that point at a record (by its ID) and keep it from being deleted.
+    dependents: Callable[[Stores, str], Sequence[Dependents]] = lambda stores, id: ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,12 +184,15 @@ def changes_between(before: Mapping[str, Any], after: Mapping[str, Any]) -> list
 
 
 async def _validated(
-    context: Context, kind: Kind[Any, D], data: Mapping[str, Any], *, stored: Mapping[str, Any] | None = None
+    context: Context,
+    kind: Kind[Any, D],
+    data: Mapping[str, Any],
+    *,
+    unchanged: Collection[tuple[ReferenceKind, str]] = (),
 ) -> D | list[FieldError]:
     draft = validate_draft(kind.draft, data)
     if isinstance(draft, list):
         return draft
-    unchanged = _references(kind, stored) if stored is not None else set()
     return await check_references(context, draft, unchanged=unchanged) or draft
 
 
@@ -206,7 +215,14 @@ async def create(context: Context, kind: Kind[R, D], data: Mapping[str, Any]) ->
     if isinstance(draft, list):
         return WriteResult(errors=draft)
     fields = draft.model_dump(mode="json")
-    record = await kind.store(context.stores).insert(fields, audit=actor(context, AuditAction.CREATED))
+    try:
+        record = await kind.store(context.stores).insert(
+            fields,
+            audit=actor(context, AuditAction.CREATED),
+            references=held_references(context.stores, draft),
+        )
+    except MissingReference as exc:  # deleted since check_references found it
+        return WriteResult(errors=[missing_reference_error(context.stores, draft, exc)])
     context.on_write()
     return WriteResult(record=record)
 
@@ -236,17 +252,32 @@ async def current(context: Context, kind: Kind[R, Any], global_id: str, version:
 
 
 async def write_fields(
-    context: Context, kind: Kind[R, Any], record: R, fields: Mapping[str, Any], audit: AuditNote
+    context: Context,
+    kind: Kind[R, Any],
+    record: R,
+    fields: Mapping[str, Any],
+    audit: AuditNote,
+    *,
+    draft: Draft | None = None,
+    unchanged: Collection[tuple[ReferenceKind, str]] = (),
 ) -> WriteResult[R]:
-    """Store ``fields`` over ``record`` (compare-and-set on its version) with its audit entry."""
+    """Store ``fields`` over ``record`` (compare-and-set on its version) with its audit entry.
+
+    The records ``draft`` points at, except those ``unchanged``, must still exist.
+    """
+    references = held_references(context.stores, draft, unchanged=unchanged) if draft else []
     try:
         updated = await kind.store(context.stores).update(
-            id=record.id, expected_version=record.version, fields=fields, audit=audit
+            id=record.id, expected_version=record.version, fields=fields, audit=audit, references=references
         )
     except VersionConflict as exc:
         return _conflict(kind, exc.actual)
     except NotFound:
         return _not_found(kind)
+    except MissingReference as exc:
+        if draft is None:  # held nothing: cannot happen
+            raise
+        return WriteResult(errors=[missing_reference_error(context.stores, draft, exc)])
     context.on_write()
     return WriteResult(record=updated)
 
@@ -270,16 +301,16 @@ async def update(
             context.viewer, Action.UPDATE, kind.name, owner_id=owner, status=_status(found)
         ):
             return WriteResult(errors=errors)
-    draft = await _validated(context, kind, {**stored, **patch}, stored=stored)
+    unchanged = _references(kind, stored)
+    draft = await _validated(context, kind, {**stored, **patch}, unchanged=unchanged)
     if isinstance(draft, list):
         return WriteResult(errors=draft)
     fields = draft.model_dump(mode="json")
     changes = changes_between(stored, fields)
     if not changes:  # nothing to change: no new version, no audit entry
         return WriteResult(record=found)
-    return await write_fields(
-        context, kind, found, fields, actor(context, AuditAction.EDITED, changes=changes)
-    )
+    audit = actor(context, AuditAction.EDITED, changes=changes)
+    return await write_fields(context, kind, found, fields, audit, draft=draft, unchanged=unchanged)
 
 
 async def delete(context: Context, kind: Kind[R, Any], *, id: str, version: int) -> WriteResult[R]:
@@ -291,15 +322,18 @@ async def delete(context: Context, kind: Kind[R, Any], *, id: str, version: int)
     owner = _owner(kind, found)
     if errors := authorize(context.viewer, Action.DELETE, kind.name, owner_id=owner, status=_status(found)):
         return WriteResult(errors=errors)
-    if kind.in_use and (reason := await kind.in_use(context.stores, found.id)):
-        return WriteResult(errors=[FieldError("id", ErrorCode.IN_USE, reason)])
     try:
         await kind.store(context.stores).delete(
-            id=found.id, expected_version=version, audit=actor(context, AuditAction.DELETED)
+            id=found.id,
+            expected_version=version,
+            audit=actor(context, AuditAction.DELETED),
+            dependents=kind.dependents(context.stores, found.id),
         )
     except VersionConflict as exc:
         return _conflict(kind, exc.actual)
     except NotFound:
         return _not_found(kind)
+    except InUse as exc:
+        return WriteResult(errors=[FieldError("id", ErrorCode.IN_USE, exc.reason)])
     context.on_write()
     return WriteResult(record=found)

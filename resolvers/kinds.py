@@ -19,22 +19,33 @@ from storage.records import (
     PracticeRecord,
     ReplicationRecord,
 )
+from storage.store import Dependents
 
 
-async def _organization_in_use(stores: Stores, organization_id: str) -> str | None:
+def _organization_dependents(stores: Stores, organization_id: str) -> list[Dependents]:
     owned = ContentFilter(organization_ids=[organization_id])
-    for store in (stores.practices, stores.case_studies, stores.partnerships, stores.replications):
-        if await store.count(filter=owned):
-            return "This organization still owns content; move or delete that content first."
-    if await stores.partnerships.count(filter=ContentFilter(participant_ids=[organization_id])):
-        return "This organization takes part in a partnership; remove it from the partnership first."
-    return None
+    owns = "This organization still owns content; move or delete that content first."
+    return [
+        *(
+            Dependents(store, owned, owns)
+            for store in (stores.practices, stores.case_studies, stores.partnerships, stores.replications)
+        ),
+        Dependents(
+            stores.partnerships,
+            ContentFilter(participant_ids=[organization_id]),
+            "This organization takes part in a partnership; remove it from the partnership first.",
+        ),
+    ]
 
 
-async def _practice_in_use(stores: Stores, practice_id: str) -> str | None:
-    if await stores.replications.count(filter=ContentFilter(practice_ids=[practice_id])):
-        return "Other regions recorded replications of this practice; they must not lose their source."
-    return None
+def _practice_dependents(stores: Stores, practice_id: str) -> list[Dependents]:
+    return [
+        Dependents(
+            stores.replications,
+            ContentFilter(practice_ids=[practice_id]),
+            "Other regions recorded replications of this practice; they must not lose their source.",
+        )
+    ]
 
 
 ORGANIZATION: Kind[OrganizationRecord, OrganizationDraft] = Kind(
@@ -42,14 +53,14 @@ ORGANIZATION: Kind[OrganizationRecord, OrganizationDraft] = Kind(
     draft=OrganizationDraft,
     store=lambda stores: stores.organizations,
     loader=lambda loaders: loaders.organizations,
-    in_use=_organization_in_use,
+    dependents=_organization_dependents,
 )
 PRACTICE: Kind[PracticeRecord, PracticeDraft] = Kind(
     name="Practice",
     draft=PracticeDraft,
     store=lambda stores: stores.practices,
     loader=lambda loaders: loaders.practices,
-    in_use=_practice_in_use,
+    dependents=_practice_dependents,
 )
 CASE_STUDY: Kind[CaseStudyRecord, CaseStudyDraft] = Kind(
     name="CaseStudy",

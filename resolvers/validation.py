@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -13,6 +13,9 @@ from strawberry.dataloader import DataLoader
 from resolvers.context import Context
 from resolvers.drafts import Draft, ReferenceKind
 from resolvers.errors import ErrorCode, FieldError
+from storage.database import Stores
+from storage.errors import MissingReference
+from storage.store import Referenced, VersionedStore
 
 D = TypeVar("D", bound=Draft)
 
@@ -86,3 +89,32 @@ async def check_references(
             code, message = _UNKNOWN[reference.kind]
             errors.append(FieldError(field=reference.field, code=code, message=message))
     return errors
+
+
+# The referenced kinds that can be deleted; regions never are.
+_DELETABLE: dict[ReferenceKind, Callable[[Stores], VersionedStore[Any]]] = {
+    ReferenceKind.ORGANIZATION: lambda stores: stores.organizations,
+    ReferenceKind.PRACTICE: lambda stores: stores.practices,
+}
+
+
+def held_references(
+    stores: Stores, draft: Draft, *, unchanged: Collection[tuple[ReferenceKind, str]] = ()
+) -> list[Referenced]:
+    """What the write of ``draft`` must find still stored when it commits (see storage's _hold)."""
+    held = dict.fromkeys(
+        (ref.kind, ref.id)
+        for ref in draft.references()
+        if ref.kind in _DELETABLE and (ref.kind, ref.id) not in unchanged
+    )
+    return [Referenced(_DELETABLE[kind](stores), id) for kind, id in held]
+
+
+def missing_reference_error(stores: Stores, draft: Draft, missing: MissingReference) -> FieldError:
+    """The error of the field naming a record that was deleted while the draft was written."""
+    for ref in draft.references():
+        store = _DELETABLE.get(ref.kind)
+        if store and ref.id == missing.id and store(stores).collection.name == missing.collection:
+            code, message = _UNKNOWN[ref.kind]
+            return FieldError(field=ref.field, code=code, message=message)
+    raise missing  # held_references only holds what the draft names

@@ -3,6 +3,8 @@
 StorageError
  +-- NotFound            the record does not exist (any more)
  +-- VersionConflict     a compare-and-set on the version number lost against another write
+ +-- MissingReference    a record the write points at does not exist (any more)
+ +-- InUse               the record to delete is still pointed at by others
  +-- StorageUnavailable  MongoDB cannot be reached or did not answer in time
 """
 
@@ -22,6 +24,19 @@ class VersionConflict(StorageError):
         super().__init__(f"expected version {expected}, the stored version is {actual}")
         self.expected = expected
         self.actual = actual
+
+
+class MissingReference(StorageError):
+    def __init__(self, *, collection: str, id: str) -> None:
+        super().__init__(f"no record {id} in {collection}")
+        self.collection = collection
+        self.id = id
+
+
+class InUse(StorageError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class StorageUnavailable(StorageError):

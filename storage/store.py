@@ -14,7 +14,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import ConnectionFailure, OperationFailure
 
-from storage.errors import NotFound, StorageUnavailable, VersionConflict
+from storage.errors import InUse, MissingReference, NotFound, StorageUnavailable, VersionConflict
 from storage.pagination import Page, SortOrder, newest_key, read_page, title_key
 from storage.records import Record
 from storage.vocabulary import AuditAction
@@ -80,6 +80,29 @@ SEARCH_FAILED = "search_failed"
 SEARCH_OUTBOX = "search_outbox"
 # Who changed what: one entry per write of an audited store, written in the write's transaction.
 AUDIT_TRAIL = "audit_trail"
+
+
+# Incremented, in the writer's transaction, on every record that a new write points at (see
+# Referenced): a concurrent delete of that record then conflicts with the write instead of
+# leaving it pointing at nothing.
+REFERENCE_HOLDS = "reference_holds"
+
+
+@dataclass(frozen=True, slots=True)
+class Referenced:
+    """A record that a write points at: it must exist when the write commits."""
+
+    store: VersionedStore[Any]
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Dependents:
+    """Records that point at the one to delete: while one exists, it is not deleted, for ``reason``."""
+
+    store: VersionedStore[Any]
+    filter: Filter
+    reason: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -177,6 +200,22 @@ class VersionedStore(Generic[R]):
             # with_transaction retries the transient conflicts of concurrent transactions
             return await session.with_transaction(in_transaction)
 
+    @staticmethod
+    async def _hold(references: Sequence[Referenced], session: AsyncClientSession | None) -> None:
+        """Write to every referenced record; MissingReference for the first one that is gone.
+
+        Checking that it exists is not enough: a delete committing between the check and this
+        write's commit would leave this record pointing at nothing. A write to it makes such a
+        delete and this transaction conflict, and MongoDB lets only one of them commit.
+        """
+        for reference in references:
+            store = reference.store
+            held = await store.collection.update_one(
+                {"_id": reference.id}, {"$inc": {REFERENCE_HOLDS: 1}}, session=session
+            )
+            if held.matched_count == 0:
+                raise MissingReference(collection=store.collection.name, id=reference.id)
+
     async def _audit(
         self,
         note: AuditNote | None,
@@ -190,7 +229,14 @@ class VersionedStore(Generic[R]):
             await self._audit_trail.insert_one(entry, session=session)
 
     @translate_errors
-    async def insert(self, fields: Mapping[str, Any], *, audit: AuditNote | None = None) -> R:
+    async def insert(
+        self,
+        fields: Mapping[str, Any],
+        *,
+        audit: AuditNote | None = None,
+        references: Sequence[Referenced] = (),
+    ) -> R:
+        """A new record, if every record in ``references`` still exists (MissingReference)."""
         now = utc_now()
         record_id = new_id()
         document = self._document(
@@ -198,10 +244,11 @@ class VersionedStore(Generic[R]):
         )
 
         async def write(session: AsyncClientSession | None) -> None:
+            await self._hold(references, session)
             await self.collection.insert_one(document, session=session)
             await self._audit(audit, subject_id=record_id, version=1, session=session)
 
-        await self._atomically(write, transaction=audit is not None)
+        await self._atomically(write, transaction=audit is not None or bool(references))
         return self._record(document)
 
     @translate_errors
@@ -228,11 +275,22 @@ class VersionedStore(Generic[R]):
 
     @translate_errors
     async def update(
-        self, *, id: str, expected_version: int, fields: Mapping[str, Any], audit: AuditNote | None = None
+        self,
+        *,
+        id: str,
+        expected_version: int,
+        fields: Mapping[str, Any],
+        audit: AuditNote | None = None,
+        references: Sequence[Referenced] = (),
     ) -> R:
-        """Replace the user fields if the stored version is ``expected_version``; bump it."""
+        """Replace the user fields if the stored version is ``expected_version``; bump it.
+
+        ``references`` are the records the new fields point at that the old ones did not: each
+        must still exist (MissingReference).
+        """
 
         async def write(session: AsyncClientSession | None) -> Document:
+            await self._hold(references, session)
             # update_one, then a read in the same transaction, rather than find_one_and_update:
             # SecantusDB's findAndModify takes time in proportion to the collection (150-400 ms
             # over 12,000 practices; update_one 5 ms). On MongoDB it costs one more round trip.
@@ -254,8 +312,20 @@ class VersionedStore(Generic[R]):
         return self._record(await self._atomically(write, transaction=True))
 
     @translate_errors
-    async def delete(self, *, id: str, expected_version: int, audit: AuditNote | None = None) -> None:
-        """Delete if still at ``expected_version``; a searchable record leaves an outbox entry."""
+    async def delete(
+        self,
+        *,
+        id: str,
+        expected_version: int,
+        audit: AuditNote | None = None,
+        dependents: Sequence[Dependents] = (),
+    ) -> None:
+        """Delete if still at ``expected_version`` and no dependent exists (InUse).
+
+        A searchable record leaves an outbox entry. A dependent written concurrently either
+        commits first, and is seen here when the conflict on the record retries this
+        transaction, or finds the record gone (see ``_hold``).
+        """
 
         async def write(session: AsyncClientSession | None) -> None:
             result = await self.collection.delete_one(
@@ -263,11 +333,15 @@ class VersionedStore(Generic[R]):
             )
             if result.deleted_count == 0:
                 raise await self._missed(id=id, expected_version=expected_version)
+            for dependent in dependents:
+                query = dependent.filter.to_query()
+                if await dependent.store.collection.find_one(query, {"_id": 1}, session=session):
+                    raise InUse(dependent.reason)
             if self.searchable:
                 await self._unindex(id, session=session)
             await self._audit(audit, subject_id=id, version=None, session=session)
 
-        await self._atomically(write, transaction=self.searchable or audit is not None)
+        await self._atomically(write, transaction=self.searchable or audit is not None or bool(dependents))
 
     async def _unindex(self, id: str, *, session: AsyncClientSession | None = None) -> None:
         """An outbox entry: the indexer deletes the record from the search index."""

@@ -76,6 +76,12 @@ mutation($input: PracticeInput!) {
 }
 """
 
+MOVE_PRACTICE = """
+mutation($input: UpdatePracticeInput!) {
+  updatePractice(input: $input) { practice { id version organization { id } } errors { field code message } }
+}
+"""
+
 CREATE_REPLICATION = """
 mutation($input: ReplicationInput!) {
   createReplication(input: $input) { replication { id version } errors { field code message } }

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
+from storage.database import Stores
+from storage.store import AuditNote, VersionedStore
 from tests.support import (
     CREATE_ORGANIZATION,
+    CREATE_PRACTICE,
     HUB_ADMIN_ORGANIZATION,
+    MOVE_PRACTICE,
     GraphQLClient,
     create_organization,
     create_practice,
     organization_input,
+    practice_input,
 )
 
 ORGANIZATION = """
@@ -410,3 +417,92 @@ async def test_delete_organization_contributing_to_a_partnership_is_refused(api:
     assert payload["organization"] is None
     assert codes(payload) == [("id", "IN_USE")]
     assert (await api.data(ORGANIZATION, {"id": company_id}))["organization"] is not None
+
+
+class PausedWrite:
+    """Holds the transactions of one collection's writes open, just before their audit entry.
+
+    While one is held, the write it belongs to has made all its changes but not committed them:
+    the moment when a concurrent write must not slip past it.
+    """
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, collection: str) -> None:
+        self.reached = asyncio.Event()
+        self.released = asyncio.Event()
+        audit = VersionedStore._audit
+
+        async def pausing(store: VersionedStore[Any], note: AuditNote | None, **kwargs: Any) -> None:
+            if store.collection.name == collection:
+                self.reached.set()
+                await self.released.wait()
+            await audit(store, note, **kwargs)
+
+        monkeypatch.setattr(VersionedStore, "_audit", pausing)
+
+    async def meanwhile(
+        self, held: Awaitable[dict[str, Any]], concurrent: Callable[[], Awaitable[dict[str, Any]]]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Start ``held`` and hold it; start ``concurrent``, give it time to run; release both."""
+        first = asyncio.ensure_future(held)
+        await asyncio.wait_for(self.reached.wait(), timeout=30)
+        second = asyncio.ensure_future(concurrent())
+        await asyncio.sleep(0.5)  # the concurrent write runs into the held transaction
+        self.released.set()
+        return await first, await second
+
+
+async def test_organization_deleted_while_a_practice_is_created_for_it_is_kept_for_the_practice(
+    api: GraphQLClient, stores: Stores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: a practice for the organization, written but not yet committed
+    organization_id = await create_organization(api)
+    paused = PausedWrite(monkeypatch, "practices")
+    # when: the organization is deleted in that moment
+    created, deleted = await paused.meanwhile(
+        api.mutate(CREATE_PRACTICE, practice_input(organization_id)),
+        lambda: api.mutate(DELETE_ORGANIZATION, {"id": organization_id, "version": 1}),
+    )
+    # then: the delete waited for the practice, and then found it
+    assert created["errors"] == []
+    assert codes(deleted) == [("id", "IN_USE")]
+    assert (await api.data(ORGANIZATION, {"id": organization_id}))["organization"] is not None
+
+
+async def test_practice_created_for_an_organization_being_deleted_is_refused(
+    api: GraphQLClient, stores: Stores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: the organization's delete, written but not yet committed
+    organization_id = await create_organization(api)
+    paused = PausedWrite(monkeypatch, "organizations")
+    # when: a practice is created for it in that moment
+    deleted, created = await paused.meanwhile(
+        api.mutate(DELETE_ORGANIZATION, {"id": organization_id, "version": 1}),
+        lambda: api.mutate(CREATE_PRACTICE, practice_input(organization_id)),
+    )
+    # then: the practice is refused as it would be a moment later, and nothing points at nothing
+    assert deleted["errors"] == []
+    assert codes(created) == [("organizationId", "UNKNOWN_ORGANIZATION")]
+    assert await stores.practices.collection.count_documents({}) == 0
+
+
+async def test_practice_moved_to_an_organization_being_deleted_is_refused(
+    api: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: a practice of one organization, and another organization's delete, not yet committed
+    owner_id = await create_organization(api)
+    practice = await create_practice(api, owner_id)
+    leaving_id = await create_organization(
+        api, name="Pemerintah Kelurahan Abadijaya", kind="KELURAHAN_GOVERNMENT"
+    )
+    paused = PausedWrite(monkeypatch, "organizations")
+    # when: the practice is moved to the organization being deleted, in that moment
+    deleted, moved = await paused.meanwhile(
+        api.mutate(DELETE_ORGANIZATION, {"id": leaving_id, "version": 1}),
+        lambda: api.mutate(
+            MOVE_PRACTICE,
+            {"id": practice["id"], "version": practice["version"], "changes": {"organizationId": leaving_id}},
+        ),
+    )
+    # then
+    assert deleted["errors"] == []
+    assert codes(moved) == [("organizationId", "UNKNOWN_ORGANIZATION")]
