@@ -12,7 +12,8 @@ process, pointed at both (its search indexer runs inside it). Then, in one run:
    starts, and the time from its start until its indexer has cleared every mark is measured;
 3. reindex: ``search.reindex.reindex`` run in this process over everything;
 4. freshness again, now that the indexes hold the bulk documents;
-5. search under load (wrk, one thread, four connections): a three-word Indonesian query with
+5. search under load (wrk, one thread, four connections; also with Meilisearch and the app on
+   separate cores): a three-word Indonesian query with
    three facet filters through the GraphQL ``search`` field (with the hits' objects and facet
    labels from MongoDB; without them; counting three facets only), each against the very
    multi-search body the app sends for it (captured from the SDK while the same GraphQL document
@@ -41,7 +42,7 @@ import sys
 import tempfile
 import time
 import unittest.mock
-from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -769,6 +770,32 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _threads(pid: int) -> list[int]:
+    return [int(task.name) for task in Path(f"/proc/{pid}/task").iterdir()]
+
+
+@contextlib.contextmanager
+def _separate_cores(meilisearch_pid: int, app_pid: int) -> Iterator[tuple[int, ...]]:
+    """Meilisearch on the first CPU, the app on the others; yields the app's (for wrk).
+
+    Affinity is per thread on Linux, so every thread of each process is moved; the threads they
+    start later inherit it. Each thread's affinity is put back afterwards.
+    """
+    cpus = sorted(os.sched_getaffinity(0))
+    placed = {meilisearch_pid: {cpus[0]}, app_pid: set(cpus[1:])}
+    before = {tid: os.sched_getaffinity(tid) for pid in placed for tid in _threads(pid)}
+    try:
+        for pid, where in placed.items():
+            for tid in _threads(pid):
+                os.sched_setaffinity(tid, where)
+        yield tuple(cpus[1:])
+    finally:
+        for pid in placed:
+            for tid in _threads(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.sched_setaffinity(tid, before.get(tid, set(cpus)))
+
+
 def _median_of(rounds: Sequence[dict[str, float]]) -> dict[str, Any]:
     """Each figure's median over the rounds; the requests, summed."""
     merged: dict[str, Any] = {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
@@ -818,41 +845,72 @@ async def measure_search(
         "total_count": total,
         "multi_search_bodies": [json.loads(body) for body in bodies],
     }
-    # Three loads. As much as the connections can send: Meilisearch alone keeps both cores busy
+    # Four loads. As much as the connections can send: Meilisearch alone keeps both cores busy
     # then, so a request's wait is a queue, and the app's CPU time counts about twice in it (it
-    # takes the cores Meilisearch would use). Paced (each connection pausing PACE_MS between
-    # requests, well below what either side can take): the latency the app adds under a steady
-    # load. One request at a time: what a request itself costs.
+    # takes the cores Meilisearch would use). The same with Meilisearch on one core and the app
+    # (and wrk) on the other, as in production, where Meilisearch has a machine of its own: both
+    # sides then face the same Meilisearch, and the app's CPU is no longer taken from it. Paced
+    # (each connection pausing PACE_MS between requests, well below what either side can take):
+    # the latency the app adds under a steady load. One request at a time: what a request itself
+    # costs.
     # Each load runs every scenario in ROUNDS rounds, each round right next to a run of its own
     # baseline, the pair's order swapped from round to round, and a scenario's overhead is the
     # median of its rounds' differences: the shared machine drifts by more than the overhead
     # within a minute, and a drift then touches both sides of a pair alike.
     call = functools.partial(_wrk_with_cpu, pids={"app": app_pid, "meilisearch": meili.process.pid})
-    for suffix, concurrency, delay_ms in (
-        ("", connections, 0),
-        ("_paced", connections, PACE_MS),
-        ("_sequential", 1, 0),
+    separate = len(os.sched_getaffinity(0)) >= 2
+    for suffix, concurrency, delay_ms, pinned in (
+        ("", connections, 0, False),
+        *([("_separate_cores", connections, 0, True)] if separate else []),
+        ("_paced", connections, PACE_MS, False),
+        ("_sequential", 1, 0, False),
     ):
-        load = functools.partial(call, connections=concurrency, workdir=workdir, delay_ms=delay_ms)
-        rounds: dict[str, list[dict[str, float]]] = {name: [] for name in runs}
-        differences: dict[str, list[float]] = {name: [] for name in scenarios}
-        for name in runs:  # a warm-up
-            await asyncio.to_thread(load, *runs[name], seconds=2)
-        for round_ in range(ROUNDS):
-            for name, scenario in scenarios.items():
-                baseline = f"meilisearch_multi_search_{bodies.index(scenario.multi_search)}"
-                pair: dict[str, dict[str, float]] = {}
-                for side in (baseline, name) if round_ % 2 == 0 else (name, baseline):
-                    pair[side] = await asyncio.to_thread(load, *runs[side], seconds=seconds)
-                    rounds[side].append(pair[side])
-                differences[name].append(pair[name]["p50_ms"] - pair[baseline]["p50_ms"])
-        for name in runs:
-            results[name + suffix] = _median_of(rounds[name])
+        with _separate_cores(meili.process.pid, app_pid) if pinned else contextlib.nullcontext(None) as cpus:
+            results.update(
+                await _load_rounds(
+                    functools.partial(
+                        call, connections=concurrency, workdir=workdir, delay_ms=delay_ms, cpus=cpus
+                    ),
+                    runs,
+                    scenarios,
+                    bodies,
+                    suffix=suffix,
+                    seconds=seconds,
+                )
+            )
+    return results
+
+
+async def _load_rounds(
+    load: Callable[..., dict[str, float]],
+    runs: Mapping[str, tuple[str, bytes, dict[str, str]]],
+    scenarios: Mapping[str, Scenario],
+    bodies: Sequence[bytes],
+    *,
+    suffix: str,
+    seconds: int,
+) -> dict[str, Any]:
+    """Every run under one load, in paired rounds (see measure_search); figures named ``<run><suffix>``."""
+    results: dict[str, Any] = {}
+    rounds: dict[str, list[dict[str, float]]] = {name: [] for name in runs}
+    differences: dict[str, list[float]] = {name: [] for name in scenarios}
+    for name in runs:  # a warm-up
+        await asyncio.to_thread(load, *runs[name], seconds=2)
+    for round_ in range(ROUNDS):
         for name, scenario in scenarios.items():
             baseline = f"meilisearch_multi_search_{bodies.index(scenario.multi_search)}"
-            results[name + suffix]["baseline"] = baseline + suffix
-            results[name + suffix]["overhead_p50_ms"] = statistics.median(differences[name])
-            results[name + suffix]["overhead_p50_ms_rounds"] = differences[name]
+            pair: dict[str, dict[str, float]] = {}
+            for side in (baseline, name) if round_ % 2 == 0 else (name, baseline):
+                pair[side] = await asyncio.to_thread(load, *runs[side], seconds=seconds)
+                rounds[side].append(pair[side])
+            differences[name].append(pair[name]["p50_ms"] - pair[baseline]["p50_ms"])
+    for name in runs:
+        results[name + suffix] = _median_of(rounds[name])
+    for name, scenario in scenarios.items():
+        baseline = f"meilisearch_multi_search_{bodies.index(scenario.multi_search)}"
+        results[name + suffix]["baseline"] = baseline + suffix
+        results[name + suffix]["overhead_p50_ms"] = statistics.median(differences[name])
+        results[name + suffix]["overhead_p50_ms_rounds"] = differences[name]
     return results
 
 

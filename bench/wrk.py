@@ -7,11 +7,13 @@ a file (wrk has no option for a body).
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import re
 import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 _LUA = """
@@ -45,11 +47,13 @@ def run(
     body: bytes | None = None,
     headers: Mapping[str, str] | None = None,
     delay_ms: int = 0,
+    cpus: Collection[int] | None = None,
 ) -> dict[str, float]:
     """GET ``url`` (or POST ``body`` as JSON) for ``seconds``; requests/s, p50/p99 ms, counts.
 
     With ``delay_ms``, each connection pauses that long between a response and its next request:
-    a paced load, below what the server can take, instead of as much as it can take.
+    a paced load, below what the server can take, instead of as much as it can take. With
+    ``cpus``, wrk runs on those CPUs only (Linux).
     """
     args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     if body is not None or headers or delay_ms:
@@ -65,7 +69,10 @@ def run(
         if delay_ms:
             script.write_text(script.read_text() + _DELAY.format(delay_ms=delay_ms))
         args[1:1] = ["-s", str(script)]
-    output = subprocess.run(args, check=True, capture_output=True, text=True, timeout=seconds + 30).stdout
+    pin = functools.partial(os.sched_setaffinity, 0, cpus) if cpus is not None else None
+    output = subprocess.run(
+        args, check=True, capture_output=True, text=True, timeout=seconds + 30, preexec_fn=pin
+    ).stdout
     return parse(output)
 
 
