@@ -8,6 +8,7 @@ an unknown email costs one argon2 verification like a known one and gets the sam
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,16 +16,17 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from resolvers.auth import AuthConfig, Token, new_secret, parse_token, same_hash
-from resolvers.content import WriteResult
+from resolvers.content import WriteResult, page_of
 from resolvers.context import Context
-from resolvers.errors import ErrorCode, FieldError, Unauthenticated
+from resolvers.errors import ErrorCode, FieldError, Forbidden, Unauthenticated, UserInputError
 from resolvers.ids import InvalidGlobalId, decode_id_of
 from resolvers.permissions import Action, authorize
 from resolvers.viewer import Viewer
 from storage.accounts import EmailTaken, InvitationUnusable, normalize_email
 from storage.database import Stores
 from storage.demo import demo_organization_ids, read_demo_file
-from storage.filters import OrganizationFilter
+from storage.filters import OrganizationFilter, UserFilter
+from storage.pagination import Page, SortOrder
 from storage.records import InvitationRecord, UserRecord
 from storage.store import utc_now
 from storage.vocabulary import OrganizationKind, Role
@@ -279,6 +281,29 @@ GOVERNMENTS = frozenset(
         OrganizationKind.CITY_GOVERNMENT,
     }
 )
+
+
+@dataclass(frozen=True, slots=True)
+class UsersPage:
+    page: Page[UserRecord]
+    count: Callable[[], Awaitable[int]]
+
+
+async def users_of_organization(
+    context: Context, organization_id: str, *, first: int, after: str | None
+) -> UsersPage:
+    """The users of an organization (a global ID) by name, for its own users and the reviewers."""
+    try:
+        local_id = decode_id_of("Organization", organization_id)
+    except InvalidGlobalId as exc:
+        raise UserInputError(f"`organizationId` is invalid: {exc}.", argument="organizationId") from exc
+    viewer = context.viewer
+    if not (viewer.is_reviewer or viewer.belongs_to(local_id)):
+        raise Forbidden("Only the organization's users and the reviewers list its users.")
+    users = context.stores.users
+    members = UserFilter(organization_id=local_id)
+    page = await page_of(users, filter=members, order=SortOrder.TITLE, first=first, after=after)
+    return UsersPage(page, lambda: users.count(filter=members))
 
 
 def _role_misfit(role: Role, kind: OrganizationKind) -> str | None:

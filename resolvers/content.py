@@ -63,11 +63,16 @@ def check_page_size(first: int) -> None:
 async def find_page(
     context: Context, kind: Kind[R, Any], *, filter: Filter, order: SortOrder, first: int, after: str | None
 ) -> Page[R]:
+    return await page_of(kind.store(context.stores), filter=filter, order=order, first=first, after=after)
+
+
+async def page_of(
+    store: VersionedStore[R], *, filter: Filter, order: SortOrder, first: int, after: str | None
+) -> Page[R]:
+    """A page of ``store``; a page size or cursor the client got wrong is a UserInputError."""
     check_page_size(first)
     try:
-        return await kind.store(context.stores).find_page(
-            filter=filter, order=order, first=first, after=after
-        )
+        return await store.find_page(filter=filter, order=order, first=first, after=after)
     except InvalidCursor as exc:
         raise UserInputError(f"`after` is not a cursor of this list: {exc}.", argument="after") from exc
 

@@ -93,17 +93,12 @@ class Loaders:
     replications_of_practice: DataLoader[str, list[ReplicationRecord]]
     case_studies_of_practice: DataLoader[str, list[CaseStudyRecord]]
     users: DataLoader[str, UserRecord | None]
-    users_of_organization: DataLoader[str, list[UserRecord]]
     audit_trail: DataLoader[str, list[AuditEntryRecord]]
 
     @classmethod
     def for_request(cls, stores: Stores, viewer: Viewer) -> Loaders:
         """Loaders that read only what ``viewer`` may read (see resolvers/visibility.py)."""
         readers = visibility.readers(viewer)
-
-        async def users_of(ids: Sequence[str]) -> list[list[UserRecord]]:
-            users = await stores.users.in_organizations(ids)
-            return [[user for user in users if user.organization_id == key] for key in ids]
 
         async def audit_trail(ids: Sequence[str]) -> list[list[AuditEntryRecord]]:
             return await stores.audit_trail.of_subjects(ids, limit=AUDIT_TRAIL_LIMIT)
@@ -131,6 +126,5 @@ class Loaders:
                 )
             ),
             users=_loader(_users(stores, viewer)),
-            users_of_organization=_loader(users_of),
             audit_trail=_loader(audit_trail),
         )

@@ -9,10 +9,10 @@ from strawberry.types import Info
 
 from resolvers import accounts
 from resolvers.context import Context
-from resolvers.errors import FieldError, Forbidden, UserInputError
-from resolvers.ids import InvalidGlobalId, decode_id_of
+from resolvers.errors import FieldError
 from schema.enums import Role
 from schema.node import Node, copy_record
+from schema.pagination import DEFAULT_PAGE_SIZE, After, Connection, First
 from schema.payload import Error, errors_of
 from schema.permissions import SelfOrAdmin, hidden_unless
 from schema.regions import Organization, load_organization
@@ -159,17 +159,18 @@ class AccountQuery:
     async def viewer(self, info: Info[Context, None]) -> User | None:
         return await load_user(info, info.context.viewer.user_id)
 
-    @strawberry.field(description="The users of an organization, for its own users and the reviewers.")
-    async def users(self, info: Info[Context, None], organization_id: strawberry.ID) -> list[User]:
-        try:
-            local_id = decode_id_of("Organization", organization_id)
-        except InvalidGlobalId as exc:
-            raise UserInputError(f"`organizationId` is invalid: {exc}.", argument="organizationId") from exc
-        viewer = info.context.viewer
-        if not (viewer.is_reviewer or viewer.belongs_to(local_id)):
-            raise Forbidden("Only the organization's users and the reviewers list its users.")
-        found = await info.context.loaders.users_of_organization.load(local_id)
-        return [User.from_record(record) for record in found]
+    @strawberry.field(
+        description="The users of an organization by name, for its own users and the reviewers."
+    )
+    async def users(
+        self,
+        info: Info[Context, None],
+        organization_id: strawberry.ID,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+    ) -> Connection[User]:
+        found = await accounts.users_of_organization(info.context, organization_id, first=first, after=after)
+        return Connection.of(found.page, User.from_record, found.count)
 
 
 @strawberry.type

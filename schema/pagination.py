@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
@@ -12,6 +12,9 @@ from storage.pagination import Page
 T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 20
+# The arguments of every connection field.
+First = Annotated[int, strawberry.argument(description="Page size, at most 100.")]
+After = Annotated[str | None, strawberry.argument(description="The `endCursor` of the previous page.")]
 
 
 @strawberry.type

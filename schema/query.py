@@ -23,7 +23,7 @@ from schema.inputs import (
     to_fields,
 )
 from schema.node import Node
-from schema.pagination import DEFAULT_PAGE_SIZE, Connection
+from schema.pagination import DEFAULT_PAGE_SIZE, After, Connection, First
 from schema.regions import Organization, Region
 from schema.search import SearchQuery
 from storage.filters import OrganizationFilter
@@ -40,9 +40,6 @@ _NODE_TYPES: dict[str, Callable[[Any], Node]] = {
 }
 _CONTENT_ORDER = {ContentOrder.NEWEST: SortOrder.NEWEST, ContentOrder.TITLE: SortOrder.TITLE}
 _ORGANIZATION_ORDER = {OrganizationOrder.NAME: SortOrder.TITLE, OrganizationOrder.NEWEST: SortOrder.NEWEST}
-
-First = Annotated[int, strawberry.argument(description="Page size, at most 100.")]
-After = Annotated[str | None, strawberry.argument(description="The `endCursor` of the previous page.")]
 
 
 def _node(found: tuple[str, Any] | None) -> Node | None:

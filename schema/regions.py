@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -10,7 +11,11 @@ from strawberry.types import Info
 from resolvers.context import Context
 from schema.enums import OrganizationKind, RegionLevel
 from schema.node import Node, copy_record
+from schema.permissions import OwnerOrReviewer, hidden_unless
 from storage.records import OrganizationRecord, RegionRecord
+
+if TYPE_CHECKING:
+    from schema.audit import AuditEntry
 
 
 @strawberry.type(description="A province, regency/city, kecamatan or kelurahan/desa (Kemendagri 2025 codes).")
@@ -63,10 +68,16 @@ class Organization(Node):
     created_at: datetime
     updated_at: datetime
     region_code: strawberry.Private[str | None]
+    local_id: strawberry.Private[str]
 
     @classmethod
     def from_record(cls, record: OrganizationRecord) -> Organization:
-        return copy_record(cls, record, id=cls.global_id(record.id))
+        return copy_record(cls, record, id=cls.global_id(record.id), local_id=record.id)
+
+    @property
+    def organization_id(self) -> str:
+        """An organization is its own owner (for OwnerOrReviewer)."""
+        return self.local_id
 
     @strawberry.field
     async def region(self, info: Info[Context, None]) -> Region | None:
@@ -74,6 +85,20 @@ class Organization(Node):
             return None
         record = await info.context.loaders.regions.load(self.region_code)
         return Region.from_record(record) if record else None
+
+    @strawberry.field(
+        description="Every edit of this organization, newest first (at most 200); for its own "
+        "users and the reviewers, empty for anyone else.",
+        extensions=hidden_unless(OwnerOrReviewer()),
+    )
+    async def audit_trail(
+        self, info: Info[Context, None]
+    ) -> list[Annotated[AuditEntry, strawberry.lazy("schema.audit")]]:
+        # Imported here: schema.audit imports schema.accounts, which imports this module.
+        from schema.audit import AuditEntry
+
+        entries = await info.context.loaders.audit_trail.load(self.local_id)
+        return [AuditEntry.from_record(entry) for entry in entries]
 
 
 async def load_organization(info: Info[Context, None], organization_id: str) -> Organization | None:

@@ -48,11 +48,6 @@ class UserStore(VersionedStore[UserRecord]):
         document = await self.collection.find_one({"email": normalize_email(email)})
         return self._record(document) if document else None
 
-    @translate_errors
-    async def in_organizations(self, organization_ids: Sequence[str]) -> list[UserRecord]:
-        cursor = self.collection.find({"organization_id": {"$in": list(organization_ids)}})
-        return sorted([self._record(doc) async for doc in cursor], key=lambda user: user.name.casefold())
-
     async def create(
         self, fields: Mapping[str, Any], *, session: AsyncClientSession | None = None
     ) -> UserRecord:

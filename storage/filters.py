@@ -86,6 +86,14 @@ class OrganizationFilter:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class UserFilter:
+    organization_id: str
+
+    def to_query(self) -> dict[str, Any]:
+        return {"organization_id": self.organization_id}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RegionFilter:
     level: RegionLevel | None = None
     parent_code: str | None = None

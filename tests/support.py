@@ -154,6 +154,7 @@ async def user_with_token(
     role: Role,
     organization_id: str,
     email: str | None = None,
+    name: str | None = None,
     password: str = TEST_PASSWORD,
 ) -> tuple[UserRecord, str]:
     """A user of ``organization_id`` with ``role``, and a live access token of theirs."""
@@ -163,7 +164,7 @@ async def user_with_token(
         stores,
         TEST_AUTH,
         email=email or f"pengguna{_user_serial}@contoh.go.id",
-        name=f"Pengguna Uji {_user_serial}",
+        name=name or f"Pengguna Uji {_user_serial}",
         password=password,
         role=role,
         organization_id=organization_id,

@@ -62,7 +62,7 @@ REMOVE = (
     "mutation($input: RemoveUserInput!) { removeUser(input: $input) { user { name } errors { field code } } }"
 )
 VIEWER = "{ viewer { name role email organization { name } } }"
-USERS = "query($id: ID!) { users(organizationId: $id) { name email } }"
+USERS = "query($id: ID!) { users(organizationId: $id) { nodes { name email } } }"
 
 EMAIL = "lurah@depokjaya.go.id"
 
@@ -349,8 +349,8 @@ async def test_emails_of_users_are_for_themselves_and_their_admins(
     _, outsider = await user_with_token(stores, role=Role.MEMBER, organization_id=other.id)
     organization_id = encode_id("Organization", organization)
     # when
-    seen_by_admin = (await hub.as_user(admin).data(USERS, {"id": organization_id}))["users"]
-    seen_by_member = (await hub.as_user(member).data(USERS, {"id": organization_id}))["users"]
+    seen_by_admin = (await hub.as_user(admin).data(USERS, {"id": organization_id}))["users"]["nodes"]
+    seen_by_member = (await hub.as_user(member).data(USERS, {"id": organization_id}))["users"]["nodes"]
     refused = await hub.as_user(outsider).post(USERS, {"id": organization_id})
     anonymous = await hub.post(USERS, {"id": organization_id})
     # then
@@ -358,6 +358,41 @@ async def test_emails_of_users_are_for_themselves_and_their_admins(
     assert {user["email"] for user in seen_by_member} == {EMAIL, None}
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert anonymous["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+USERS_PAGE = """
+query($id: ID!, $after: String) {
+  users(organizationId: $id, first: 2, after: $after) {
+    totalCount
+    nodes { name }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+
+async def test_the_users_of_an_organization_come_by_name_a_page_at_a_time(
+    hub: GraphQLClient, stores: Stores, organization: str
+) -> None:
+    # given: three users of the kelurahan, and one of another
+    for name in ("Wulan", "Agus", "Made"):
+        await user_with_token(stores, role=Role.MEMBER, organization_id=organization, name=name)
+    other = await organization_record(
+        stores, name="Kelurahan Lain", kind=OrganizationKind.KELURAHAN_GOVERNMENT
+    )
+    await user_with_token(stores, role=Role.MEMBER, organization_id=other.id, name="Bayu")
+    reviewer = hub.as_user(await hub_admin_token(stores))
+    organization_id = encode_id("Organization", organization)
+    # when
+    first = (await reviewer.data(USERS_PAGE, {"id": organization_id}))["users"]
+    after = first["pageInfo"]["endCursor"]
+    second = (await reviewer.data(USERS_PAGE, {"id": organization_id, "after": after}))["users"]
+    bad_cursor = await reviewer.post(USERS_PAGE, {"id": organization_id, "after": "bukan-kursor"})
+    # then
+    assert first["nodes"] == [{"name": "Agus"}, {"name": "Made"}]
+    assert first["totalCount"] == second["totalCount"] == 3
+    assert (second["nodes"], second["pageInfo"]["hasNextPage"]) == ([{"name": "Wulan"}], False)
+    assert bad_cursor["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 async def test_an_invitation_must_fit_the_role_to_the_kind_of_organization(

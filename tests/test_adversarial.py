@@ -164,7 +164,7 @@ INJECTIONS: list[tuple[str, str, str]] = [
     ("practices.regionCode", "String", "practices(filter: {regionCode: $v}) { totalCount }"),
     ("practices.after", "String", "practices(after: $v) { totalCount }"),
     ("replications.practiceId", "ID", "replications(filter: {practiceId: $v}) { totalCount }"),
-    ("users.organizationId", "ID!", "users(organizationId: $v) { name }"),
+    ("users.organizationId", "ID!", "users(organizationId: $v) { totalCount }"),
     ("similarPractices.id", "ID!", "similarPractices(id: $v) { id }"),
     ("searchSuggestions.prefix", "String!", "searchSuggestions(prefix: $v) { id }"),
 ]

@@ -452,7 +452,7 @@ class PausedWrite:
 
 
 async def test_organization_deleted_while_a_practice_is_created_for_it_is_kept_for_the_practice(
-    api: GraphQLClient, stores: Stores, monkeypatch: pytest.MonkeyPatch
+    api: GraphQLClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given: a practice for the organization, written but not yet committed
     organization_id = await create_organization(api)

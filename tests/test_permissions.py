@@ -456,6 +456,32 @@ async def test_the_audit_trail_is_for_the_owner_and_reviewers(world: World) -> N
     assert trails["member"][2]["actor"] is not None
 
 
+ORGANIZATION_AUDIT = """
+query($id: ID!) {
+  node(id: $id) { ... on Organization { auditTrail { action actorName changes { field } } } }
+}
+"""
+
+
+async def test_an_organizations_audit_trail_is_for_its_own_users_and_reviewers(world: World) -> None:
+    # given: the organization's admin edits its description
+    mutation, input = await _update_organization(world)
+    edited = await world.clients["org_admin"].mutate(mutation, input)
+    assert edited["errors"] == []
+    # when
+    trails = {
+        role: (await client.data(ORGANIZATION_AUDIT, {"id": world.org_a}))["node"]["auditTrail"]
+        for role, client in world.clients.items()
+    }
+    # then
+    assert trails["anonymous"] == trails["outsider"] == trails["partner"] == []
+    assert [(entry["action"], entry["changes"]) for entry in trails["member"]] == [
+        ("EDITED", [{"field": "description"}])
+    ]
+    assert trails["reviewer"] == trails["org_admin"] == trails["hub_admin"] == trails["member"]
+    assert trails["member"][0]["actorName"]
+
+
 async def test_contact_email_and_phone_are_only_for_signed_in_users(world: World) -> None:
     # given
     contact = {"name": "Ibu Lurah", "email": "lurah@depokjaya.go.id", "phone": "+62 21 555 0101"}
