@@ -102,18 +102,17 @@ async def viewer_of(stores: Stores, auth: AuthConfig, token_text: str) -> Viewer
     token = parse_token(token_text)
     if token is None:
         raise Unauthenticated("The bearer token is malformed.")
-    session = await stores.sessions.get(token.record_id)
+    found = await stores.sessions.signed_in(token.record_id)
     if (
-        session is None
-        or session.revoked_at is not None
-        or session.access_expires_at <= utc_now()
-        or not same_hash(auth.token_hash(ACCESS, token.secret), session.access_hash)
+        found is None
+        or found.session.revoked_at is not None
+        or found.session.access_expires_at <= utc_now()
+        or not same_hash(auth.token_hash(ACCESS, token.secret), found.session.access_hash)
     ):
         raise Unauthenticated("The bearer token is expired, revoked or unknown; sign in again.")
-    (user,) = await stores.users.get_many([session.user_id])
+    session, user, organization = found.session, found.user, found.organization
     if user is None:
         raise Unauthenticated("The account of this token no longer exists.")
-    (organization,) = await stores.organizations.get_many([user.organization_id])
     return Viewer(
         user_id=user.id,
         name=user.name,

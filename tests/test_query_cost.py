@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient, monitoring
 
+from resolvers.accounts import create_user, issue_session, viewer_of
 from resolvers.context import Context
 from schema import build_schema
 from server.supervisor import LocalService
@@ -17,6 +18,7 @@ from storage.filters import ContentFilter, RegionFilter
 from storage.pagination import SortOrder, encode_cursor, page_query
 from storage.regions import name_key
 from storage.store import Document, new_id
+from storage.vocabulary import Role
 from tests.conftest import TEST_REGION_ROOTS
 from tests.support import TEST_AUTH
 
@@ -185,6 +187,30 @@ async def test_region_records_are_read_from_mongodb_once(counted: tuple[Stores, 
     assert counter.commands == ["find"]
     await stores.regions.load(under=["51.71"])
     assert (await stores.regions.get_many(["51.71"]))[0] is not None
+
+
+async def test_a_bearer_token_is_checked_in_one_round_trip(counted: tuple[Stores, CommandCounter]) -> None:
+    # given: a signed-in admin of the association
+    stores, counter = counted
+    association = await stores.organizations.insert(
+        {"name": "Asosiasi", "kind": "ASSOCIATION", "verified": True}
+    )
+    user = await create_user(
+        stores,
+        TEST_AUTH,
+        email="a@asosiasi.id",
+        name="Rina",
+        password="kata-sandi-uji",
+        role=Role.ADMIN,
+        organization_id=association.id,
+    )
+    token = (await issue_session(stores, TEST_AUTH, user)).access_token
+    # when
+    counter.commands.clear()
+    viewer = await viewer_of(stores, TEST_AUTH, token)
+    # then: the session, its user and the user's organization come in one command
+    assert (viewer.user_id, viewer.is_hub_admin) == (user.id, True)
+    assert counter.commands == ["aggregate"]
 
 
 @pytest.mark.parametrize(
