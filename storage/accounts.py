@@ -94,13 +94,8 @@ class SignedIn:
 class SessionStore:
     """Sign-in sessions: looked up by ID, the token's secret compared by hash."""
 
-    def __init__(
-        self,
-        collection: AsyncCollection[Document],
-        *,
-        users: str = "users",
-        organizations: str = "organizations",
-    ) -> None:
+    def __init__(self, collection: AsyncCollection[Document], *, users: str, organizations: str) -> None:
+        """``users`` and ``organizations``: the names of their collections, in the same database."""
         self.collection = collection
         self._users = users
         self._organizations = organizations

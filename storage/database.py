@@ -146,7 +146,7 @@ class Stores:
             # Replications are found through their practice, not searched on their own.
             replications=content("replications", ReplicationRecord, searchable=False),
             users=UserStore(database["users"], UserRecord, derive=derive_user),
-            sessions=SessionStore(database["sessions"]),
+            sessions=SessionStore(database["sessions"], users="users", organizations="organizations"),
             invitations=InvitationStore(database["invitations"]),
             sign_in_failures=AttemptCounter(database["sign_in_failures"]),
             audit_trail=AuditTrail(database[AUDIT_TRAIL]),
