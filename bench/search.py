@@ -60,7 +60,7 @@ from search.http import ConnectionPool, Reply
 from search.indexes import SPECS, IndexNames
 from search.reindex import reindex
 from server.app import auth_config, create_app, prepare_database
-from server.lifeline import die_with_parent
+from server.lifeline import tied
 from server.settings import Settings
 from server.supervisor import LocalService, free_port, local_meilisearch, local_mongo
 from storage.database import Stores, open_client
@@ -248,27 +248,17 @@ async def _serve_app(
     log_path = workdir / f"{name}.log"
     spawned = time.perf_counter()
     with log_path.open("wb") as log:
+        uvicorn = [
+            *(sys.executable, "-m", "uvicorn", "--factory", "bench.search:create_app_from_env"),
+            *("--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"),
+        ]
         process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "bench.search:create_app_from_env",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
+            *tied(uvicorn),  # a killed benchmark leaves no server
             cwd=ROOT,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=functools.partial(
-                die_with_parent, signal.SIGTERM
-            ),  # a killed benchmark leaves no server
         )
     try:
         await _wait_ready(url, process, log_path)

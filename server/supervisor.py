@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import importlib.util
 import json
 import logging
@@ -25,7 +24,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ from typing import Any
 from pymongo import AsyncMongoClient
 
 from server import secantusd
-from server.lifeline import die_with_parent
+from server.lifeline import tied
 from server.settings import REPO_ROOT
 
 logger = logging.getLogger(__name__)
@@ -65,7 +64,6 @@ def _spawn(
     cwd: Path,
     log_path: Path,
     env: Mapping[str, str] | None = None,
-    preexec_fn: Callable[[], None] | None = None,
 ) -> subprocess.Popen[bytes]:
     cwd.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
@@ -77,7 +75,6 @@ def _spawn(
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=preexec_fn,
         )
 
 
@@ -203,7 +200,7 @@ def _make_executable(path: Path) -> None:
 def find_meilisearch(configured: Path | None = None) -> str:
     """The Meilisearch binary: ``configured`` (MEILI_BINARY), else `meilisearch` on PATH, else npm's."""
     if configured is not None:
-        path = configured.expanduser()
+        path = configured.expanduser().absolute()  # the child runs in its data folder
         if not (path.is_file() and os.access(path, os.X_OK)):
             raise LocalServiceError(f"MEILI_BINARY is set to {configured}, which is not an executable file.")
         return str(path)
@@ -289,28 +286,29 @@ def _spawn_meilisearch(
     # cwd is the data folder so the server does not read a ./config.toml from wherever we were
     # started; dumps and snapshots are kept under it too.
     return _spawn(
-        [
-            executable,
-            "--db-path",
-            str(data_dir / "meili"),
-            "--http-addr",
-            f"127.0.0.1:{port}",
-            "--env",
-            "development",
-            "--no-analytics",
-            "--dump-dir",
-            str(data_dir / "meili-dumps"),
-            "--snapshot-dir",
-            str(data_dir / "meili-snapshots"),
-            "--log-level",
-            "WARN",
-            "--max-indexing-memory",
-            str(MAX_INDEXING_MEMORY),
-        ],
+        tied(
+            [
+                executable,
+                "--db-path",
+                str(data_dir / "meili"),
+                "--http-addr",
+                f"127.0.0.1:{port}",
+                "--env",
+                "development",
+                "--no-analytics",
+                "--dump-dir",
+                str(data_dir / "meili-dumps"),
+                "--snapshot-dir",
+                str(data_dir / "meili-snapshots"),
+                "--log-level",
+                "WARN",
+                "--max-indexing-memory",
+                str(MAX_INDEXING_MEMORY),
+            ]
+        ),
         cwd=data_dir,
         log_path=data_dir / "meilisearch.log",
         env=_meilisearch_environment(master_key),
-        preexec_fn=functools.partial(die_with_parent, signal.SIGTERM),
     )
 
 
