@@ -283,6 +283,10 @@ async def write_fields(
         if draft is None:  # held nothing: cannot happen
             raise
         return WriteResult(errors=[missing_reference_error(context.stores, draft, exc)])
+    if kind.name == "Replication":
+        # Its threads are found under its status and regions. Searchable kinds have the indexer
+        # mark their threads as it indexes them; replications are not indexed themselves.
+        await context.stores.discussions.mark_threads_of([updated.id])
     context.on_write()
     return WriteResult(record=updated)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from resolvers.auth import AuthConfig
 from resolvers.loaders import Loaders
+from resolvers.posting import PostingConfig
 from resolvers.viewer import Viewer
 from search.engine import SearchEngine
 from storage.database import Stores
@@ -29,6 +30,7 @@ class Context:
     search: SearchEngine | None = None
     # Called after every successful write: wakes the search indexer so the write is searchable soon.
     on_write: Callable[[], None] = _nothing
+    posting: PostingConfig = field(default_factory=PostingConfig)
 
     @classmethod
     def for_request(
@@ -41,6 +43,7 @@ class Context:
         client_address: str = "unknown",
         search: SearchEngine | None = None,
         on_write: Callable[[], None] = _nothing,
+        posting: PostingConfig | None = None,
     ) -> Context:
         viewer = viewer or Viewer()
         return cls(
@@ -52,4 +55,5 @@ class Context:
             client_address=client_address,
             search=search,
             on_write=on_write,
+            posting=posting or PostingConfig(),
         )

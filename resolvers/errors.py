@@ -40,6 +40,7 @@ class ErrorCode(Enum):
     INVALID_TOKEN = "INVALID_TOKEN"
     WEAK_PASSWORD = "WEAK_PASSWORD"
     INVALID_TRANSITION = "INVALID_TRANSITION"
+    RATE_LIMITED = "RATE_LIMITED"
 
 
 @dataclass(frozen=True, slots=True)

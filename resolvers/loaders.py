@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
 from resolvers import visibility
 from resolvers.viewer import Viewer
 from storage.database import Stores
+from storage.discussions import ReplyRecord, ThreadRecord
 from storage.filters import ContentFilter
 from storage.records import (
     AuditEntryRecord,
@@ -28,6 +30,8 @@ from storage.store import VersionedStore
 
 # Entries of an item's audit trail shown at most (the newest).
 AUDIT_TRAIL_LIMIT = 200
+# Replies of each thread loaded with the threads of a page (more are paged one thread at a time).
+REPLIES_BATCHED = 101
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -94,6 +98,12 @@ class Loaders:
     case_studies_of_practice: DataLoader[str, list[CaseStudyRecord]]
     users: DataLoader[str, UserRecord | None]
     audit_trail: DataLoader[str, list[AuditEntryRecord]]
+    threads: DataLoader[str, ThreadRecord | None]
+    replies: DataLoader[str, ReplyRecord | None]
+    replies_of_thread: DataLoader[str, list[ReplyRecord]]
+    # (threads, open questions, answered questions) of each item
+    discussion_counts: DataLoader[str, tuple[int, int, int]]
+    open_reports: DataLoader[str, int]
 
     @classmethod
     def for_request(cls, stores: Stores, viewer: Viewer) -> Loaders:
@@ -103,14 +113,42 @@ class Loaders:
         async def audit_trail(ids: Sequence[str]) -> list[list[AuditEntryRecord]]:
             return await stores.audit_trail.of_subjects(ids, limit=AUDIT_TRAIL_LIMIT)
 
+        practices = _loader(_readable(stores.practices, viewer))
+        case_studies = _loader(_readable(stores.case_studies, viewer))
+        partnerships = _loader(_readable(stores.partnerships, viewer))
+        replications = _loader(_readable(stores.replications, viewer))
+        subjects: dict[str, DataLoader[str, Any]] = {
+            "practices": practices,
+            "case_studies": case_studies,
+            "partnerships": partnerships,
+            "replications": replications,
+        }
+        discussions = stores.discussions
+
+        async def threads(ids: Sequence[str]) -> list[ThreadRecord | None]:
+            """Threads of items the viewer may read: a thread is as readable as its item."""
+            found = await discussions.threads.get_many(ids)
+            items = await asyncio.gather(
+                *(subjects[t.subject_collection].load(t.subject_id) for t in found if t is not None)
+            )
+            readable = iter(items)
+            return [t if t is not None and next(readable) is not None else None for t in found]
+
+        async def replies(ids: Sequence[str]) -> list[ReplyRecord | None]:
+            found = await discussions.replies.get_many(ids)
+            parents = await thread_loader.load_many([r.thread_id for r in found if r is not None])
+            readable = iter(parents)
+            return [r if r is not None and next(readable) is not None else None for r in found]
+
+        thread_loader = _loader(threads)
         return cls(
             regions=_loader(stores.regions.get_many),
             region_children=_loader(stores.regions.children_of),
             organizations=_loader(stores.organizations.get_many),
-            practices=_loader(_readable(stores.practices, viewer)),
-            case_studies=_loader(_readable(stores.case_studies, viewer)),
-            partnerships=_loader(_readable(stores.partnerships, viewer)),
-            replications=_loader(_readable(stores.replications, viewer)),
+            practices=practices,
+            case_studies=case_studies,
+            partnerships=partnerships,
+            replications=replications,
             replications_of_practice=_loader(
                 _grouped(
                     stores.replications,
@@ -127,4 +165,10 @@ class Loaders:
             ),
             users=_loader(_users(stores, viewer)),
             audit_trail=_loader(audit_trail),
+            threads=thread_loader,
+            replies=_loader(replies),
+            # Only asked for threads the viewer read through ``threads`` (or an item's page).
+            replies_of_thread=_loader(lambda ids: discussions.replies_of(ids, limit=REPLIES_BATCHED)),
+            discussion_counts=_loader(discussions.question_counts),
+            open_reports=_loader(lambda ids: stores.reports.open_counts(list(ids))),
         )

@@ -25,6 +25,10 @@ async def get_node(context: Context, global_id: str) -> tuple[str, Any] | None:
         record = await context.loaders.regions.load(local_id)
     elif type_name == "User":
         record = await context.loaders.users.load(local_id)
+    elif type_name == "Thread":
+        record = await context.loaders.threads.load(local_id)
+    elif type_name == "Reply":
+        record = await context.loaders.replies.load(local_id)
     elif kind := KINDS.get(type_name):
         record = await kind.loader(context.loaders).load(local_id)
     else:

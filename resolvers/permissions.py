@@ -16,10 +16,13 @@ items change through reviewers (or are archived by their owner). Reading is deci
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import Enum
 
 from resolvers.errors import ErrorCode, FieldError
 from resolvers.viewer import Viewer
+from storage.discussions import Post, ThreadRecord
+from storage.store import utc_now
 from storage.vocabulary import ContentStatus, Role
 
 
@@ -105,3 +108,69 @@ def authorize(
     else:
         reason = f"Your role does not allow you to {action.value} this {kind}."
     return [FieldError(None, ErrorCode.FORBIDDEN, reason)]
+
+
+# --- discussions and moderation ----------------------------------------------------------------
+# Every signed-in user (member, partner, reviewer, admin) may post where they may read; authors
+# edit their posts within the edit window and delete them at any time; the asker and the item's
+# organization accept an answer; reviewers moderate (edit, delete, hide, restore) anything.
+
+
+def _signed_in(viewer: Viewer, doing: str) -> list[FieldError]:
+    if viewer.is_authenticated:
+        return []
+    return [FieldError(None, ErrorCode.UNAUTHENTICATED, f"Sign in to {doing}.")]
+
+
+def _forbidden(reason: str) -> list[FieldError]:
+    return [FieldError(None, ErrorCode.FORBIDDEN, reason)]
+
+
+def authorize_post(viewer: Viewer) -> list[FieldError]:
+    return _signed_in(viewer, "take part in discussions")
+
+
+def is_moderator(viewer: Viewer) -> bool:
+    return viewer.is_reviewer
+
+
+def authorize_post_edit(viewer: Viewer, post: Post, *, window: timedelta) -> list[FieldError]:
+    if errors := _signed_in(viewer, "edit posts"):
+        return errors
+    if is_moderator(viewer):
+        return []
+    if post.author_id != viewer.user_id:
+        return _forbidden("Only its author and the moderators edit a post.")
+    if post.moderation is not None:
+        return _forbidden("A moderator hid this post; only moderators change it now.")
+    if utc_now() - post.created_at > window:
+        minutes = int(window.total_seconds() // 60)
+        return _forbidden(f"Posts can be edited for {minutes} minutes; after that only moderators do.")
+    return []
+
+
+def authorize_post_delete(viewer: Viewer, post: Post) -> list[FieldError]:
+    if errors := _signed_in(viewer, "delete posts"):
+        return errors
+    if is_moderator(viewer) or post.author_id == viewer.user_id:
+        return []
+    return _forbidden("Only its author and the moderators delete a post.")
+
+
+def authorize_accept(viewer: Viewer, thread: ThreadRecord, *, owner_id: str) -> list[FieldError]:
+    """The asker, or anyone of the organization that owns the item, picks the accepted answer."""
+    if errors := _signed_in(viewer, "accept answers"):
+        return errors
+    if viewer.is_hub_admin or thread.author_id == viewer.user_id or viewer.belongs_to(owner_id):
+        return []
+    return _forbidden("Only the asker and the item's organization accept an answer.")
+
+
+def authorize_report(viewer: Viewer) -> list[FieldError]:
+    return _signed_in(viewer, "report posts")
+
+
+def authorize_moderation(viewer: Viewer) -> list[FieldError]:
+    if errors := _signed_in(viewer, "moderate"):
+        return errors
+    return [] if is_moderator(viewer) else _forbidden("Only reviewers moderate posts.")

@@ -6,6 +6,9 @@
 - Contact persons' email and phone (personal data under UU PDP): signed-in users only.
 - An item's audit trail: its organization and the reviewers.
 - A user's email: the user, the admins of the user's organization and the hub's admins.
+- Discussions: a thread and its replies wherever its item is readable. A deleted post's text:
+  nobody (the audit trail keeps it for moderators); a hidden post's text and the reason: its
+  author and the moderators (the reviewers). A post's audit trail: its author and moderators.
 
 Single reads go through the DataLoaders (``Loaders.for_request`` filters with ``can_read``),
 lists through ``readers`` (an indexed field of every item), search through ``search_audience``.
@@ -18,6 +21,7 @@ from collections.abc import Sequence
 from resolvers.viewer import Viewer
 from search.filters import Audience
 from storage.database import PUBLIC
+from storage.discussions import Post
 from storage.records import ContentRecord
 from storage.vocabulary import ContentStatus, Role
 
@@ -64,3 +68,13 @@ def can_see_email_of(viewer: Viewer, *, user_id: str, organization_id: str) -> b
 def can_read_user(viewer: Viewer) -> bool:
     """Users' names and roles are for signed-in users (colleagues, reviewers), not the public."""
     return viewer.is_authenticated
+
+
+def can_read_post_text(viewer: Viewer, post: Post) -> bool:
+    if post.deleted_at is not None:
+        return False
+    return post.moderation is None or viewer.is_reviewer or post.author_id == viewer.user_id
+
+
+def can_read_post_moderation(viewer: Viewer, post: Post) -> bool:
+    return viewer.is_reviewer or (viewer.user_id is not None and post.author_id == viewer.user_id)

@@ -14,6 +14,7 @@ from strawberry.types import ExecutionContext
 from schema.accounts import User
 from schema.caching import MAX_CACHED_DOCUMENTS, DocumentCache
 from schema.content import CaseStudy, Partnership, Practice, Replication
+from schema.discussions import Reply, Thread
 from schema.errors import ErrorCodes
 from schema.execution import PlainFieldsExecutionContext
 from schema.limits import Limits, limits_rule
@@ -53,7 +54,7 @@ def build_schema(
         query=Query,
         execution_context_class=PlainFieldsExecutionContext,
         mutation=Mutation,
-        types=[Region, Organization, Practice, CaseStudy, Partnership, Replication, User],
+        types=[Region, Organization, Practice, CaseStudy, Partnership, Replication, User, Thread, Reply],
         extensions=extensions,
         config=StrawberryConfig(
             scalar_map=SCALARS,

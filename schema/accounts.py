@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -17,6 +18,9 @@ from schema.payload import Error, errors_of
 from schema.permissions import SelfOrAdmin, hidden_unless
 from schema.regions import Organization, load_organization
 from storage import records
+
+if TYPE_CHECKING:
+    from schema.discussions import Thread
 
 
 @strawberry.type(description="A person who signs in, with a role in one organization.")
@@ -38,6 +42,19 @@ class User(Node):
     @classmethod
     def from_record(cls, record: records.UserRecord) -> User:
         return copy_record(cls, record, id=cls.global_id(record.id), local_id=record.id)
+
+    @strawberry.field(
+        description="The threads this user started, newest activity first; only the user sees them "
+        "(empty for anyone else)."
+    )
+    async def threads(
+        self, info: Info[Context, None], first: First = DEFAULT_PAGE_SIZE, after: After = None
+    ) -> Connection[Annotated[Thread, strawberry.lazy("schema.discussions")]]:
+        from schema.discussions import threads_of_user  # threads show their author: a cycle
+
+        if info.context.viewer.user_id != self.local_id:
+            return Connection.empty()
+        return await threads_of_user(info, self.local_id, first=first, after=after)
 
 
 async def load_user(info: Info[Context, None], user_id: str | None) -> User | None:

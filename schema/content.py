@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -25,6 +25,9 @@ from schema.permissions import OwnerOrReviewer, SignedIn, hidden_unless
 from schema.regions import Organization, Region, load_organization, load_regions
 from schema.scalars import Rupiah
 from storage import records
+
+if TYPE_CHECKING:
+    from schema.discussions import Discussion
 
 
 @strawberry.type(description="A measured result: where it started, the goal, and what was reached.")
@@ -141,6 +144,12 @@ class Content(Node):
     async def audit_trail(self, info: Info[Context, None]) -> list[AuditEntry]:
         entries = await info.context.loaders.audit_trail.load(self.local_id)
         return [AuditEntry.from_record(entry) for entry in entries]
+
+    @strawberry.field(description="Questions and comments on this item, with how many are answered.")
+    def discussion(self) -> Annotated[Discussion, strawberry.lazy("schema.discussions")]:
+        from schema.discussions import Discussion  # discussions show their item: a cycle
+
+        return Discussion(subject_id=self.local_id)
 
 
 def _content(cls: type[Any], record: records.ContentRecord, **overrides: Any) -> Any:

@@ -44,6 +44,13 @@ class Connection(Generic[T]):
         return await self._count()
 
     @classmethod
+    def empty(cls) -> Connection[T]:
+        async def none() -> int:
+            return 0
+
+        return cls(edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None), _count=none)
+
+    @classmethod
     def of(
         cls, page: Page[Any], convert: Callable[[Any], T], count: Callable[[], Awaitable[int]]
     ) -> Connection[T]:

@@ -13,6 +13,7 @@ from resolvers.context import Context
 from resolvers.kinds import CASE_STUDY, ORGANIZATION, PARTNERSHIP, PRACTICE, REPLICATION
 from schema.accounts import AccountQuery, User
 from schema.content import CaseStudy, Partnership, Practice, Replication
+from schema.discussions import DiscussionQuery, Reply, Thread
 from schema.enums import ContentOrder, OrganizationKind, OrganizationOrder, RegionLevel
 from schema.inputs import (
     CaseStudyFilter,
@@ -37,6 +38,8 @@ _NODE_TYPES: dict[str, Callable[[Any], Node]] = {
     "Partnership": Partnership.from_record,
     "Replication": Replication.from_record,
     "User": User.from_record,
+    "Thread": Thread.from_record,
+    "Reply": Reply.from_record,
 }
 _CONTENT_ORDER = {ContentOrder.NEWEST: SortOrder.NEWEST, ContentOrder.TITLE: SortOrder.TITLE}
 _ORGANIZATION_ORDER = {OrganizationOrder.NAME: SortOrder.TITLE, OrganizationOrder.NEWEST: SortOrder.NEWEST}
@@ -64,7 +67,7 @@ async def _content_page(
 
 
 @strawberry.type
-class Query(SearchQuery, AccountQuery):
+class Query(SearchQuery, AccountQuery, DiscussionQuery):
     @strawberry.field(description="Any object by its global ID; null when there is none.")
     async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:
         return _node(await nodes.get_node(info.context, id))

@@ -15,6 +15,7 @@ from resolvers import search as use_cases
 from resolvers.context import Context
 from resolvers.loaders import Loaders
 from schema.content import CaseStudy, Partnership, Practice
+from schema.discussions import Thread
 from schema.enums import OrganizationKind, Stage, Theme
 from schema.node import Node
 from schema.pagination import PageInfo
@@ -26,7 +27,7 @@ from storage import vocabulary
 strawberry.enum(ContentType, description="What a search hit is.")
 
 SearchResultNode = Annotated[
-    Practice | CaseStudy | Partnership | Organization, strawberry.union("SearchResultNode")
+    Practice | CaseStudy | Partnership | Organization | Thread, strawberry.union("SearchResultNode")
 ]
 
 
@@ -61,6 +62,7 @@ _NODE_TYPES: dict[ContentType, tuple[Any, Callable[[Loaders], DataLoader[str, An
     ContentType.CASE_STUDY: (CaseStudy, lambda loaders: loaders.case_studies),
     ContentType.PARTNERSHIP: (Partnership, lambda loaders: loaders.partnerships),
     ContentType.ORGANIZATION: (Organization, lambda loaders: loaders.organizations),
+    ContentType.DISCUSSION: (Thread, lambda loaders: loaders.threads),
 }
 # Indonesian and English labels of the content types.
 _CONTENT_TYPE_LABELS = {
@@ -68,6 +70,7 @@ _CONTENT_TYPE_LABELS = {
     "CASE_STUDY": ("Studi Kasus", "Case study"),
     "PARTNERSHIP": ("Kemitraan", "Partnership"),
     "ORGANIZATION": ("Organisasi", "Organization"),
+    "DISCUSSION": ("Diskusi", "Discussion"),
 }
 
 

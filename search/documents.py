@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from search.text import stem_text
+from storage.discussions import ReplyRecord, ThreadRecord
 from storage.records import (
     CaseStudyRecord,
     ContentRecord,
@@ -24,7 +25,7 @@ from storage.records import (
     VersionedRecord,
 )
 from storage.store import region_scope
-from storage.vocabulary import ContentStatus, RegionLevel
+from storage.vocabulary import ContentStatus, PostState, RegionLevel
 
 SearchDocument = dict[str, Any]
 
@@ -36,6 +37,7 @@ class ContentType(StrEnum):
     CASE_STUDY = "CASE_STUDY"
     PARTNERSHIP = "PARTNERSHIP"
     ORGANIZATION = "ORGANIZATION"
+    DISCUSSION = "DISCUSSION"
 
 
 REGION_FACETS = {
@@ -144,4 +146,44 @@ def organization_document(record: OrganizationRecord) -> SearchDocument:
         "organization_kind": record.kind.value,
         "verified": record.verified,
         **_regions([record.region_code] if record.region_code else []),
+    }
+
+
+# A thread's title when it has none (a comment): the start of its text.
+_UNTITLED_LENGTH = 120
+
+
+def thread_document(
+    thread: ThreadRecord,
+    replies: Iterable[ReplyRecord],
+    subject: ContentRecord | None,
+    organization: OrganizationRecord | None,
+) -> SearchDocument:
+    """A thread with the text of its replies, found under its item's regions, themes and status.
+
+    Deleted and hidden posts leave their text out; the author's name stays out as everywhere.
+    A thread whose item is gone is indexed as archived, which no anonymous search shows.
+    """
+    own = thread.body if thread.state is PostState.VISIBLE else None
+    answers = [reply.body for reply in replies if reply.state is PostState.VISIBLE and reply.body]
+    accepted = next(
+        (r.body for r in replies if r.id == thread.accepted_reply_id and r.state is PostState.VISIBLE), None
+    )
+    title = thread.title or (own or "")[:_UNTITLED_LENGTH]
+    text = _text(title, own, *answers)
+    return {
+        **_base(thread, ContentType.DISCUSSION, text),
+        "title": title,
+        "summary": own,
+        "body": _text(accepted, *(answer for answer in answers if answer != accepted)),
+        "status": subject.status.value if subject else ContentStatus.ARCHIVED.value,
+        "themes": [theme.value for theme in subject.themes] if subject else [],
+        "sdgs": list(subject.sdgs) if subject else [],
+        "organization_id": subject.organization_id if subject else None,
+        "organization_name": organization.name if organization else None,
+        "organization_kind": organization.kind.value if organization else None,
+        "year": thread.created_at.year,
+        "discussion_kind": thread.kind.value,
+        "answered": thread.accepted_reply_id is not None,
+        **_regions(subject.region_codes if subject else []),
     }

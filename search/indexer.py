@@ -43,12 +43,14 @@ from search.documents import (
     organization_document,
     partnership_document,
     practice_document,
+    thread_document,
 )
 from search.engine import SearchEngine, translate_errors
 from search.errors import IndexingFailed, SearchUnavailable
 from search.indexes import SPEC_BY_COLLECTION
 from search.refusals import Batch, Refusals, park
 from storage.database import Stores
+from storage.discussions import THREADS, ThreadRecord
 from storage.errors import StorageError
 from storage.leases import Lease
 from storage.records import ContentRecord, OrganizationRecord, VersionedRecord
@@ -74,6 +76,8 @@ SPLIT_TASKS = 32
 # IDs per mark-clearing update: SecantusDB matches an ``_id`` $in list in quadratic time.
 MARK_CHUNK = 50
 LEASE_NAME = "search-indexer"
+# Replies of a thread whose text its search document holds (the first ones: the answers).
+THREAD_REPLIES_INDEXED = 50
 IDLE_WAIT_MAX = 1.0
 ERROR_WAIT_MAX = 5.0
 OUTBOX_RETENTION = timedelta(days=7)
@@ -97,6 +101,8 @@ async def build_documents(
     if collection == "organizations":
         found_here = [r for r in records if isinstance(r, OrganizationRecord)]
         return await asyncio.to_thread(lambda: [organization_document(r) for r in found_here])
+    if collection == THREADS:
+        return await _thread_documents(stores, [r for r in records if isinstance(r, ThreadRecord)])
     content = [r for r in records if isinstance(r, ContentRecord)]
     organization_ids = sorted({record.organization_id for record in content})
     found = await stores.organizations.get_many(organization_ids)
@@ -107,6 +113,30 @@ async def build_documents(
         return [build(record, organizations[record.organization_id]) for record in content]
 
     # Stemming long texts is CPU work: keep it off the event loop that serves requests.
+    return await asyncio.to_thread(build_all)
+
+
+async def _thread_documents(stores: Stores, threads: Sequence[ThreadRecord]) -> list[SearchDocument]:
+    """Threads with their replies, items and the items' organizations: a few queries a batch."""
+    replies = await stores.discussions.replies_of([t.id for t in threads], limit=THREAD_REPLIES_INDEXED)
+    subjects: dict[tuple[str, str], ContentRecord | None] = {}
+    for collection in sorted({t.subject_collection for t in threads}):
+        ids = sorted({t.subject_id for t in threads if t.subject_collection == collection})
+        found = await stores.content(collection).get_many(ids)
+        subjects.update(((collection, i), record) for i, record in zip(ids, found, strict=True))
+    organization_ids = sorted({s.organization_id for s in subjects.values() if s is not None})
+    organizations = dict(
+        zip(organization_ids, await stores.organizations.get_many(organization_ids), strict=True)
+    )
+
+    def build_all() -> list[SearchDocument]:
+        documents = []
+        for thread, its_replies in zip(threads, replies, strict=True):
+            subject = subjects.get((thread.subject_collection, thread.subject_id))
+            organization = organizations.get(subject.organization_id) if subject else None
+            documents.append(thread_document(thread, its_replies, subject, organization))
+        return documents
+
     return await asyncio.to_thread(build_all)
 
 
@@ -264,6 +294,9 @@ class Indexer:
         await self.fault("indexed")
         if store is self.stores.organizations:  # content shows its organization's name and kind:
             await self._mark_content_of([r.id for r in records])  # mark it before they clear
+        elif isinstance(store.record_type, type) and issubclass(store.record_type, ContentRecord):
+            # a thread is found under its item's status, regions and themes: mark it likewise
+            await self.stores.discussions.mark_threads_of([r.id for r in records])
         await self._clear_marks(store, records)
         return len(records)
 

@@ -35,6 +35,7 @@ _NOT_IN = {
     ContentType.CASE_STUDY: {"stage", "partnership_status"},
     ContentType.PARTNERSHIP: {"stage"},
     ContentType.ORGANIZATION: {"themes", "sdgs", "stage", "year", "partnership_status"},
+    ContentType.DISCUSSION: {"stage", "partnership_status"},
 }
 _FILTERABLE = (*FACETS, "regions", "status", "id", "organization_id", "partnership_status", "is_demo")
 SEARCHABLE = ("title", "title_en", "summary", "summary_en", "organization_name", "body", "stemmed")
@@ -59,6 +60,7 @@ SPECS = (
     IndexSpec(ContentType.CASE_STUDY, "case_studies"),
     IndexSpec(ContentType.PARTNERSHIP, "partnerships"),
     IndexSpec(ContentType.ORGANIZATION, "organizations"),
+    IndexSpec(ContentType.DISCUSSION, "threads"),
 )
 SPEC_BY_COLLECTION = {spec.collection: spec for spec in SPECS}
 SPEC_BY_TYPE = {spec.content_type: spec for spec in SPECS}

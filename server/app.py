@@ -28,6 +28,7 @@ from starlette.staticfiles import StaticFiles
 
 from resolvers.accounts import seed_demo_accounts
 from resolvers.auth import AuthConfig
+from resolvers.posting import PostingConfig
 from schema import Limits, build_schema
 from search.engine import SearchEngine
 from search.errors import SearchUnavailable
@@ -232,6 +233,12 @@ def create_app(settings: Settings) -> Starlette:
         allow_queries_via_get=True,
         auth=auth,
         max_operations=settings.max_batch_operations,
+        posting=PostingConfig(
+            edit_window=timedelta(minutes=settings.post_edit_minutes),
+            max_length=settings.post_max_length,
+            rate_limit=settings.post_rate_limit,
+            rate_window=timedelta(minutes=settings.post_rate_window_minutes),
+        ),
     )
     return Starlette(
         routes=[

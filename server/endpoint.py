@@ -34,6 +34,7 @@ from resolvers.accounts import viewer_of
 from resolvers.auth import AuthConfig
 from resolvers.context import Context
 from resolvers.errors import Unauthenticated
+from resolvers.posting import PostingConfig
 from resolvers.viewer import Viewer
 from server.graphql_view import GraphQLView
 from storage.errors import StorageUnavailable
@@ -64,10 +65,18 @@ def refusal(status_code: int, message: str, code: str) -> Response:
 
 
 class LumbungGraphQL(GraphQLView[Context, None]):
-    def __init__(self, *args: object, auth: AuthConfig, max_operations: int, **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        auth: AuthConfig,
+        max_operations: int,
+        posting: PostingConfig | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # strawberry's own keyword arguments
         self.auth = auth
         self.max_operations = max_operations
+        self.posting = posting or PostingConfig()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -138,6 +147,7 @@ class LumbungGraphQL(GraphQLView[Context, None]):
             client_address=request.client.host if request.client else "unknown",
             search=request.state.search,
             on_write=on_write,
+            posting=self.posting,
         )
 
     async def _viewer(self, request: Request | WebSocket) -> Viewer:

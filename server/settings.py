@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     # argon2id cost; the defaults are RFC 9106's second recommended option.
     password_hash_time_cost: Annotated[int, Field(ge=1)] = 3
     password_hash_memory_kib: Annotated[int, Field(ge=8)] = 65_536
+    # Discussions (see README "Discussions and Q&A").
+    post_edit_minutes: Annotated[int, Field(ge=0)] = 30
+    post_max_length: Annotated[int, Field(ge=100, le=100_000)] = 10_000
+    post_rate_limit: Annotated[int, Field(ge=1)] = 20
+    post_rate_window_minutes: Annotated[int, Field(ge=1)] = 10
 
     @property
     def is_production(self) -> bool:

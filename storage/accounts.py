@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 
 from storage.errors import StorageError
 from storage.records import AuditEntryRecord, InvitationRecord, OrganizationRecord, SessionRecord, UserRecord
-from storage.store import Document, VersionedStore, new_id, sort_key, translate_errors, utc_now
+from storage.store import AuditNote, Document, VersionedStore, new_id, sort_key, translate_errors, utc_now
 
 USER_INDEXES = ((("organization_id", 1), ("title_key", 1)), (("title_key", 1),))
 SESSION_INDEXES = ((("user_id", 1),),)
@@ -279,6 +279,13 @@ class AttemptCounter:
 class AuditTrail:
     def __init__(self, collection: AsyncCollection[Document]) -> None:
         self.collection = collection
+
+    @translate_errors
+    async def record(self, note: AuditNote, *, collection: str, subject_id: str, version: int | None) -> None:
+        """An entry for a decision that changes no record of its own (reports dismissed)."""
+        await self.collection.insert_one(
+            note.entry(collection=collection, subject_id=subject_id, version=version)
+        )
 
     @translate_errors
     async def of_subjects(self, subject_ids: Sequence[str], *, limit: int) -> list[list[AuditEntryRecord]]:

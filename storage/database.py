@@ -21,6 +21,16 @@ from storage.accounts import (
     UserStore,
     derive_user,
 )
+from storage.discussions import (
+    ACTIVITY_INDEXES,
+    ACTIVITY_OUTBOX,
+    REPLIES,
+    REPLY_INDEXES,
+    THREAD_INDEXES,
+    THREADS,
+    DiscussionStore,
+)
+from storage.moderation import REPORT_INDEXES, REPORTS, ReportStore
 from storage.records import (
     CaseStudyRecord,
     OrganizationRecord,
@@ -128,6 +138,8 @@ class Stores:
     invitations: InvitationStore
     sign_in_failures: AttemptCounter
     audit_trail: AuditTrail
+    discussions: DiscussionStore
+    reports: ReportStore
 
     @classmethod
     def of(cls, database: AsyncDatabase[Document]) -> Stores:
@@ -150,12 +162,25 @@ class Stores:
             invitations=InvitationStore(database["invitations"]),
             sign_in_failures=AttemptCounter(database["sign_in_failures"]),
             audit_trail=AuditTrail(database[AUDIT_TRAIL]),
+            discussions=DiscussionStore(database[THREADS], database[REPLIES]),
+            reports=ReportStore(database[REPORTS]),
         )
+
+    def content(self, collection: str) -> VersionedStore[Any]:
+        """The content store of a collection name (threads point at their item by it)."""
+        stores = (self.practices, self.case_studies, self.partnerships, self.replications)
+        return next(store for store in stores if store.collection.name == collection)
 
     @property
     def searchable(self) -> list[VersionedStore[Any]]:
         """The stores whose records the search engine indexes."""
-        candidates = (self.practices, self.case_studies, self.partnerships, self.organizations)
+        candidates = (
+            self.practices,
+            self.case_studies,
+            self.partnerships,
+            self.organizations,
+            self.discussions.threads,
+        )
         return [store for store in candidates if store.searchable]
 
     @translate_errors
@@ -180,6 +205,10 @@ class Stores:
         await ensure_indexes(self.sessions.collection, SESSION_INDEXES)
         await ensure_indexes(self.invitations.collection, INVITATION_INDEXES)
         await ensure_indexes(self.audit_trail.collection, AUDIT_INDEXES)
+        await ensure_indexes(self.discussions.threads.collection, THREAD_INDEXES)
+        await ensure_indexes(self.discussions.replies.collection, REPLY_INDEXES)
+        await ensure_indexes(self.database[ACTIVITY_OUTBOX], ACTIVITY_INDEXES)
+        await ensure_indexes(self.database[REPORTS], REPORT_INDEXES)
         await self._migrate()
 
     async def _migrate(self) -> None:

@@ -34,6 +34,9 @@ class SortOrder(Enum):
     NEWEST = ("newest_key", -1)
     TITLE = ("title_key", 1)
     CODE = ("_id", 1)
+    # Discussions: threads by their last activity, newest first; replies in the order written.
+    ACTIVITY = ("activity_key", -1)
+    WRITTEN = ("newest_key", 1)
 
     @property
     def field(self) -> str:

@@ -145,3 +145,48 @@ class AuditAction(LabelledEnum):
     ARCHIVED = ("ARCHIVED", "Diarsipkan", "Archived")
     VERIFIED = ("VERIFIED", "Diverifikasi", "Verified")
     DELETED = ("DELETED", "Dihapus", "Deleted")
+    POSTED = ("POSTED", "Dikirim", "Posted")
+    ANSWER_ACCEPTED = ("ANSWER_ACCEPTED", "Jawaban diterima", "Answer accepted")
+    ANSWER_WITHDRAWN = ("ANSWER_WITHDRAWN", "Jawaban dibatalkan", "Accepted answer withdrawn")
+    HIDDEN = ("HIDDEN", "Disembunyikan", "Hidden by a moderator")
+    RESTORED = ("RESTORED", "Dipulihkan", "Restored by a moderator")
+    REPORTED = ("REPORTED", "Dilaporkan", "Reported")
+    REPORTS_DISMISSED = ("REPORTS_DISMISSED", "Laporan ditolak", "Reports dismissed")
+
+
+class DiscussionKind(LabelledEnum):
+    QUESTION = ("QUESTION", "Pertanyaan", "Question")
+    COMMENT = ("COMMENT", "Komentar", "Comment")
+
+
+class PostState(LabelledEnum):
+    """Whether a thread's or reply's text is shown: deleted and hidden posts leave a placeholder."""
+
+    VISIBLE = ("VISIBLE", "Tampil", "Visible")
+    DELETED = ("DELETED", "Dihapus penulis", "Deleted by its author")
+    HIDDEN = ("HIDDEN", "Disembunyikan moderator", "Hidden by a moderator")
+
+
+class ActivityKind(LabelledEnum):
+    """What happened in a discussion that someone must be told of (the activity outbox)."""
+
+    QUESTION_ASKED = ("QUESTION_ASKED", "Pertanyaan baru", "New question")
+    COMMENT_POSTED = ("COMMENT_POSTED", "Komentar baru", "New comment")
+    REPLY_POSTED = ("REPLY_POSTED", "Balasan baru", "New reply")
+    ANSWER_ACCEPTED = ("ANSWER_ACCEPTED", "Jawaban diterima", "Answer accepted")
+    ORGANIZATION_MENTIONED = ("ORGANIZATION_MENTIONED", "Organisasi disebut", "Organization mentioned")
+
+
+class ReportReason(LabelledEnum):
+    SPAM = ("SPAM", "Spam atau iklan", "Spam or advertising")
+    ABUSIVE = ("ABUSIVE", "Kasar atau menyerang", "Abusive or harassing")
+    OFF_TOPIC = ("OFF_TOPIC", "Di luar topik", "Off topic")
+    PERSONAL_DATA = ("PERSONAL_DATA", "Memuat data pribadi", "Exposes personal data")
+    MISINFORMATION = ("MISINFORMATION", "Informasi menyesatkan", "Misleading information")
+    OTHER = ("OTHER", "Lainnya", "Other")
+
+
+class ReportStatus(LabelledEnum):
+    OPEN = ("OPEN", "Terbuka", "Open")
+    RESOLVED = ("RESOLVED", "Ditindaklanjuti", "Acted on: the post was hidden")
+    DISMISSED = ("DISMISSED", "Ditolak", "Dismissed")
