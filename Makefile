@@ -57,5 +57,10 @@ bench-search: setup
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) -m bench.search
 
+.PHONY: bench-discussion
+bench-discussion: setup
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) -m bench.discussion
+
 clean:
 	rm -rf $(VENV) node_modules

@@ -282,6 +282,106 @@ async def _sign_out(world: World) -> tuple[str, dict[str, Any]]:
     return "mutation { signOut { errors { field code message } } }", {}
 
 
+# --- discussions: threads on A's practice ------------------------------------------------------
+
+START_THREAD = """
+mutation($input: StartThreadInput!) { startThread(input: $input) { thread { id version } errors { code } } }
+"""
+REPLY_TO = """
+mutation($input: ReplyInput!) { replyToThread(input: $input) { reply { id version } errors { code } } }
+"""
+
+
+async def _thread(world: World, *, by: str = "hub_admin", status: str = "PUBLISHED") -> tuple[str, int]:
+    """A fresh question on a practice of A, asked by ``by``; (ID, version)."""
+    practice, _ = await item(world, "Practice", status)
+    payload = await world.clients[by].mutate(
+        START_THREAD,
+        {"subjectId": practice, "kind": "QUESTION", "title": "Berapa biayanya?", "body": "Mohon rinciannya."},
+    )
+    assert payload["errors"] == [], payload["errors"]
+    return payload["thread"]["id"], payload["thread"]["version"]
+
+
+async def _answered(world: World) -> tuple[str, str]:
+    """A question asked by B's member (the outsider) and answered by P's partner; (thread, reply)."""
+    thread_id, _ = await _thread(world, by="outsider")
+    reply = await world.clients["partner"].mutate(
+        REPLY_TO, {"threadId": thread_id, "body": "Sekitar 2 juta."}
+    )
+    assert reply["errors"] == [], reply["errors"]
+    return thread_id, reply["reply"]["id"]
+
+
+def start_thread(status: str) -> Prepare:
+    async def prepare(world: World) -> tuple[str, dict[str, Any]]:
+        practice, _ = await item(world, "Practice", status)
+        input = {"subjectId": practice, "kind": "COMMENT", "body": "Menarik sekali."}
+        return _mutation("startThread", "StartThreadInput"), input
+
+    return prepare
+
+
+async def _reply_to_thread(world: World) -> tuple[str, dict[str, Any]]:
+    thread_id, _ = await _thread(world)
+    return _mutation("replyToThread", "ReplyInput"), {"threadId": thread_id, "body": "Terima kasih."}
+
+
+def own_post(name: str, input_type: str, **extra: Any) -> Prepare:
+    """A mutation on a fresh question posted by A's member."""
+
+    async def prepare(world: World) -> tuple[str, dict[str, Any]]:
+        thread_id, version = await _thread(world, by="member")
+        return _mutation(name, input_type), {"id": thread_id, "version": version, **extra}
+
+    return prepare
+
+
+async def _accept_answer(world: World) -> tuple[str, dict[str, Any]]:
+    _, reply_id = await _answered(world)
+    return _mutation("acceptAnswer", "AcceptAnswerInput"), {"replyId": reply_id}
+
+
+async def _withdraw_answer(world: World) -> tuple[str, dict[str, Any]]:
+    thread_id, reply_id = await _answered(world)
+    accepted = await world.admin.mutate(
+        "mutation($input: AcceptAnswerInput!) "
+        "{ acceptAnswer(input: $input) { thread { version } errors { code } } }",
+        {"replyId": reply_id},
+    )
+    assert accepted["errors"] == [], accepted["errors"]
+    input = {"threadId": thread_id, "version": accepted["thread"]["version"]}
+    return _mutation("withdrawAcceptedAnswer", "WithdrawAnswerInput"), input
+
+
+async def _report_post(world: World) -> tuple[str, dict[str, Any]]:
+    thread_id, _ = await _thread(world)
+    return _mutation("reportPost", "ReportPostInput"), {"id": thread_id, "reason": "SPAM"}
+
+
+def moderated(name: str, input_type: str, *, before: str | None = None, versioned: bool = True) -> Prepare:
+    """A moderator's mutation on a fresh question; ``before``: hidden or reported first."""
+
+    async def prepare(world: World) -> tuple[str, dict[str, Any]]:
+        thread_id, version = await _thread(world, by="member")
+        if before == "hidden":
+            hidden = await world.admin.mutate(
+                "mutation($input: ModeratePostInput!) { hidePost(input: $input) "
+                "{ thread { version } errors { code } } }",
+                {"id": thread_id, "version": version, "reason": "Iklan."},
+            )
+            version = hidden["thread"]["version"]
+        if before == "reported":
+            reported = await world.clients["outsider"].mutate(
+                _mutation("reportPost", "ReportPostInput"), {"id": thread_id, "reason": "SPAM"}
+            )
+            assert reported["errors"] == []
+        input: dict[str, Any] = {"id": thread_id, "reason": "Alasan moderator."}
+        return _mutation(name, input_type), {**input, "version": version} if versioned else input
+
+    return prepare
+
+
 SIGNED_IN = ("member", "org_admin", "partner", "reviewer", "hub_admin", "outsider")
 # Mutations anyone may call, signed in or not: they check credentials, not roles.
 OPEN = {"signIn", "refreshSession", "acceptInvitation"}
@@ -325,6 +425,27 @@ MATRIX: dict[str, tuple[Prepare, dict[str, str]]] = {
     "inviteUser (member)": (_invite("MEMBER"), allowed("org_admin", "hub_admin")),
     "inviteUser (reviewer)": (_invite("REVIEWER"), allowed("hub_admin")),
     "removeUser": (_remove_user, allowed("org_admin", "hub_admin")),
+    "startThread (published)": (start_thread("PUBLISHED"), allowed(*SIGNED_IN)),
+    "startThread (draft)": (
+        start_thread("DRAFT"),
+        allowed("member", "org_admin", *REVIEW, hidden_from=NOT_A),
+    ),
+    "replyToThread": (_reply_to_thread, allowed(*SIGNED_IN)),
+    "editPost (own, in time)": (
+        own_post("editPost", "EditPostInput", body="Teks yang dibetulkan."),
+        allowed("member", *REVIEW),
+    ),
+    "deletePost": (own_post("deletePost", "PostVersionInput"), allowed("member", *REVIEW)),
+    # The asker (B's member) and the item's organization (A) accept an answer.
+    "acceptAnswer": (_accept_answer, allowed("outsider", "member", "org_admin", "hub_admin")),
+    "withdrawAcceptedAnswer": (_withdraw_answer, allowed("outsider", "member", "org_admin", "hub_admin")),
+    "reportPost": (_report_post, allowed(*SIGNED_IN)),
+    "hidePost": (moderated("hidePost", "ModeratePostInput"), allowed(*REVIEW)),
+    "restorePost": (moderated("restorePost", "ModeratePostInput", before="hidden"), allowed(*REVIEW)),
+    "dismissReports": (
+        moderated("dismissReports", "DismissReportsInput", before="reported", versioned=False),
+        allowed(*REVIEW),
+    ),
     "changePassword": (_change_password, allowed(*SIGNED_IN)),
     "signOut": (_sign_out, allowed(*SIGNED_IN)),
 }
