@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from pymongo.asynchronous.client_session import AsyncClientSession
 from strawberry.dataloader import DataLoader
 
 from resolvers import visibility
@@ -265,15 +266,22 @@ async def write_fields(
     *,
     draft: Draft | None = None,
     unchanged: Collection[tuple[ReferenceKind, str]] = (),
+    also: Callable[[AsyncClientSession | None], Awaitable[Any]] | None = None,
 ) -> WriteResult[R]:
     """Store ``fields`` over ``record`` (compare-and-set on its version) with its audit entry.
 
-    The records ``draft`` points at, except those ``unchanged``, must still exist.
+    The records ``draft`` points at, except those ``unchanged``, must still exist. ``also``
+    writes more in the same transaction.
     """
     references = held_references(context.stores, draft, unchanged=unchanged) if draft else []
     try:
         updated = await kind.store(context.stores).update(
-            id=record.id, expected_version=record.version, fields=fields, audit=audit, references=references
+            id=record.id,
+            expected_version=record.version,
+            fields=fields,
+            audit=audit,
+            references=references,
+            also=also,
         )
     except VersionConflict as exc:
         return _conflict(kind, exc.actual)

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 from typing import Annotated, Any, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -27,6 +30,8 @@ from resolvers.ids import InvalidGlobalId, decode_id_of
 from storage.vocabulary import (
     AgreementKind,
     ContentStatus,
+    EventKind,
+    EventStatus,
     FundingSource,
     OrganizationKind,
     PartnerRole,
@@ -286,3 +291,63 @@ class ReplicationDraft(ContentDraft):
     def references(self) -> Iterator[Reference]:
         yield from super().references()
         yield Reference("practiceId", ReferenceKind.PRACTICE, self.practice_id)
+
+
+class VenueDraft(Draft):
+    name: Short
+    address: Summary | None = None
+    region_code: RegionCode
+
+
+HttpsUrl = Annotated[str, _text(2_000), StringConstraints(pattern=r"^https://\S+$")]
+
+
+class EventDraft(Draft):
+    """An event as its organizers write it; times carry their offset and are stored in UTC."""
+
+    title: Title
+    title_en: Title | None = None
+    description: LongText
+    description_en: LongText | None = None
+    kind: EventKind
+    organizer_id: OrganizationId
+    co_organizer_ids: Annotated[list[OrganizationId], Field(max_length=10), AfterValidator(_unique)] = []
+    online_url: HttpsUrl | None = None
+    venue: VenueDraft | None = None
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    capacity: Annotated[int, Field(ge=1, le=100_000)]
+    registration_deadline: AwareDatetime | None = None
+    themes: Annotated[list[Theme], Field(max_length=5), AfterValidator(_unique)] = []
+    related_practice_ids: Annotated[list[PracticeId], Field(max_length=20), AfterValidator(_unique)] = []
+    materials: Items[LinkDraft] = []
+    status: EventStatus = EventStatus.DRAFT
+
+    @field_validator("ends_at")
+    @classmethod
+    def _after_start(cls, ends_at: datetime, info: ValidationInfo) -> datetime:
+        starts_at = info.data.get("starts_at")
+        if starts_at is not None and ends_at <= starts_at:
+            raise PydanticCustomError("date_order", "the event ends before it starts")
+        return ends_at
+
+    @field_validator("registration_deadline")
+    @classmethod
+    def _before_start(cls, deadline: datetime | None, info: ValidationInfo) -> datetime | None:
+        starts_at = info.data.get("starts_at")
+        if deadline is not None and starts_at is not None and deadline > starts_at:
+            raise PydanticCustomError("date_order", "registration closes after the event starts")
+        return deadline
+
+    @property
+    def has_place(self) -> bool:
+        """A venue, an online link, or both: somewhere to attend."""
+        return self.online_url is not None or self.venue is not None
+
+    def references(self) -> Iterator[Reference]:
+        yield Reference("organizerId", ReferenceKind.ORGANIZATION, self.organizer_id)
+        for index, organization_id in enumerate(self.co_organizer_ids):
+            yield Reference(f"coOrganizerIds.{index}", ReferenceKind.ORGANIZATION, organization_id)
+        if self.venue is not None:
+            yield Reference("venue.regionCode", ReferenceKind.REGION, self.venue.region_code)
+        yield from _practice_references("relatedPracticeIds", self.related_practice_ids)

@@ -14,6 +14,7 @@ from resolvers import visibility
 from resolvers.viewer import Viewer
 from storage.database import Stores
 from storage.discussions import ReplyRecord, ThreadRecord
+from storage.events import EventRecord, RegistrationRecord
 from storage.filters import ContentFilter
 from storage.records import (
     AuditEntryRecord,
@@ -104,6 +105,9 @@ class Loaders:
     # (threads, open questions, answered questions) of each item
     discussion_counts: DataLoader[str, tuple[int, int, int]]
     open_reports: DataLoader[str, int]
+    events: DataLoader[str, EventRecord | None]
+    # The registrations (seats, then the waiting list) of each event.
+    registrations_of_event: DataLoader[str, list[RegistrationRecord]]
 
     @classmethod
     def for_request(cls, stores: Stores, viewer: Viewer) -> Loaders:
@@ -141,6 +145,11 @@ class Loaders:
             return [r if r is not None and next(readable) is not None else None for r in found]
 
         thread_loader = _loader(threads)
+
+        async def events(ids: Sequence[str]) -> list[EventRecord | None]:
+            found = await stores.events.get_many(ids)
+            return [e if e is not None and visibility.can_read_event(viewer, e) else None for e in found]
+
         return cls(
             regions=_loader(stores.regions.get_many),
             region_children=_loader(stores.regions.children_of),
@@ -171,4 +180,6 @@ class Loaders:
             replies_of_thread=_loader(lambda ids: discussions.replies_of(ids, limit=REPLIES_BATCHED)),
             discussion_counts=_loader(discussions.question_counts),
             open_reports=_loader(lambda ids: stores.reports.open_counts(list(ids))),
+            events=_loader(events),
+            registrations_of_event=_loader(stores.registrations.of_events),
         )

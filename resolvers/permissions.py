@@ -174,3 +174,20 @@ def authorize_moderation(viewer: Viewer) -> list[FieldError]:
     if errors := _signed_in(viewer, "moderate"):
         return errors
     return [] if is_moderator(viewer) else _forbidden("Only reviewers moderate posts.")
+
+
+# --- events -------------------------------------------------------------------------------------
+# Any user of an event's organizing organizations (a government, partner or the association)
+# writes it, publishes, cancels, finishes it and keeps its attendance; anyone signed in registers.
+
+
+def authorize_event(viewer: Viewer, *, organizer_ids: list[str]) -> list[FieldError]:
+    if errors := _signed_in(viewer, "organize events"):
+        return errors
+    if viewer.is_hub_admin or any(viewer.belongs_to(organizer) for organizer in organizer_ids):
+        return []
+    return _forbidden("Only the event's organizers change it.")
+
+
+def authorize_registration(viewer: Viewer) -> list[FieldError]:
+    return _signed_in(viewer, "register for events")

@@ -25,6 +25,7 @@ from storage.vocabulary import OrganizationKind, Stage, Theme
 MAX_QUERY_LENGTH = 500
 MAX_SUGGESTIONS = 20
 _CURSOR_PREFIX = "search:"
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _REGION_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
 
 
@@ -68,6 +69,7 @@ def search_filter(
     stages: Sequence[Stage] = (),
     organization_kinds: Sequence[OrganizationKind] = (),
     years: Sequence[int] = (),
+    months: Sequence[str] = (),
     region_codes: Sequence[str] = (),
 ) -> SearchFilter:
     """The client's filter, checked, with the viewer's visibility added (never the client's)."""
@@ -78,6 +80,7 @@ def search_filter(
         "stages": stages,
         "organizationKinds": organization_kinds,
         "years": years,
+        "months": months,
         "regionCodes": region_codes,
     }
     for name, given in values.items():
@@ -87,6 +90,8 @@ def search_filter(
             )
     if any(not 1 <= sdg <= 17 for sdg in sdgs):
         raise UserInputError("`filter.sdgs` values are SDG numbers, 1 to 17.", argument="filter.sdgs")
+    if not all(_MONTH.match(month) for month in months):
+        raise UserInputError("`filter.months` values are months as YYYY-MM.", argument="filter.months")
     if not all(_REGION_CODE.match(code.strip()) for code in region_codes):
         raise UserInputError(
             "`filter.regionCodes` holds a value that is no Kemendagri code.", argument="filter.regionCodes"
@@ -98,6 +103,7 @@ def search_filter(
         stages=stages,
         organization_kinds=organization_kinds,
         years=years,
+        months=months,
         region_codes=[code.strip() for code in region_codes],
         audience=visibility.search_audience(context.viewer),
     )

@@ -6,6 +6,8 @@
 - Contact persons' email and phone (personal data under UU PDP): signed-in users only.
 - An item's audit trail: its organization and the reviewers.
 - A user's email: the user, the admins of the user's organization and the hub's admins.
+- Events: everyone once out of draft; drafts their organizers and the reviewers. A registration
+  (who takes part): the participant and the event's organizers; certificates are checked by code.
 - Discussions: a thread and its replies wherever its item is readable. A deleted post's text:
   nobody (the audit trail keeps it for moderators); a hidden post's text and the reason: its
   author and the moderators (the reviewers). A post's audit trail: its author and moderators.
@@ -22,8 +24,9 @@ from resolvers.viewer import Viewer
 from search.filters import Audience
 from storage.database import PUBLIC
 from storage.discussions import Post
+from storage.events import EventRecord, RegistrationRecord
 from storage.records import ContentRecord
-from storage.vocabulary import ContentStatus, Role
+from storage.vocabulary import ContentStatus, EventStatus, Role
 
 
 def can_read(viewer: Viewer, record: ContentRecord) -> bool:
@@ -78,3 +81,24 @@ def can_read_post_text(viewer: Viewer, post: Post) -> bool:
 
 def can_read_post_moderation(viewer: Viewer, post: Post) -> bool:
     return viewer.is_reviewer or (viewer.user_id is not None and post.author_id == viewer.user_id)
+
+
+def can_read_event(viewer: Viewer, record: EventRecord) -> bool:
+    return (
+        record.status is not EventStatus.DRAFT
+        or viewer.is_reviewer
+        or any(viewer.belongs_to(organizer) for organizer in record.organizers)
+    )
+
+
+def event_readers(viewer: Viewer) -> Sequence[str] | None:
+    """The reader entries an event listing must match (organizers are readers of their drafts)."""
+    return readers(viewer)
+
+
+def can_read_registration(viewer: Viewer, registration: RegistrationRecord, event: EventRecord) -> bool:
+    return (
+        viewer.user_id == registration.user_id
+        or viewer.is_reviewer
+        or any(viewer.belongs_to(organizer) for organizer in event.organizers)
+    )

@@ -16,6 +16,7 @@ from schema.caching import MAX_CACHED_DOCUMENTS, DocumentCache
 from schema.content import CaseStudy, Partnership, Practice, Replication
 from schema.discussions import Reply, Thread
 from schema.errors import ErrorCodes
+from schema.events import Event
 from schema.execution import PlainFieldsExecutionContext
 from schema.limits import Limits, limits_rule
 from schema.mutation import Mutation
@@ -54,7 +55,18 @@ def build_schema(
         query=Query,
         execution_context_class=PlainFieldsExecutionContext,
         mutation=Mutation,
-        types=[Region, Organization, Practice, CaseStudy, Partnership, Replication, User, Thread, Reply],
+        types=[
+            Region,
+            Organization,
+            Practice,
+            CaseStudy,
+            Partnership,
+            Replication,
+            User,
+            Thread,
+            Reply,
+            Event,
+        ],
         extensions=extensions,
         config=StrawberryConfig(
             scalar_map=SCALARS,

@@ -21,6 +21,7 @@ from storage import records
 
 if TYPE_CHECKING:
     from schema.discussions import Thread
+    from schema.events import EventRegistration
 
 
 @strawberry.type(description="A person who signs in, with a role in one organization.")
@@ -55,6 +56,19 @@ class User(Node):
         if info.context.viewer.user_id != self.local_id:
             return Connection.empty()
         return await threads_of_user(info, self.local_id, first=first, after=after)
+
+    @strawberry.field(
+        description="The events this user registered for, newest registration first; only the user "
+        "sees them (empty for anyone else)."
+    )
+    async def event_registrations(
+        self, info: Info[Context, None], first: First = DEFAULT_PAGE_SIZE, after: After = None
+    ) -> Connection[Annotated[EventRegistration, strawberry.lazy("schema.events")]]:
+        from schema.events import registrations_of_user  # registrations show their user: a cycle
+
+        if info.context.viewer.user_id != self.local_id:
+            return Connection.empty()
+        return await registrations_of_user(info, self.local_id, first=first, after=after)
 
 
 async def load_user(info: Info[Context, None], user_id: str | None) -> User | None:

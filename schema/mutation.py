@@ -18,6 +18,7 @@ from resolvers.kinds import CASE_STUDY, ORGANIZATION, PARTNERSHIP, PRACTICE, REP
 from schema.accounts import AccountMutation
 from schema.content import CaseStudy, Partnership, Practice, Replication
 from schema.discussions import DiscussionMutation
+from schema.events import EventMutation
 from schema.inputs import (
     CaseStudyInput,
     DeleteInput,
@@ -111,7 +112,7 @@ _REPLICATIONS = _Writes(REPLICATION, ReplicationPayload, "replication", Replicat
 
 
 @strawberry.type
-class Mutation(AccountMutation, WorkflowMutation, DiscussionMutation):
+class Mutation(AccountMutation, WorkflowMutation, DiscussionMutation, EventMutation):
     @strawberry.mutation
     async def create_organization(
         self, info: Info[Context, None], input: OrganizationInput

@@ -15,6 +15,7 @@ from schema.accounts import AccountQuery, User
 from schema.content import CaseStudy, Partnership, Practice, Replication
 from schema.discussions import DiscussionQuery, Reply, Thread
 from schema.enums import ContentOrder, OrganizationKind, OrganizationOrder, RegionLevel
+from schema.events import Event, EventQuery
 from schema.inputs import (
     CaseStudyFilter,
     ContentFilterInput,
@@ -40,6 +41,7 @@ _NODE_TYPES: dict[str, Callable[[Any], Node]] = {
     "User": User.from_record,
     "Thread": Thread.from_record,
     "Reply": Reply.from_record,
+    "Event": Event.from_record,
 }
 _CONTENT_ORDER = {ContentOrder.NEWEST: SortOrder.NEWEST, ContentOrder.TITLE: SortOrder.TITLE}
 _ORGANIZATION_ORDER = {OrganizationOrder.NAME: SortOrder.TITLE, OrganizationOrder.NEWEST: SortOrder.NEWEST}
@@ -67,7 +69,7 @@ async def _content_page(
 
 
 @strawberry.type
-class Query(SearchQuery, AccountQuery, DiscussionQuery):
+class Query(SearchQuery, AccountQuery, DiscussionQuery, EventQuery):
     @strawberry.field(description="Any object by its global ID; null when there is none.")
     async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:
         return _node(await nodes.get_node(info.context, id))

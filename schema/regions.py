@@ -11,11 +11,13 @@ from strawberry.types import Info
 from resolvers.context import Context
 from schema.enums import OrganizationKind, RegionLevel
 from schema.node import Node, copy_record
+from schema.pagination import Connection
 from schema.permissions import OwnerOrReviewer, hidden_unless
 from storage.records import OrganizationRecord, RegionRecord
 
 if TYPE_CHECKING:
     from schema.audit import AuditEntry
+    from schema.events import Event
 
 
 @strawberry.type(description="A province, regency/city, kecamatan or kelurahan/desa (Kemendagri 2025 codes).")
@@ -99,6 +101,18 @@ class Organization(Node):
 
         entries = await info.context.loaders.audit_trail.load(self.local_id)
         return [AuditEntry.from_record(entry) for entry in entries]
+
+    @strawberry.field(description="Events this organization organizes or co-organizes, soonest first.")
+    async def events(
+        self,
+        info: Info[Context, None],
+        upcoming: Annotated[bool, strawberry.argument(description="Only those not started yet.")] = True,
+        first: Annotated[int, strawberry.argument(description="Page size, at most 100.")] = 20,
+        after: str | None = None,
+    ) -> Connection[Annotated[Event, strawberry.lazy("schema.events")]]:
+        from schema.events import events_of_organization  # events show their organizers: a cycle
+
+        return await events_of_organization(info, self.local_id, upcoming=upcoming, first=first, after=after)
 
 
 async def load_organization(info: Info[Context, None], organization_id: str) -> Organization | None:

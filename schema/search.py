@@ -17,6 +17,7 @@ from resolvers.loaders import Loaders
 from schema.content import CaseStudy, Partnership, Practice
 from schema.discussions import Thread
 from schema.enums import OrganizationKind, Stage, Theme
+from schema.events import Event
 from schema.node import Node
 from schema.pagination import PageInfo
 from schema.regions import Organization
@@ -27,7 +28,7 @@ from storage import vocabulary
 strawberry.enum(ContentType, description="What a search hit is.")
 
 SearchResultNode = Annotated[
-    Practice | CaseStudy | Partnership | Organization | Thread, strawberry.union("SearchResultNode")
+    Practice | CaseStudy | Partnership | Organization | Thread | Event, strawberry.union("SearchResultNode")
 ]
 
 
@@ -39,6 +40,7 @@ class SearchFacet(Enum):
     STAGE = "stage"
     ORGANIZATION_KIND = "organization_kind"
     YEAR = "year"
+    MONTH = "month"
     PROVINCE = "region_province"
     REGENCY_CITY = "region_regency"
     KECAMATAN = "region_kecamatan"
@@ -63,7 +65,36 @@ _NODE_TYPES: dict[ContentType, tuple[Any, Callable[[Loaders], DataLoader[str, An
     ContentType.PARTNERSHIP: (Partnership, lambda loaders: loaders.partnerships),
     ContentType.ORGANIZATION: (Organization, lambda loaders: loaders.organizations),
     ContentType.DISCUSSION: (Thread, lambda loaders: loaders.threads),
+    ContentType.EVENT: (Event, lambda loaders: loaders.events),
 }
+_MONTHS_ID = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 # Indonesian and English labels of the content types.
 _CONTENT_TYPE_LABELS = {
     "PRACTICE": ("Praktik Baik", "Good practice"),
@@ -71,6 +102,7 @@ _CONTENT_TYPE_LABELS = {
     "PARTNERSHIP": ("Kemitraan", "Partnership"),
     "ORGANIZATION": ("Organisasi", "Organization"),
     "DISCUSSION": ("Diskusi", "Discussion"),
+    "EVENT": ("Kegiatan", "Event"),
 }
 
 
@@ -94,6 +126,9 @@ def _labels(facet: SearchFacet, value: str, region_names: Mapping[str, str]) -> 
         return member.label_id, member.label_en
     if facet is SearchFacet.CONTENT_TYPE and value in _CONTENT_TYPE_LABELS:
         return _CONTENT_TYPE_LABELS[value]
+    if facet is SearchFacet.MONTH and len(value) == 7 and value[5:].isdigit() and 1 <= int(value[5:]) <= 12:
+        month = int(value[5:])
+        return f"{_MONTHS_ID[month - 1]} {value[:4]}", f"{_MONTHS_EN[month - 1]} {value[:4]}"
     return value, value  # SDG numbers and years
 
 
@@ -185,6 +220,9 @@ class SearchFilter:
     stages: list[Stage] | None = None
     organization_kinds: list[OrganizationKind] | None = None
     years: list[int] | None = None
+    months: list[str] | None = strawberry.field(
+        default=None, description="Months as YYYY-MM: events starting in any of them."
+    )
     region_codes: list[str] | None = strawberry.field(
         default=None, description="Kemendagri codes at any level: hits located at or below any of them."
     )

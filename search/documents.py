@@ -15,6 +15,7 @@ from typing import Any
 
 from search.text import stem_text
 from storage.discussions import ReplyRecord, ThreadRecord
+from storage.events import EventRecord
 from storage.records import (
     CaseStudyRecord,
     ContentRecord,
@@ -25,7 +26,7 @@ from storage.records import (
     VersionedRecord,
 )
 from storage.store import region_scope
-from storage.vocabulary import ContentStatus, PostState, RegionLevel
+from storage.vocabulary import ContentStatus, EventStatus, PostState, RegionLevel
 
 SearchDocument = dict[str, Any]
 
@@ -38,6 +39,7 @@ class ContentType(StrEnum):
     PARTNERSHIP = "PARTNERSHIP"
     ORGANIZATION = "ORGANIZATION"
     DISCUSSION = "DISCUSSION"
+    EVENT = "EVENT"
 
 
 REGION_FACETS = {
@@ -186,4 +188,31 @@ def thread_document(
         "discussion_kind": thread.kind.value,
         "answered": thread.accepted_reply_id is not None,
         **_regions(subject.region_codes if subject else []),
+    }
+
+
+def event_document(record: EventRecord, organization: OrganizationRecord | None) -> SearchDocument:
+    """An event, found by its text, themes, venue region and month; drafts for its organizers only."""
+    venue_name = record.venue.name if record.venue else None
+    text = _text(record.title, record.title_en, record.description, record.description_en, venue_name)
+    return {
+        **_base(record, ContentType.EVENT, text),
+        "title": record.title,
+        "title_en": record.title_en,
+        "summary": record.description,
+        "summary_en": record.description_en,
+        "body": _text(record.kind.label_id, record.kind.label_en, venue_name),
+        # The audience filter knows published content: an event out of draft is public.
+        "status": ContentStatus.DRAFT.value
+        if record.status is EventStatus.DRAFT
+        else ContentStatus.PUBLISHED.value,
+        "event_status": record.status.value,
+        "themes": [theme.value for theme in record.themes],
+        "organization_id": record.organizer_id,
+        "organization_name": organization.name if organization else None,
+        "organization_kind": organization.kind.value if organization else None,
+        "year": record.starts_at.year,
+        "month": record.starts_at.strftime("%Y-%m"),
+        "starts_at": int(record.starts_at.timestamp()),
+        **_regions([record.venue.region_code] if record.venue else []),
     }

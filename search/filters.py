@@ -61,6 +61,8 @@ class SearchFilter:
     stages: Sequence[Stage] = ()
     organization_kinds: Sequence[OrganizationKind] = ()
     years: Sequence[int] = ()
+    # Months as YYYY-MM (events: when they start).
+    months: Sequence[str] = ()
     # Codes at any level: a hit located at or below any of them matches.
     region_codes: Sequence[str] = ()
     # Who may see what: decided by the caller for its viewer, never by the client.
@@ -73,6 +75,7 @@ class SearchFilter:
             "stage": self.stages,
             "organization_kind": self.organization_kinds,
             "year": self.years,
+            "month": self.months,
             "regions": self.region_codes,
         }
 

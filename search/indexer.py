@@ -40,6 +40,7 @@ from meilisearch_python_sdk.index import AsyncIndex
 from search.documents import (
     SearchDocument,
     case_study_document,
+    event_document,
     organization_document,
     partnership_document,
     practice_document,
@@ -52,6 +53,7 @@ from search.refusals import Batch, Refusals, park
 from storage.database import Stores
 from storage.discussions import THREADS, ThreadRecord
 from storage.errors import StorageError
+from storage.events import EVENTS, EventRecord
 from storage.leases import Lease
 from storage.records import ContentRecord, OrganizationRecord, VersionedRecord
 from storage.store import SEARCH_FAILED, SEARCH_OUTBOX, SEARCH_PENDING, VersionedStore, utc_now
@@ -103,6 +105,13 @@ async def build_documents(
         return await asyncio.to_thread(lambda: [organization_document(r) for r in found_here])
     if collection == THREADS:
         return await _thread_documents(stores, [r for r in records if isinstance(r, ThreadRecord)])
+    if collection == EVENTS:
+        events = [r for r in records if isinstance(r, EventRecord)]
+        organizer_ids = sorted({event.organizer_id for event in events})
+        organizers = dict(zip(organizer_ids, await stores.organizations.get_many(organizer_ids), strict=True))
+        return await asyncio.to_thread(
+            lambda: [event_document(e, organizers[e.organizer_id]) for e in events]
+        )
     content = [r for r in records if isinstance(r, ContentRecord)]
     organization_ids = sorted({record.organization_id for record in content})
     found = await stores.organizations.get_many(organization_ids)

@@ -27,15 +27,17 @@ FACETS = (
     "stage",
     "organization_kind",
     "year",
+    "month",
     *REGION_FACETS.values(),
 )
 # Facets an index does not have are left out of its query, and a filter on one excludes it.
 _NOT_IN = {
-    ContentType.PRACTICE: {"partnership_status"},
-    ContentType.CASE_STUDY: {"stage", "partnership_status"},
-    ContentType.PARTNERSHIP: {"stage"},
-    ContentType.ORGANIZATION: {"themes", "sdgs", "stage", "year", "partnership_status"},
-    ContentType.DISCUSSION: {"stage", "partnership_status"},
+    ContentType.PRACTICE: {"partnership_status", "month"},
+    ContentType.CASE_STUDY: {"stage", "partnership_status", "month"},
+    ContentType.PARTNERSHIP: {"stage", "month"},
+    ContentType.ORGANIZATION: {"themes", "sdgs", "stage", "year", "partnership_status", "month"},
+    ContentType.DISCUSSION: {"stage", "partnership_status", "month"},
+    ContentType.EVENT: {"sdgs", "stage", "partnership_status"},
 }
 _FILTERABLE = (*FACETS, "regions", "status", "id", "organization_id", "partnership_status", "is_demo")
 SEARCHABLE = ("title", "title_en", "summary", "summary_en", "organization_name", "body", "stemmed")
@@ -61,6 +63,7 @@ SPECS = (
     IndexSpec(ContentType.PARTNERSHIP, "partnerships"),
     IndexSpec(ContentType.ORGANIZATION, "organizations"),
     IndexSpec(ContentType.DISCUSSION, "threads"),
+    IndexSpec(ContentType.EVENT, "events"),
 )
 SPEC_BY_COLLECTION = {spec.collection: spec for spec in SPECS}
 SPEC_BY_TYPE = {spec.content_type: spec for spec in SPECS}
@@ -80,7 +83,11 @@ def settings_for(spec: IndexSpec) -> MeilisearchSettings:
     return MeilisearchSettings(
         searchable_attributes=list(SEARCHABLE),
         filterable_attributes=sorted(spec.attributes()),
-        sortable_attributes=["created_at", "title"],
+        sortable_attributes=[
+            "created_at",
+            "title",
+            *(["starts_at"] if spec.content_type is ContentType.EVENT else []),
+        ],
         displayed_attributes=["*"],
         ranking_rules=["words", "typo", "proximity", "attribute", "sort", "exactness"],
         synonyms=load_synonyms(),

@@ -103,6 +103,7 @@ DISJUNCTIVE = {
     "stage": "stages",
     "organization_kind": "organization_kinds",
     "year": "years",
+    "month": "months",
 }
 
 

@@ -35,6 +35,7 @@ from search.errors import SearchUnavailable
 from search.indexer import Indexer
 from search.indexes import IndexNames
 from search.refusals import count_parked
+from server import calendar
 from server.endpoint import PREFLIGHT_HEADERS, STRAWBERRY_BATCH_CAP, LumbungGraphQL
 from server.limits import BodySizeLimit
 from server.settings import REPO_ROOT, Settings
@@ -240,9 +241,12 @@ def create_app(settings: Settings) -> Starlette:
             rate_window=timedelta(minutes=settings.post_rate_window_minutes),
         ),
     )
+    calendar_feed, event_calendar = calendar.routes(auth)
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/events.ics", calendar_feed),
+            Route("/events/{id}.ics", event_calendar),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             # The web client: static files, no build step (frontend_stub/README.md).

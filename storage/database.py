@@ -21,14 +21,23 @@ from storage.accounts import (
     UserStore,
     derive_user,
 )
+from storage.activity import ACTIVITY_INDEXES, ACTIVITY_OUTBOX
 from storage.discussions import (
-    ACTIVITY_INDEXES,
-    ACTIVITY_OUTBOX,
     REPLIES,
     REPLY_INDEXES,
     THREAD_INDEXES,
     THREADS,
     DiscussionStore,
+)
+from storage.events import (
+    EVENT_INDEXES,
+    EVENTS,
+    REGISTRATION_INDEXES,
+    REGISTRATIONS,
+    EventRecord,
+    RegistrationStore,
+    derive_event,
+    event_sort_keys,
 )
 from storage.moderation import REPORT_INDEXES, REPORTS, ReportStore
 from storage.records import (
@@ -140,6 +149,8 @@ class Stores:
     audit_trail: AuditTrail
     discussions: DiscussionStore
     reports: ReportStore
+    events: VersionedStore[EventRecord]
+    registrations: RegistrationStore
 
     @classmethod
     def of(cls, database: AsyncDatabase[Document]) -> Stores:
@@ -164,6 +175,10 @@ class Stores:
             audit_trail=AuditTrail(database[AUDIT_TRAIL]),
             discussions=DiscussionStore(database[THREADS], database[REPLIES]),
             reports=ReportStore(database[REPORTS]),
+            events=VersionedStore(
+                database[EVENTS], EventRecord, derive=derive_event, searchable=True, sort_keys=event_sort_keys
+            ),
+            registrations=RegistrationStore(database[EVENTS], database[REGISTRATIONS]),
         )
 
     def content(self, collection: str) -> VersionedStore[Any]:
@@ -180,6 +195,7 @@ class Stores:
             self.partnerships,
             self.organizations,
             self.discussions.threads,
+            self.events,
         )
         return [store for store in candidates if store.searchable]
 
@@ -209,6 +225,8 @@ class Stores:
         await ensure_indexes(self.discussions.replies.collection, REPLY_INDEXES)
         await ensure_indexes(self.database[ACTIVITY_OUTBOX], ACTIVITY_INDEXES)
         await ensure_indexes(self.database[REPORTS], REPORT_INDEXES)
+        await ensure_indexes(self.events.collection, EVENT_INDEXES)
+        await ensure_indexes(self.registrations.collection, REGISTRATION_INDEXES)
         await self._migrate()
 
     async def _migrate(self) -> None:

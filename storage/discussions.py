@@ -22,6 +22,7 @@ from pydantic import Field
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
+from storage.activity import ACTIVITY_OUTBOX, record_activity
 from storage.errors import NotFound, VersionConflict
 from storage.pagination import Page, SortOrder, newest_key, read_page, title_key
 from storage.records import Id, Record, VersionedRecord
@@ -40,11 +41,6 @@ from storage.vocabulary import DiscussionKind, PostState
 
 THREADS = "threads"
 REPLIES = "replies"
-# What the notifications worker must deliver, written in the transaction of the write that
-# causes it: {kind, at, actor_id, thread_id, reply_id, subject_collection, subject_id,
-# organization_ids, user_ids, delivered_at}. Nothing reads it yet but the tests and the
-# notifications issue's worker, which takes entries with delivered_at null under a lease.
-ACTIVITY_OUTBOX = "activity_outbox"
 
 
 class Moderation(Record):
@@ -122,7 +118,6 @@ REPLY_INDEXES = (
     (("thread_id", 1), ("newest_key", 1)),
     (("author_id", 1), ("created_at", 1)),
 )
-ACTIVITY_INDEXES = ((("delivered_at", 1), ("at", 1)), (("thread_id", 1), ("at", 1)))
 
 
 class DiscussionStore:
@@ -264,27 +259,16 @@ class DiscussionStore:
         reply_id: str | None,
         session: AsyncClientSession,
     ) -> None:
-        now = utc_now()
-        entries = [
-            {
-                "_id": new_id(),
-                "at": now,
-                "actor_id": actor_id,
-                "thread_id": thread["_id"],
-                "reply_id": reply_id,
-                "subject_collection": thread["subject_collection"],
-                "subject_id": thread["subject_id"],
-                "organization_ids": [],
-                "user_ids": [],
-                "delivered_at": None,
-                **activity,
-                "kind": activity["kind"].value,
-            }
-            for activity in activities
-            if activity.get("organization_ids") or activity.get("user_ids")
-        ]
-        if entries:
-            await self.activity.insert_many(entries, session=session)
+        await record_activity(
+            self.activity.database,
+            activities,
+            actor_id=actor_id,
+            session=session,
+            thread_id=thread["_id"],
+            reply_id=reply_id,
+            subject_collection=thread["subject_collection"],
+            subject_id=thread["subject_id"],
+        )
 
     @translate_errors
     async def post_thread(

@@ -37,6 +37,8 @@ class SortOrder(Enum):
     # Discussions: threads by their last activity, newest first; replies in the order written.
     ACTIVITY = ("activity_key", -1)
     WRITTEN = ("newest_key", 1)
+    # Events: the soonest first.
+    STARTS = ("starts_key", 1)
 
     @property
     def field(self) -> str:

@@ -146,11 +146,14 @@ class VersionedStore(Generic[R]):
         *,
         derive: Callable[[Mapping[str, Any]], Document],
         searchable: bool = False,
+        sort_keys: Callable[[Mapping[str, Any], str], Document] | None = None,
     ) -> None:
         self.collection = collection
         self.record_type = record_type
         self.searchable = searchable
         self._derive = derive
+        # More unique sort keys, from the fields and the record's ID (events: soonest first).
+        self._sort_keys = sort_keys
         self._outbox = collection.database[SEARCH_OUTBOX]
         self._audit_trail = collection.database[AUDIT_TRAIL]
 
@@ -183,6 +186,8 @@ class VersionedStore(Generic[R]):
         keys: Document = {"title_key": title_key(derived["sort_key"], record_id)}
         if "created_at" in meta:
             keys["newest_key"] = newest_key(meta["created_at"], record_id)
+        if self._sort_keys is not None:
+            keys.update(self._sort_keys(fields, record_id))
         pending = {SEARCH_PENDING: True} if self.searchable else {}
         return {**fields, **derived, **keys, **meta, **pending}
 
@@ -282,11 +287,13 @@ class VersionedStore(Generic[R]):
         fields: Mapping[str, Any],
         audit: AuditNote | None = None,
         references: Sequence[Referenced] = (),
+        also: Callable[[AsyncClientSession | None], Awaitable[Any]] | None = None,
     ) -> R:
         """Replace the user fields if the stored version is ``expected_version``; bump it.
 
         ``references`` are the records the new fields point at that the old ones did not: each
-        must still exist (MissingReference).
+        must still exist (MissingReference). ``also`` writes more in the same transaction (an
+        event's change told to its registrants).
         """
 
         async def write(session: AsyncClientSession | None) -> Document:
@@ -307,6 +314,8 @@ class VersionedStore(Generic[R]):
             document = await self.collection.find_one({"_id": id}, session=session)
             assert document is not None  # the transaction reads its own write
             await self._audit(audit, subject_id=id, version=document["version"], session=session)
+            if also is not None:
+                await also(session)
             return document
 
         return self._record(await self._atomically(write, transaction=True))

@@ -152,6 +152,9 @@ class AuditAction(LabelledEnum):
     RESTORED = ("RESTORED", "Dipulihkan", "Restored by a moderator")
     REPORTED = ("REPORTED", "Dilaporkan", "Reported")
     REPORTS_DISMISSED = ("REPORTS_DISMISSED", "Laporan ditolak", "Reports dismissed")
+    CANCELLED = ("CANCELLED", "Dibatalkan", "Cancelled")
+    FINISHED = ("FINISHED", "Selesai", "Finished")
+    ATTENDANCE_MARKED = ("ATTENDANCE_MARKED", "Kehadiran dicatat", "Attendance marked")
 
 
 class DiscussionKind(LabelledEnum):
@@ -175,6 +178,30 @@ class ActivityKind(LabelledEnum):
     REPLY_POSTED = ("REPLY_POSTED", "Balasan baru", "New reply")
     ANSWER_ACCEPTED = ("ANSWER_ACCEPTED", "Jawaban diterima", "Answer accepted")
     ORGANIZATION_MENTIONED = ("ORGANIZATION_MENTIONED", "Organisasi disebut", "Organization mentioned")
+    WAITLIST_PROMOTED = ("WAITLIST_PROMOTED", "Dapat kursi dari daftar tunggu", "Off the waiting list")
+    EVENT_CHANGED = ("EVENT_CHANGED", "Kegiatan berubah", "Event changed")
+    EVENT_CANCELLED = ("EVENT_CANCELLED", "Kegiatan dibatalkan", "Event cancelled")
+
+
+class EventKind(LabelledEnum):
+    TRAINING = ("TRAINING", "Pelatihan", "Training")
+    WORKSHOP = ("WORKSHOP", "Lokakarya", "Workshop")
+    WEBINAR = ("WEBINAR", "Webinar", "Webinar")
+    STUDY_FORUM = ("STUDY_FORUM", "Forum belajar", "Study forum")
+    ASSOCIATION_MEETING = ("ASSOCIATION_MEETING", "Rapat asosiasi", "Association meeting")
+
+
+class EventStatus(LabelledEnum):
+    DRAFT = ("DRAFT", "Draf", "Draft")
+    PUBLISHED = ("PUBLISHED", "Terbit", "Published")
+    CANCELLED = ("CANCELLED", "Dibatalkan", "Cancelled")
+    FINISHED = ("FINISHED", "Selesai", "Finished")
+
+
+class RegistrationStatus(LabelledEnum):
+    REGISTERED = ("REGISTERED", "Terdaftar", "Registered")
+    WAITLISTED = ("WAITLISTED", "Daftar tunggu", "On the waiting list")
+    CANCELLED = ("CANCELLED", "Dibatalkan", "Cancelled")
 
 
 class ReportReason(LabelledEnum):

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from storage.activity import ACTIVITY_OUTBOX
 from storage.database import Stores
-from storage.discussions import ACTIVITY_OUTBOX, THREADS
+from storage.discussions import THREADS
 from storage.vocabulary import Role
 from tests.support import (
     GraphQLClient,

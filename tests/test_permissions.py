@@ -382,6 +382,77 @@ def moderated(name: str, input_type: str, *, before: str | None = None, versione
     return prepare
 
 
+# --- events: organized by P (the NGO) ------------------------------------------------------------
+
+EVENT_INPUT = {
+    "title": "Pelatihan Bank Sampah",
+    "description": "Praktik pencatatan dan penimbangan.",
+    "kind": "TRAINING",
+    "venue": {"name": "Aula Kecamatan", "regionCode": "32.76.05"},
+    "startsAt": "2099-03-01T09:00:00+07:00",
+    "endsAt": "2099-03-01T15:00:00+07:00",
+    "capacity": 20,
+}
+
+
+async def _event(world: World, *, published: bool = True) -> tuple[str, int]:
+    created = await world.admin.mutate(
+        "mutation($input: EventInput!) "
+        "{ createEvent(input: $input) { event { id version } errors { code } } }",
+        {**EVENT_INPUT, "organizerId": world.org_p},
+    )
+    assert created["errors"] == [], created["errors"]
+    event_id, version = created["event"]["id"], created["event"]["version"]
+    if published:
+        done = await world.admin.mutate(
+            "mutation($input: EventStepInput!) "
+            "{ publishEvent(input: $input) { event { version } errors { code } } }",
+            {"id": event_id, "version": version},
+        )
+        version = done["event"]["version"]
+    return event_id, version
+
+
+async def _create_event(world: World) -> tuple[str, dict[str, Any]]:
+    return _mutation("createEvent", "EventInput"), {**EVENT_INPUT, "organizerId": world.org_p}
+
+
+def event_step(name: str, input_type: str, *, published: bool, **extra: Any) -> Prepare:
+    async def prepare(world: World) -> tuple[str, dict[str, Any]]:
+        event_id, version = await _event(world, published=published)
+        return _mutation(name, input_type), {"id": event_id, "version": version, **extra}
+
+    return prepare
+
+
+async def _register(world: World) -> tuple[str, dict[str, Any]]:
+    event_id, _ = await _event(world)
+    return _mutation("registerForEvent", "RegistrationInput"), {"eventId": event_id}
+
+
+async def _cancel_registration(world: World) -> tuple[str, dict[str, Any]]:
+    """An event each role registered for, except anonymous visitors (who cannot)."""
+    event_id, _ = await _event(world)
+    for role in ROLES[1:]:
+        await world.clients[role].mutate(
+            _mutation("registerForEvent", "RegistrationInput"), {"eventId": event_id}
+        )
+    return _mutation("cancelRegistration", "RegistrationInput"), {"eventId": event_id}
+
+
+async def _mark_attendance(world: World) -> tuple[str, dict[str, Any]]:
+    event_id, _ = await _event(world)
+    user, token = await user_with_token(world.stores, role=Role.MEMBER, organization_id=world.org_a_local)
+    registered = await world.api.as_user(token).mutate(
+        _mutation("registerForEvent", "RegistrationInput"), {"eventId": event_id}
+    )
+    assert registered["errors"] == []
+    return _mutation("markAttendance", "AttendanceInput"), {
+        "eventId": event_id,
+        "userIds": [_global("User", user.id)],
+    }
+
+
 SIGNED_IN = ("member", "org_admin", "partner", "reviewer", "hub_admin", "outsider")
 # Mutations anyone may call, signed in or not: they check credentials, not roles.
 OPEN = {"signIn", "refreshSession", "acceptInvitation"}
@@ -446,6 +517,31 @@ MATRIX: dict[str, tuple[Prepare, dict[str, str]]] = {
         moderated("dismissReports", "DismissReportsInput", before="reported", versioned=False),
         allowed(*REVIEW),
     ),
+    # Events belong to their organizers (P here); anyone signed in registers.
+    "createEvent": (_create_event, allowed("partner", "hub_admin")),
+    "updateEvent (draft)": (
+        event_step("updateEvent", "UpdateEventInput", published=False, changes={"capacity": 25}),
+        allowed("partner", "hub_admin", hidden_from=("member", "org_admin", "outsider")),
+    ),
+    "publishEvent": (
+        event_step("publishEvent", "EventStepInput", published=False),
+        allowed("partner", "hub_admin", hidden_from=("member", "org_admin", "outsider")),
+    ),
+    "cancelEvent": (
+        event_step("cancelEvent", "EventStepInput", published=True, reason="Narasumber berhalangan."),
+        allowed("partner", "hub_admin"),
+    ),
+    "finishEvent (not started)": (
+        event_step("finishEvent", "EventStepInput", published=True),
+        {
+            **allowed("partner", "hub_admin"),
+            "partner": "INVALID_TRANSITION",
+            "hub_admin": "INVALID_TRANSITION",
+        },
+    ),
+    "registerForEvent": (_register, allowed(*SIGNED_IN)),
+    "cancelRegistration": (_cancel_registration, allowed(*SIGNED_IN)),
+    "markAttendance": (_mark_attendance, allowed("partner", "hub_admin")),
     "changePassword": (_change_password, allowed(*SIGNED_IN)),
     "signOut": (_sign_out, allowed(*SIGNED_IN)),
 }
