@@ -108,6 +108,9 @@ class Loaders:
     events: DataLoader[str, EventRecord | None]
     # The registrations (seats, then the waiting list) of each event.
     registrations_of_event: DataLoader[str, list[RegistrationRecord]]
+    # By follow target key (storage/follows.py): how many follow it, and whether the viewer does.
+    follower_counts: DataLoader[str, int]
+    viewer_follows: DataLoader[str, bool]
 
     @classmethod
     def for_request(cls, stores: Stores, viewer: Viewer) -> Loaders:
@@ -146,6 +149,11 @@ class Loaders:
 
         thread_loader = _loader(threads)
 
+        async def viewer_follows(keys: Sequence[str]) -> list[bool]:
+            if viewer.user_id is None:
+                return [False] * len(keys)
+            return await stores.follows.followed_by(viewer.user_id, keys)
+
         async def events(ids: Sequence[str]) -> list[EventRecord | None]:
             found = await stores.events.get_many(ids)
             return [e if e is not None and visibility.can_read_event(viewer, e) else None for e in found]
@@ -182,4 +190,6 @@ class Loaders:
             open_reports=_loader(lambda ids: stores.reports.open_counts(list(ids))),
             events=_loader(events),
             registrations_of_event=_loader(stores.registrations.of_events),
+            follower_counts=_loader(stores.follows.follower_counts),
+            viewer_follows=_loader(viewer_follows),
         )

@@ -191,3 +191,7 @@ def authorize_event(viewer: Viewer, *, organizer_ids: list[str]) -> list[FieldEr
 
 def authorize_registration(viewer: Viewer) -> list[FieldError]:
     return _signed_in(viewer, "register for events")
+
+
+def authorize_follow(viewer: Viewer) -> list[FieldError]:
+    return _signed_in(viewer, "follow themes, regions, organizations and items")

@@ -22,6 +22,7 @@ from storage import records
 if TYPE_CHECKING:
     from schema.discussions import Thread
     from schema.events import EventRegistration
+    from schema.follows import Follow
 
 
 @strawberry.type(description="A person who signs in, with a role in one organization.")
@@ -69,6 +70,18 @@ class User(Node):
         if info.context.viewer.user_id != self.local_id:
             return Connection.empty()
         return await registrations_of_user(info, self.local_id, first=first, after=after)
+
+    @strawberry.field(
+        description="What this user follows, newest first; only the user sees it (empty for anyone else)."
+    )
+    async def follows(
+        self, info: Info[Context, None], first: First = DEFAULT_PAGE_SIZE, after: After = None
+    ) -> Connection[Annotated[Follow, strawberry.lazy("schema.follows")]]:
+        from schema.follows import follows_of_user  # follows show users' items: a cycle
+
+        if info.context.viewer.user_id != self.local_id:
+            return Connection.empty()
+        return await follows_of_user(info, self.local_id, first=first, after=after)
 
 
 async def load_user(info: Info[Context, None], user_id: str | None) -> User | None:

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers.context import Context
+from schema import following
 from schema.audit import AuditEntry, Verification
 from schema.enums import (
     AgreementKind,
@@ -25,6 +26,7 @@ from schema.permissions import OwnerOrReviewer, SignedIn, hidden_unless
 from schema.regions import Organization, Region, load_organization, load_regions
 from schema.scalars import Rupiah
 from storage import records
+from storage.vocabulary import FollowKind
 
 if TYPE_CHECKING:
     from schema.discussions import Discussion
@@ -150,6 +152,22 @@ class Content(Node):
         from schema.discussions import Discussion  # discussions show their item: a cycle
 
         return Discussion(subject_id=self.local_id)
+
+    @strawberry.field(description="How many users follow this.")
+    async def follower_count(self, info: Info[Context, None]) -> int:
+        return await following.follower_count(info, _FOLLOW_KINDS[type(self).__name__], self.local_id)
+
+    @strawberry.field(description="Whether the signed-in user follows this; false for anonymous viewers.")
+    async def viewer_follows(self, info: Info[Context, None]) -> bool:
+        return await following.viewer_follows(info, _FOLLOW_KINDS[type(self).__name__], self.local_id)
+
+
+_FOLLOW_KINDS = {
+    "Practice": FollowKind.PRACTICE,
+    "CaseStudy": FollowKind.CASE_STUDY,
+    "Partnership": FollowKind.PARTNERSHIP,
+    "Replication": FollowKind.REPLICATION,
+}
 
 
 def _content(cls: type[Any], record: records.ContentRecord, **overrides: Any) -> Any:

@@ -13,6 +13,7 @@ from resolvers.content import check_page_size
 from resolvers.context import Context
 from resolvers.discussions import PostResult
 from resolvers.moderation import ReportResult
+from schema import following
 from schema.accounts import User, load_user
 from schema.audit import AuditEntry
 from schema.enums import DiscussionKind, PostState, ReportReason, ReportStatus
@@ -23,6 +24,7 @@ from schema.regions import Organization, load_organization
 from storage.discussions import ReplyRecord, ThreadRecord
 from storage.moderation import ReportRecord
 from storage.pagination import SortOrder, encode_cursor, newest_key
+from storage.vocabulary import FollowKind
 
 if TYPE_CHECKING:
     from schema.content import Content
@@ -206,6 +208,14 @@ class Thread(Post):
             return count
 
         return Connection.of(page, Reply.from_record, total)
+
+    @strawberry.field(description="How many users follow this.")
+    async def follower_count(self, info: Info[Context, None]) -> int:
+        return await following.follower_count(info, FollowKind.THREAD, self.thread.id)
+
+    @strawberry.field(description="Whether the signed-in user follows this; false for anonymous viewers.")
+    async def viewer_follows(self, info: Info[Context, None]) -> bool:
+        return await following.viewer_follows(info, FollowKind.THREAD, self.thread.id)
 
     @strawberry.field(description="Whether the viewer may accept an answer to this question.")
     async def viewer_can_accept_answer(self, info: Info[Context, None]) -> bool:

@@ -18,6 +18,7 @@ from storage.vocabulary import (
     DiscussionKind,
     EventKind,
     EventStatus,
+    FollowKind,
     FundingSource,
     OrganizationKind,
     PartnerRole,
@@ -54,6 +55,7 @@ _DESCRIPTIONS: dict[type[Enum], str] = {
     EventKind: "What kind of gathering an event is.",
     EventStatus: "Lifecycle of an event.",
     RegistrationStatus: "A seat, a place on the waiting list, or given up.",
+    FollowKind: "What a follow is of.",
 }
 for _enum, _description in _DESCRIPTIONS.items():
     strawberry.enum(_enum, description=_description)
@@ -80,6 +82,7 @@ __all__ = [
     "ErrorCode",
     "EventKind",
     "EventStatus",
+    "FollowKind",
     "FundingSource",
     "OrganizationKind",
     "OrganizationOrder",

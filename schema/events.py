@@ -13,6 +13,7 @@ from resolvers import events, visibility
 from resolvers.content import WriteResult
 from resolvers.context import Context
 from resolvers.events import RegistrationResult
+from schema import following
 from schema.accounts import User, load_user
 from schema.audit import AuditEntry
 from schema.enums import EventKind, EventStatus, RegistrationStatus, Theme
@@ -24,6 +25,7 @@ from schema.regions import Organization, Region, load_organization
 from storage.events import EventRecord, RegistrationRecord, count_events
 from storage.pagination import Page
 from storage.store import utc_now
+from storage.vocabulary import FollowKind
 
 if TYPE_CHECKING:
     from schema.content import Practice
@@ -164,6 +166,14 @@ class Event(Node):
         return [
             AuditEntry.from_record(e) for e in await info.context.loaders.audit_trail.load(self.record.id)
         ]
+
+    @strawberry.field(description="How many users follow this.")
+    async def follower_count(self, info: Info[Context, None]) -> int:
+        return await following.follower_count(info, FollowKind.EVENT, self.record.id)
+
+    @strawberry.field(description="Whether the signed-in user follows this; false for anonymous viewers.")
+    async def viewer_follows(self, info: Info[Context, None]) -> bool:
+        return await following.viewer_follows(info, FollowKind.EVENT, self.record.id)
 
     @strawberry.field(description="Whether the viewer may change this event and keep its attendance.")
     def viewer_is_organizer(self, info: Info[Context, None]) -> bool:

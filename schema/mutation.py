@@ -19,6 +19,7 @@ from schema.accounts import AccountMutation
 from schema.content import CaseStudy, Partnership, Practice, Replication
 from schema.discussions import DiscussionMutation
 from schema.events import EventMutation
+from schema.follows import FollowMutation
 from schema.inputs import (
     CaseStudyInput,
     DeleteInput,
@@ -112,7 +113,7 @@ _REPLICATIONS = _Writes(REPLICATION, ReplicationPayload, "replication", Replicat
 
 
 @strawberry.type
-class Mutation(AccountMutation, WorkflowMutation, DiscussionMutation, EventMutation):
+class Mutation(AccountMutation, WorkflowMutation, DiscussionMutation, EventMutation, FollowMutation):
     @strawberry.mutation
     async def create_organization(
         self, info: Info[Context, None], input: OrganizationInput

@@ -10,12 +10,14 @@ from strawberry.types import Info
 
 from resolvers import content, nodes, regions
 from resolvers.context import Context
+from resolvers.ids import encode_id
 from resolvers.kinds import CASE_STUDY, ORGANIZATION, PARTNERSHIP, PRACTICE, REPLICATION
 from schema.accounts import AccountQuery, User
 from schema.content import CaseStudy, Partnership, Practice, Replication
 from schema.discussions import DiscussionQuery, Reply, Thread
 from schema.enums import ContentOrder, OrganizationKind, OrganizationOrder, RegionLevel
 from schema.events import Event, EventQuery
+from schema.follows import FollowQuery
 from schema.inputs import (
     CaseStudyFilter,
     ContentFilterInput,
@@ -51,6 +53,11 @@ def _node(found: tuple[str, Any] | None) -> Node | None:
     return _NODE_TYPES[found[0]](found[1]) if found else None
 
 
+async def node_of(info: Info[Context, None], type_name: str, local_id: str) -> Node | None:
+    """The node of a stored ID of a known type, through the request's loaders."""
+    return _node(await nodes.get_node(info.context, encode_id(type_name, local_id)))
+
+
 async def _content_page(
     info: Info[Context, None],
     kind: content.Kind[Any, Any],
@@ -69,7 +76,7 @@ async def _content_page(
 
 
 @strawberry.type
-class Query(SearchQuery, AccountQuery, DiscussionQuery, EventQuery):
+class Query(SearchQuery, AccountQuery, DiscussionQuery, EventQuery, FollowQuery):
     @strawberry.field(description="Any object by its global ID; null when there is none.")
     async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:
         return _node(await nodes.get_node(info.context, id))

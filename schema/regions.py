@@ -9,11 +9,13 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers.context import Context
+from schema import following
 from schema.enums import OrganizationKind, RegionLevel
 from schema.node import Node, copy_record
 from schema.pagination import Connection
 from schema.permissions import OwnerOrReviewer, hidden_unless
 from storage.records import OrganizationRecord, RegionRecord
+from storage.vocabulary import FollowKind
 
 if TYPE_CHECKING:
     from schema.audit import AuditEntry
@@ -51,6 +53,14 @@ class Region(Node):
     @strawberry.field(description="The regions directly below, ordered by code.")
     async def children(self, info: Info[Context, None]) -> list[Region]:
         return [Region.from_record(r) for r in await info.context.loaders.region_children.load(self.code)]
+
+    @strawberry.field(description="How many users follow this region (and so everything below it).")
+    async def follower_count(self, info: Info[Context, None]) -> int:
+        return await following.follower_count(info, FollowKind.REGION, self.code)
+
+    @strawberry.field(description="Whether the signed-in user follows this; false for anonymous viewers.")
+    async def viewer_follows(self, info: Info[Context, None]) -> bool:
+        return await following.viewer_follows(info, FollowKind.REGION, self.code)
 
 
 async def load_regions(info: Info[Context, None], codes: list[str]) -> list[Region]:
@@ -101,6 +111,14 @@ class Organization(Node):
 
         entries = await info.context.loaders.audit_trail.load(self.local_id)
         return [AuditEntry.from_record(entry) for entry in entries]
+
+    @strawberry.field(description="How many users follow this.")
+    async def follower_count(self, info: Info[Context, None]) -> int:
+        return await following.follower_count(info, FollowKind.ORGANIZATION, self.local_id)
+
+    @strawberry.field(description="Whether the signed-in user follows this; false for anonymous viewers.")
+    async def viewer_follows(self, info: Info[Context, None]) -> bool:
+        return await following.viewer_follows(info, FollowKind.ORGANIZATION, self.local_id)
 
     @strawberry.field(description="Events this organization organizes or co-organizes, soonest first.")
     async def events(

@@ -39,6 +39,7 @@ from storage.events import (
     derive_event,
     event_sort_keys,
 )
+from storage.follows import FOLLOW_INDEXES, FOLLOWS, FollowStore
 from storage.moderation import REPORT_INDEXES, REPORTS, ReportStore
 from storage.records import (
     CaseStudyRecord,
@@ -151,6 +152,7 @@ class Stores:
     reports: ReportStore
     events: VersionedStore[EventRecord]
     registrations: RegistrationStore
+    follows: FollowStore
 
     @classmethod
     def of(cls, database: AsyncDatabase[Document]) -> Stores:
@@ -179,6 +181,7 @@ class Stores:
                 database[EVENTS], EventRecord, derive=derive_event, searchable=True, sort_keys=event_sort_keys
             ),
             registrations=RegistrationStore(database[EVENTS], database[REGISTRATIONS]),
+            follows=FollowStore(database[FOLLOWS]),
         )
 
     def content(self, collection: str) -> VersionedStore[Any]:
@@ -227,6 +230,7 @@ class Stores:
         await ensure_indexes(self.database[REPORTS], REPORT_INDEXES)
         await ensure_indexes(self.events.collection, EVENT_INDEXES)
         await ensure_indexes(self.registrations.collection, REGISTRATION_INDEXES)
+        await ensure_indexes(self.follows.collection, FOLLOW_INDEXES)
         await self._migrate()
 
     async def _migrate(self) -> None:

@@ -204,6 +204,20 @@ class RegistrationStatus(LabelledEnum):
     CANCELLED = ("CANCELLED", "Dibatalkan", "Cancelled")
 
 
+class FollowKind(LabelledEnum):
+    """What a user follows: a theme, a region (everything below it too), an organization, an item."""
+
+    THEME = ("THEME", "Tema", "Theme")
+    REGION = ("REGION", "Wilayah", "Region")
+    ORGANIZATION = ("ORGANIZATION", "Organisasi", "Organization")
+    PRACTICE = ("PRACTICE", "Praktik baik", "Practice")
+    CASE_STUDY = ("CASE_STUDY", "Studi kasus", "Case study")
+    PARTNERSHIP = ("PARTNERSHIP", "Kemitraan", "Partnership")
+    REPLICATION = ("REPLICATION", "Replikasi", "Replication")
+    THREAD = ("THREAD", "Diskusi", "Discussion")
+    EVENT = ("EVENT", "Kegiatan", "Event")
+
+
 class ReportReason(LabelledEnum):
     SPAM = ("SPAM", "Spam atau iklan", "Spam or advertising")
     ABUSIVE = ("ABUSIVE", "Kasar atau menyerang", "Abusive or harassing")

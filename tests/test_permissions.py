@@ -453,6 +453,13 @@ async def _mark_attendance(world: World) -> tuple[str, dict[str, Any]]:
     }
 
 
+def follow(name: str) -> Prepare:
+    async def prepare(world: World) -> tuple[str, dict[str, Any]]:
+        return _mutation(name, "FollowInput"), {"target": {"id": world.org_a}}
+
+    return prepare
+
+
 SIGNED_IN = ("member", "org_admin", "partner", "reviewer", "hub_admin", "outsider")
 # Mutations anyone may call, signed in or not: they check credentials, not roles.
 OPEN = {"signIn", "refreshSession", "acceptInvitation"}
@@ -542,6 +549,8 @@ MATRIX: dict[str, tuple[Prepare, dict[str, str]]] = {
     "registerForEvent": (_register, allowed(*SIGNED_IN)),
     "cancelRegistration": (_cancel_registration, allowed(*SIGNED_IN)),
     "markAttendance": (_mark_attendance, allowed("partner", "hub_admin")),
+    "follow": (follow("follow"), allowed(*SIGNED_IN)),
+    "unfollow": (follow("unfollow"), allowed(*SIGNED_IN)),
     "changePassword": (_change_password, allowed(*SIGNED_IN)),
     "signOut": (_sign_out, allowed(*SIGNED_IN)),
 }
