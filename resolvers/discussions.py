@@ -178,7 +178,7 @@ async def start_thread(
         return PostResult(errors=errors)
     mentioned = [m for m in mentions if isinstance(m, str)]
     told = ActivityKind.QUESTION_ASKED if kind is DiscussionKind.QUESTION else ActivityKind.COMMENT_POSTED
-    owner = [] if context.viewer.belongs_to(subject.organization_id) else [subject.organization_id]
+    owner = [subject.organization_id]  # its poster among them is left out when told (notifier)
     thread = await context.stores.discussions.post_thread(
         {
             "subject_collection": subject_kind.store(context.stores).collection.name,

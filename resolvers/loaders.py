@@ -16,6 +16,7 @@ from storage.database import Stores
 from storage.discussions import ReplyRecord, ThreadRecord
 from storage.events import EventRecord, RegistrationRecord
 from storage.filters import ContentFilter
+from storage.notifications import NotificationRecord
 from storage.records import (
     AuditEntryRecord,
     CaseStudyRecord,
@@ -111,6 +112,8 @@ class Loaders:
     # By follow target key (storage/follows.py): how many follow it, and whether the viewer does.
     follower_counts: DataLoader[str, int]
     viewer_follows: DataLoader[str, bool]
+    # The viewer's own notifications by ID (nobody reads another's).
+    notifications: DataLoader[str, NotificationRecord | None]
 
     @classmethod
     def for_request(cls, stores: Stores, viewer: Viewer) -> Loaders:
@@ -148,6 +151,10 @@ class Loaders:
             return [r if r is not None and next(readable) is not None else None for r in found]
 
         thread_loader = _loader(threads)
+
+        async def notifications(ids: Sequence[str]) -> list[NotificationRecord | None]:
+            found = await stores.notifications.get_many(ids)
+            return [n if n is not None and n.user_id == viewer.user_id else None for n in found]
 
         async def viewer_follows(keys: Sequence[str]) -> list[bool]:
             if viewer.user_id is None:
@@ -192,4 +199,5 @@ class Loaders:
             registrations_of_event=_loader(stores.registrations.of_events),
             follower_counts=_loader(stores.follows.follower_counts),
             viewer_follows=_loader(viewer_follows),
+            notifications=_loader(notifications),
         )

@@ -31,6 +31,8 @@ async def get_node(context: Context, global_id: str) -> tuple[str, Any] | None:
         record = await context.loaders.replies.load(local_id)
     elif type_name == "Event":
         record = await context.loaders.events.load(local_id)
+    elif type_name == "Notification":
+        record = await context.loaders.notifications.load(local_id)
     elif kind := KINDS.get(type_name):
         record = await kind.loader(context.loaders).load(local_id)
     else:

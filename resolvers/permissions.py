@@ -195,3 +195,7 @@ def authorize_registration(viewer: Viewer) -> list[FieldError]:
 
 def authorize_follow(viewer: Viewer) -> list[FieldError]:
     return _signed_in(viewer, "follow themes, regions, organizations and items")
+
+
+def authorize_notifications(viewer: Viewer) -> list[FieldError]:
+    return _signed_in(viewer, "read your notifications")

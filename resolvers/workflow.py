@@ -6,8 +6,11 @@ an audit entry (with the reviewer's comment when there is one) in the same trans
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from resolvers.content import Kind, WriteResult, actor, current, write_fields
 from resolvers.context import Context
@@ -15,9 +18,10 @@ from resolvers.errors import ErrorCode, FieldError
 from resolvers.ids import InvalidGlobalId, decode_id
 from resolvers.kinds import KINDS, PRACTICE
 from resolvers.permissions import AUTHORS, Action, authorize
+from storage.activity import record_activity
 from storage.records import ContentRecord, PracticeRecord
-from storage.store import utc_now
-from storage.vocabulary import AuditAction, ContentStatus
+from storage.store import region_scope, utc_now
+from storage.vocabulary import ActivityKind, AuditAction, ContentStatus
 
 MAX_COMMENT_LENGTH = 2000
 
@@ -119,8 +123,44 @@ async def transition(
     fields = {**_stored_fields(kind, record), "status": step.target.value}
     change = {"field": "status", "before": record.status.value, "after": step.target.value}
     note = actor(context, step.audit, changes=[change], comment=comment.strip() if comment else None)
-    result: WriteResult[ContentRecord] = await write_fields(context, kind, record, fields, note)
+    tell = _telling(context, kind, record, step, comment=note.comment)
+    result: WriteResult[ContentRecord] = await write_fields(context, kind, record, fields, note, also=tell)
     return result
+
+
+def _telling(
+    context: Context, kind: Kind[Any, Any], record: ContentRecord, step: Step, *, comment: str | None
+) -> Callable[[AsyncClientSession | None], Awaitable[None]] | None:
+    """The activity of a review step, written in the step's transaction (the notifier tells whom).
+
+    Submitting, sending back and publishing are told to the item's organization; publishing also
+    to the followers of what the item touches (its themes, regions, organization).
+    """
+    if step.target not in (ContentStatus.SUBMITTED, ContentStatus.CHANGES_REQUESTED, ContentStatus.PUBLISHED):
+        return None
+    published = step.target is ContentStatus.PUBLISHED
+    activity = {
+        "kind": ActivityKind.ITEM_PUBLISHED if published else ActivityKind.REVIEW_STEP,
+        "organization_ids": [record.organization_id],
+        "status": step.target.value,
+        "summary": comment or record.title,
+        "themes": [theme.value for theme in record.themes],
+        "region_scope": region_scope(record.region_codes),
+    }
+    collection = kind.store(context.stores).collection.name
+
+    async def tell(session: AsyncClientSession | None) -> None:
+        await record_activity(
+            context.stores.database,
+            [activity],
+            actor_id=context.viewer.user_id,
+            session=session,
+            subject_collection=collection,
+            subject_id=record.id,
+            organization_id=record.organization_id,
+        )
+
+    return tell
 
 
 async def verify_practice(

@@ -20,6 +20,7 @@ from schema.events import Event
 from schema.execution import PlainFieldsExecutionContext
 from schema.limits import Limits, limits_rule
 from schema.mutation import Mutation
+from schema.notifications import Notification
 from schema.query import Query
 from schema.regions import Organization, Region
 from schema.scalars import SCALARS
@@ -66,6 +67,7 @@ def build_schema(
             Thread,
             Reply,
             Event,
+            Notification,
         ],
         extensions=extensions,
         config=StrawberryConfig(

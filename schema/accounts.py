@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from schema.discussions import Thread
     from schema.events import EventRegistration
     from schema.follows import Follow
+    from schema.notifications import NotificationConnection, NotificationSettingsType
 
 
 @strawberry.type(description="A person who signs in, with a role in one organization.")
@@ -82,6 +83,35 @@ class User(Node):
         if info.context.viewer.user_id != self.local_id:
             return Connection.empty()
         return await follows_of_user(info, self.local_id, first=first, after=after)
+
+    @strawberry.field(
+        description="What this user is told of, newest first; only the user sees them (empty for "
+        "anyone else)."
+    )
+    async def notifications(
+        self,
+        info: Info[Context, None],
+        unread_only: bool = False,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+    ) -> Annotated[NotificationConnection, strawberry.lazy("schema.notifications")]:
+        from schema.notifications import empty_notifications, notifications_of_user  # a cycle
+
+        if info.context.viewer.user_id != self.local_id:
+            return empty_notifications()
+        return await notifications_of_user(
+            info, self.local_id, unread_only=unread_only, first=first, after=after
+        )
+
+    @strawberry.field(description="The user's notification settings; only the user sees them.")
+    async def notification_settings(
+        self, info: Info[Context, None]
+    ) -> Annotated[NotificationSettingsType, strawberry.lazy("schema.notifications")] | None:
+        from schema.notifications import settings_of_user  # a cycle
+
+        if info.context.viewer.user_id != self.local_id:
+            return None
+        return await settings_of_user(info, self.local_id)
 
 
 async def load_user(info: Info[Context, None], user_id: str | None) -> User | None:

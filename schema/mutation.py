@@ -34,6 +34,7 @@ from schema.inputs import (
     UpdateReplicationInput,
     to_fields,
 )
+from schema.notifications import NotificationMutation
 from schema.payload import Error, errors_of
 from schema.regions import Organization
 from schema.workflow import WorkflowMutation
@@ -113,7 +114,9 @@ _REPLICATIONS = _Writes(REPLICATION, ReplicationPayload, "replication", Replicat
 
 
 @strawberry.type
-class Mutation(AccountMutation, WorkflowMutation, DiscussionMutation, EventMutation, FollowMutation):
+class Mutation(
+    AccountMutation, WorkflowMutation, DiscussionMutation, EventMutation, FollowMutation, NotificationMutation
+):
     @strawberry.mutation
     async def create_organization(
         self, info: Info[Context, None], input: OrganizationInput

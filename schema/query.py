@@ -27,6 +27,7 @@ from schema.inputs import (
     to_fields,
 )
 from schema.node import Node
+from schema.notifications import Notification
 from schema.pagination import DEFAULT_PAGE_SIZE, After, Connection, First
 from schema.regions import Organization, Region
 from schema.search import SearchQuery
@@ -44,6 +45,7 @@ _NODE_TYPES: dict[str, Callable[[Any], Node]] = {
     "Thread": Thread.from_record,
     "Reply": Reply.from_record,
     "Event": Event.from_record,
+    "Notification": Notification.from_record,
 }
 _CONTENT_ORDER = {ContentOrder.NEWEST: SortOrder.NEWEST, ContentOrder.TITLE: SortOrder.TITLE}
 _ORGANIZATION_ORDER = {OrganizationOrder.NAME: SortOrder.TITLE, OrganizationOrder.NEWEST: SortOrder.NEWEST}

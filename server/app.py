@@ -12,7 +12,7 @@ import secrets
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypedDict
@@ -28,6 +28,7 @@ from starlette.staticfiles import StaticFiles
 
 from resolvers.accounts import seed_demo_accounts
 from resolvers.auth import AuthConfig
+from resolvers.notifier import Notifier
 from resolvers.posting import PostingConfig
 from schema import Limits, build_schema
 from search.engine import SearchEngine
@@ -43,6 +44,7 @@ from server.supervisor import LocalService, announce, local_meilisearch, local_m
 from storage.database import Stores, open_client
 from storage.demo import has_content, load_demo_content
 from storage.errors import StorageUnavailable
+from storage.leases import Lease
 from storage.store import Document
 
 logger = logging.getLogger("lumbung")
@@ -55,6 +57,7 @@ class State(TypedDict):
     stores: Stores
     search: SearchEngine
     indexer: Indexer | None
+    notifier: Notifier | None
 
 
 def auth_config(settings: Settings) -> AuthConfig:
@@ -149,12 +152,22 @@ async def open_search(stack: contextlib.AsyncExitStack, settings: Settings) -> S
     return engine
 
 
-async def _run_indexer(indexer: Indexer) -> None:
+def _owner() -> str:
+    """Who holds a lease: this host and process, and a nonce for each worker."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+async def _run_leased(run: Callable[[], Awaitable[None]], lease: Lease) -> None:
+    """A background worker; its lease goes back at once when it stops (another takes over)."""
     try:
-        await indexer.run()
+        await run()
     finally:
         with contextlib.suppress(Exception):
-            await indexer.lease.release()
+            await lease.release()
+
+
+async def _run_indexer(indexer: Indexer) -> None:
+    await _run_leased(indexer.run, indexer.lease)
 
 
 def _lifespan(settings: Settings, auth: AuthConfig) -> Any:
@@ -166,17 +179,21 @@ def _lifespan(settings: Settings, auth: AuthConfig) -> Any:
             search = await open_search(stack, settings)
             indexer = None
             if settings.search_indexer:
-                owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-                indexer = Indexer(stores=stores, engine=search, owner=owner)
+                indexer = Indexer(stores=stores, engine=search, owner=_owner())
                 task = asyncio.create_task(_run_indexer(indexer), name="search-indexer")
                 stack.push_async_callback(_cancel, task)
             # What exists by now lives as long as the app: the schema, the clients, the settings.
             # Frozen, it is left out of the garbage collector's full collections, which otherwise
             # walked its 120,000 objects every few hundred searches: a pause of about 85 ms on
             # some request, and 0.15 ms a search on average (bench/README.md, "Search").
+            notifier = None
+            if settings.notifier:
+                notifier = Notifier(stores=stores, owner=_owner())
+                task = asyncio.create_task(_run_leased(notifier.run, notifier.lease), name="notifier")
+                stack.push_async_callback(_cancel, task)
             gc.freeze()
             stack.callback(gc.unfreeze)
-            yield {"stores": stores, "search": search, "indexer": indexer}
+            yield {"stores": stores, "search": search, "indexer": indexer, "notifier": notifier}
 
     return lifespan
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import orjson
@@ -137,8 +136,12 @@ class LumbungGraphQL(GraphQLView[Context, None]):
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
         if isinstance(response, Response):
             response.headers["X-Request-ID"] = request_id
-        indexer = request.state.indexer
-        on_write: Callable[[], None] = indexer.wake.set if indexer else _ignore
+        workers = [w for w in (request.state.indexer, request.state.notifier) if w is not None]
+
+        def on_write() -> None:  # what was written is indexed and told of soon
+            for worker in workers:
+                worker.wake.set()
+
         return Context.for_request(
             request.state.stores,
             request_id=request_id,
@@ -164,10 +167,6 @@ class LumbungGraphQL(GraphQLView[Context, None]):
         except StorageUnavailable as exc:
             message = "The database is unavailable; try again shortly."
             raise Refused(503, message, code="SERVICE_UNAVAILABLE") from exc
-
-
-def _ignore() -> None:
-    pass
 
 
 __all__ = ["PREFLIGHT_HEADERS", "STRAWBERRY_BATCH_CAP", "LumbungGraphQL", "Refused", "refusal"]

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     # Run the background search indexer in this instance (any number of instances may: a lease
     # lets one index at a time).
     search_indexer: bool = True
+    # Run the notifier (activities into notifications) in this instance; a lease lets one run.
+    notifier: bool = True
     mongodb_timeout_ms: Annotated[int, Field(ge=100)] = 3000
     # Load the Kemendagri regions and the demo content into an empty database at start-up.
     seed_regions: bool = True

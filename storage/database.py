@@ -41,6 +41,12 @@ from storage.events import (
 )
 from storage.follows import FOLLOW_INDEXES, FOLLOWS, FollowStore
 from storage.moderation import REPORT_INDEXES, REPORTS, ReportStore
+from storage.notifications import (
+    NOTIFICATION_INDEXES,
+    NOTIFICATION_SETTINGS,
+    NOTIFICATIONS,
+    NotificationStore,
+)
 from storage.records import (
     CaseStudyRecord,
     OrganizationRecord,
@@ -153,6 +159,7 @@ class Stores:
     events: VersionedStore[EventRecord]
     registrations: RegistrationStore
     follows: FollowStore
+    notifications: NotificationStore
 
     @classmethod
     def of(cls, database: AsyncDatabase[Document]) -> Stores:
@@ -182,6 +189,7 @@ class Stores:
             ),
             registrations=RegistrationStore(database[EVENTS], database[REGISTRATIONS]),
             follows=FollowStore(database[FOLLOWS]),
+            notifications=NotificationStore(database[NOTIFICATIONS], database[NOTIFICATION_SETTINGS]),
         )
 
     def content(self, collection: str) -> VersionedStore[Any]:
@@ -231,6 +239,7 @@ class Stores:
         await ensure_indexes(self.events.collection, EVENT_INDEXES)
         await ensure_indexes(self.registrations.collection, REGISTRATION_INDEXES)
         await ensure_indexes(self.follows.collection, FOLLOW_INDEXES)
+        await ensure_indexes(self.notifications.collection, NOTIFICATION_INDEXES)
         await self._migrate()
 
     async def _migrate(self) -> None:

@@ -181,6 +181,10 @@ class ActivityKind(LabelledEnum):
     WAITLIST_PROMOTED = ("WAITLIST_PROMOTED", "Dapat kursi dari daftar tunggu", "Off the waiting list")
     EVENT_CHANGED = ("EVENT_CHANGED", "Kegiatan berubah", "Event changed")
     EVENT_CANCELLED = ("EVENT_CANCELLED", "Kegiatan dibatalkan", "Event cancelled")
+    REVIEW_STEP = ("REVIEW_STEP", "Tahap peninjauan", "Review step")
+    ITEM_PUBLISHED = ("ITEM_PUBLISHED", "Konten terbit", "Item published")
+    EXCHANGE_REQUESTED = ("EXCHANGE_REQUESTED", "Permintaan kunjungan baru", "Exchange requested")
+    EXCHANGE_STEP = ("EXCHANGE_STEP", "Permintaan kunjungan berlanjut", "Exchange step")
 
 
 class EventKind(LabelledEnum):
@@ -216,6 +220,60 @@ class FollowKind(LabelledEnum):
     REPLICATION = ("REPLICATION", "Replikasi", "Replication")
     THREAD = ("THREAD", "Diskusi", "Discussion")
     EVENT = ("EVENT", "Kegiatan", "Event")
+
+
+class NotificationReason(LabelledEnum):
+    """Why someone is told of something (each can be muted in the user's settings)."""
+
+    ANSWER_TO_MY_QUESTION = (
+        "ANSWER_TO_MY_QUESTION",
+        "Jawaban atas pertanyaan Anda",
+        "An answer to your question",
+    )
+    REPLY_IN_FOLLOWED_THREAD = (
+        "REPLY_IN_FOLLOWED_THREAD",
+        "Balasan di diskusi yang Anda ikuti",
+        "A reply in a thread you follow",
+    )
+    REPLY_TO_MY_POST = ("REPLY_TO_MY_POST", "Balasan atas tulisan Anda", "A reply quoting your post")
+    ANSWER_ACCEPTED = ("ANSWER_ACCEPTED", "Jawaban diterima", "An answer was accepted")
+    ORGANIZATION_MENTIONED = (
+        "ORGANIZATION_MENTIONED",
+        "Organisasi Anda disebut",
+        "Your organization was mentioned",
+    )
+    NEW_QUESTION_ON_MY_ITEM = (
+        "NEW_QUESTION_ON_MY_ITEM",
+        "Pertanyaan baru untuk organisasi Anda",
+        "A new question on your organization's item",
+    )
+    NEW_COMMENT_ON_MY_ITEM = (
+        "NEW_COMMENT_ON_MY_ITEM",
+        "Komentar baru untuk organisasi Anda",
+        "A new comment on your organization's item",
+    )
+    EXCHANGE_REQUESTED = (
+        "EXCHANGE_REQUESTED",
+        "Permintaan kunjungan/mentoring baru",
+        "A new exchange request",
+    )
+    EXCHANGE_STEP = ("EXCHANGE_STEP", "Perkembangan permintaan kunjungan", "An exchange request moved on")
+    REVIEW_STEP = ("REVIEW_STEP", "Tahap peninjauan konten", "A review step on your content")
+    NEW_ITEM_FOLLOWED = ("NEW_ITEM_FOLLOWED", "Konten baru yang Anda ikuti", "New content you follow")
+    WAITLIST_PROMOTED = ("WAITLIST_PROMOTED", "Anda mendapat kursi", "You are off the waiting list")
+    EVENT_CHANGED = ("EVENT_CHANGED", "Kegiatan berubah", "An event changed")
+    EVENT_CANCELLED = ("EVENT_CANCELLED", "Kegiatan dibatalkan", "An event was cancelled")
+
+
+class DigestFrequency(LabelledEnum):
+    NONE = ("NONE", "Tidak usah", "None")
+    DAILY = ("DAILY", "Harian", "Daily")
+    WEEKLY = ("WEEKLY", "Mingguan", "Weekly")
+
+
+class Language(LabelledEnum):
+    ID = ("ID", "Bahasa Indonesia", "Indonesian")
+    EN = ("EN", "English", "English")
 
 
 class ReportReason(LabelledEnum):

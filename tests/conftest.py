@@ -94,10 +94,11 @@ async def running_app(settings: Settings, *, admin_in: Stores | None = None) -> 
 async def api(mongo: LocalService, meili: LocalService, stores: Stores) -> AsyncIterator[GraphQLClient]:
     """The app on a fresh database, signed in as a hub admin (allowed everything).
 
-    Tests of anything but search share one set of idle indexes.
+    Tests of anything but search share one set of idle indexes; the notifier does not run, so
+    that the notification tests deliver when they choose.
     """
     settings = settings_for(
-        mongo, meili, stores.database.name, search_index_prefix="shared", search_indexer=False
+        mongo, meili, stores.database.name, search_index_prefix="shared", search_indexer=False, notifier=False
     )
     async with running_app(settings, admin_in=stores) as client:
         yield client
