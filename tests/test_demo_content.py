@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.support import GraphQLClient
@@ -115,6 +117,92 @@ async def test_officials_find_demo_practices_the_way_they_type(demo_api: GraphQL
     provinces = {f["facet"]: f["values"] for f in in_java_west["search"]["facets"]}["PROVINCE"]
     assert [(v["value"], v["label"]) for v in provinces] == [("32", "Jawa Barat")]
     assert in_java_west["search"]["totalCount"] >= 2
+
+
+DISCUSSED = """
+fragment discussed on Content { title discussion { threadCount openQuestionCount answeredQuestionCount } }
+{
+  practices(first: 100) { nodes { ...discussed } }
+  caseStudies(first: 100) { nodes { ...discussed } }
+  partnerships(first: 100) { nodes { ...discussed } }
+  replications(first: 100) { nodes { ...discussed } }
+}
+"""
+
+DEMO_THREADS = """
+{
+  search(query: "", filter: { types: [DISCUSSION] }, first: 50, facets: []) {
+    totalCount
+    hits {
+      node {
+        ... on Thread {
+          kind title isDemo isAnswered authorName author { id }
+          authorOrganization { name region { code } }
+          subject { __typename organization { region { code } } }
+          mentionedOrganizations { name }
+          acceptedAnswer { isAcceptedAnswer authorOrganization { name } }
+          replies(first: 10) { nodes { isDemo authorName quoted { body } mentionedOrganizations { name } } }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+async def test_demo_items_carry_questions_answers_and_comments(demo_api: GraphQLClient) -> None:
+    # when
+    data = await demo_api.data(DISCUSSED)
+    # then
+    items = [node for listing in data.values() for node in listing["nodes"]]
+    discussed = [item for item in items if item["discussion"]["threadCount"]]
+    assert len(discussed) >= 15
+    kinds = {
+        kind
+        for kind, listing in data.items()
+        if any(n["discussion"]["threadCount"] for n in listing["nodes"])
+    }
+    assert kinds == {"practices", "caseStudies", "partnerships", "replications"}
+    assert sum(item["discussion"]["answeredQuestionCount"] for item in items) >= 5
+    assert sum(item["discussion"]["openQuestionCount"] for item in items) >= 2
+
+
+async def test_demo_threads_are_signed_by_name_across_provinces(demo_api: GraphQLClient) -> None:
+    # when
+    data = await demo_api.data(DEMO_THREADS)
+    # then: every demo thread is signed by a named person of an organization, with no account
+    threads = [hit["node"] for hit in data["search"]["hits"]]
+    assert len(threads) == data["search"]["totalCount"] >= 15
+    assert all(t["isDemo"] and t["authorName"] and t["author"] is None for t in threads)
+    assert all(t["authorOrganization"] for t in threads)
+    replies = [reply for t in threads for reply in t["replies"]["nodes"]]
+    assert all(reply["isDemo"] and reply["authorName"] for reply in replies)
+    # questions with accepted answers, open questions, comments, a quote and a mention
+    answered = [t for t in threads if t["isAnswered"]]
+    assert answered
+    assert all(t["acceptedAnswer"]["isAcceptedAnswer"] for t in answered)
+    assert any(t["kind"] == "QUESTION" and not t["isAnswered"] for t in threads)
+    assert any(t["kind"] == "COMMENT" for t in threads)
+    assert any(reply["quoted"] for reply in replies)
+    assert any(t["mentionedOrganizations"] for t in threads) or any(
+        reply["mentionedOrganizations"] for reply in replies
+    )
+
+    # and the asker is mostly of another province than the item's organization
+    def province(organization: dict[str, Any]) -> str:
+        return str(organization["region"]["code"])[:2]
+
+    elsewhere = [
+        t for t in threads if province(t["authorOrganization"]) != province(t["subject"]["organization"])
+    ]
+    assert len(elsewhere) >= 10
+
+
+async def test_a_demo_question_is_found_by_the_words_of_an_official(demo_api: GraphQLClient) -> None:
+    # when
+    data = await demo_api.data(DEMO_SEARCH, {"query": "kehadiran posyandu"})
+    # then
+    assert "DISCUSSION" in [hit["type"] for hit in data["search"]["hits"]]
 
 
 DEMO_SIGN_IN = """
