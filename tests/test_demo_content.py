@@ -171,10 +171,10 @@ async def test_demo_threads_are_signed_by_name_across_provinces(demo_api: GraphQ
     # when
     data = await demo_api.data(DEMO_THREADS)
     # then: every demo thread is signed by a named person of an organization, with no account
-    threads = [hit["node"] for hit in data["search"]["hits"]]
-    assert len(threads) == data["search"]["totalCount"] >= 15
-    assert all(t["isDemo"] and t["authorName"] and t["author"] is None for t in threads)
-    assert all(t["authorOrganization"] for t in threads)
+    # (the browser tests, sharing the database, may have added threads of their own)
+    threads = [hit["node"] for hit in data["search"]["hits"] if hit["node"]["isDemo"]]
+    assert len(threads) >= 15
+    assert all(t["authorName"] and t["author"] is None and t["authorOrganization"] for t in threads)
     replies = [reply for t in threads for reply in t["replies"]["nodes"]]
     assert all(reply["isDemo"] and reply["authorName"] for reply in replies)
     # questions with accepted answers, open questions, comments, a quote and a mention
