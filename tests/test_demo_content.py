@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from storage.database import Stores
+from storage.discussions import activity_key
+from storage.store import SEARCH_PENDING, new_id
 from tests.support import GraphQLClient
 
 COUNTS = """
@@ -196,6 +200,67 @@ async def test_demo_threads_are_signed_by_name_across_provinces(demo_api: GraphQ
         t for t in threads if province(t["authorOrganization"]) != province(t["subject"]["organization"])
     ]
     assert len(elsewhere) >= 10
+
+
+def _written_thread(**overrides: Any) -> dict[str, Any]:
+    return {
+        "_id": new_id(),
+        "subject_collection": "practices",
+        "subject_id": new_id(),
+        "kind": "QUESTION",
+        "title": "Berapa biaya timbangan digital?",
+        "body": "Kami ingin membeli dua timbangan untuk bank sampah RW.",
+        "author_name": "Maria Goreti Lio",
+        "created_at": datetime(2026, 5, 1, 2, 0, tzinfo=UTC),
+        "is_demo": True,
+        **overrides,
+    }
+
+
+async def test_bulk_loaded_threads_take_their_activity_from_their_replies(stores: Stores) -> None:
+    # given: a question with two replies, the first accepted
+    thread = _written_thread()
+    first, second = new_id(), new_id()
+    replies = [
+        {"_id": reply_id, "thread_id": thread["_id"], "body": body, "author_name": "Andi", "created_at": at}
+        for reply_id, body, at in [
+            (first, "Sekitar Rp1,2 juta per unit.", datetime(2026, 5, 2, tzinfo=UTC)),
+            (second, "Kami membeli lewat e-katalog.", datetime(2026, 5, 3, tzinfo=UTC)),
+        ]
+    ]
+    accepted_at = datetime(2026, 5, 4, tzinfo=UTC)
+    # when
+    await stores.discussions.insert_many(
+        [{**thread, "accepted_reply_id": first, "accepted_at": accepted_at}], replies
+    )
+    # then: the thread is as live writes keep it, and its replies are about its item
+    stored = await stores.discussions.threads.collection.find_one({"_id": thread["_id"]})
+    assert stored is not None
+    moved = datetime(2026, 5, 3, tzinfo=UTC)
+    assert {k: stored[k] for k in ("reply_count", "answered", "activity_key", SEARCH_PENDING)} == {
+        "reply_count": 2,
+        "answered": True,
+        "activity_key": activity_key(moved, thread["_id"]),
+        SEARCH_PENDING: True,
+    }
+    assert stored["last_activity_at"].replace(tzinfo=UTC) == moved
+    assert stored["updated_at"].replace(tzinfo=UTC) == accepted_at
+    (page,) = await stores.discussions.replies_of([thread["_id"]], limit=10)
+    assert [(r.id, r.subject_id) for r in page] == [
+        (first, thread["subject_id"]),
+        (second, thread["subject_id"]),
+    ]
+
+
+async def test_bulk_load_refuses_an_accepted_answer_of_another_thread_and_writes_nothing(
+    stores: Stores,
+) -> None:
+    # given
+    thread = _written_thread(accepted_reply_id=new_id())
+    # when / then
+    with pytest.raises(ValueError, match="accepted answer"):
+        await stores.discussions.insert_many([thread], [])
+    assert await stores.discussions.threads.collection.count_documents({}) == 0
 
 
 async def test_a_demo_question_is_found_by_the_words_of_an_official(demo_api: GraphQLClient) -> None:

@@ -256,7 +256,7 @@ async def test_a_reported_post_is_hidden_from_the_queue_and_shows_a_placeholder(
         await expect(reviewer.get_by_role("heading", level=1)).to_have_text("Antrean moderasi")
         report = reviewer.locator("article.report", has_text="Jual pulsa")
         # then: the report, with the post, its reason and who reported it
-        await expect(report.locator(".post-text").last).to_have_text(advert)
+        await expect(report.locator(".post-text")).to_have_text(advert)
         await expect(report).to_contain_text("Spam atau iklan")
         await expect(report).to_contain_text(f"Dilaporkan oleh {MEMBER_NAME}")
         await expect(report.get_by_role("link", name=practice["title"])).to_be_visible()
@@ -301,3 +301,57 @@ async def test_discussions_and_the_queue_fit_a_phone_width_screen(browser: Brows
             # then
             assert await phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
     assert problems == []
+
+
+async def test_a_member_quotes_a_reply_edits_it_and_deletes_another(page: Page, site: str) -> None:
+    # given: a comment of the demo member, with a reply of theirs
+    practice = await published_practice(site, "Sekolah Lansia dan Pendamping Lansia Tangguh")
+    await open_signed_in(page, f"/item/{practice['id']}", MEMBER_EMAIL, MEMBER_PASSWORD)
+    form = discussion(page).locator("form.new-thread")
+    await form.get_by_label("Komentar", exact=True).check()
+    await expect(form.get_by_label("Judul pertanyaan")).to_be_hidden()
+    await form.get_by_label("Teks").fill("Kelas lansia kami di Depok Jaya juga memakai jadwal Sabtu pagi.")
+    await form.get_by_role("button", name="Kirim", exact=True).click()
+    comment = discussion(page).locator("article.thread").first
+    await expect(comment).to_be_focused()
+    await comment.get_by_role("button", name="Balas", exact=True).click()
+    await comment.get_by_label("Balasan Anda").fill("Pesertanya rata-rata 40 orang per kelas.")
+    await comment.get_by_role("button", name="Kirim balasan").click()
+    first = comment.locator("article.reply").first
+    await expect(first).to_be_focused()
+
+    # when: a reply too short, in English
+    await page.get_by_role("button", name="Switch the interface to English").click()
+    await comment.locator("article.reply").first.get_by_role("button", name="Quote and reply").click()
+    await comment.get_by_label("Your reply to this quote").fill("?")
+    await comment.get_by_role("button", name="Send reply").click()
+    # then: the API's own message, next to the field
+    await expect(comment.locator(".reply-form .field-error")).to_have_text("Write at least a few words.")
+
+    # when: written out, in Indonesian again
+    await comment.get_by_label("Your reply to this quote").fill("Maaf, maksud saya 40 orang per kelurahan.")
+    await comment.get_by_role("button", name="Send reply").click()
+    await expect(comment.locator("article.reply")).to_have_count(2)
+    await page.get_by_role("button", name="Ganti bahasa antarmuka ke bahasa Indonesia").click()
+    # then: the second reply quotes the first
+    second = comment.locator("article.reply").nth(1)
+    await expect(second.locator("blockquote.quote")).to_contain_text(
+        "Pesertanya rata-rata 40 orang per kelas."
+    )
+
+    # when: the second is edited
+    await second.get_by_role("button", name="Ubah").click()
+    await second.get_by_label("Teks").fill("Maaf, maksud saya 40 orang per RW.")
+    await second.get_by_role("button", name="Simpan").click()
+    # then
+    await expect(second).to_be_focused()
+    await expect(second.locator(".post-text")).to_have_text("Maaf, maksud saya 40 orang per RW.")
+    await expect(second.locator(".byline")).to_contain_text("diubah")
+
+    # when: the first is deleted
+    await first.get_by_role("button", name="Hapus").click()
+    await first.get_by_role("button", name="Ya, hapus").click()
+    # then: a placeholder takes its place, and in the quote of it
+    await expect(first.locator(".placeholder")).to_have_text("Dihapus oleh penulis")
+    await expect(second.locator("blockquote.quote .placeholder")).to_have_text("Dihapus oleh penulis")
+    await expect(first.get_by_role("button", name="Hapus")).to_have_count(0)

@@ -263,7 +263,7 @@ function quote(quoted) {
   return h('blockquote', { class: 'quote' },
     h('p', { class: 'quote-source' }, t('discussion.quoteOf', { name: quoted.authorName ?? t('discussion.someone') })),
     quoted.state === 'VISIBLE' && quoted.body !== null
-      ? h('p', { class: 'post-text' }, quoted.body.replace(MENTION, '@$1'))
+      ? h('p', { class: 'quote-text' }, quoted.body.replace(MENTION, '@$1'))
       : h('p', { class: 'placeholder' }, placeholderText(quoted.state)));
 }
 
@@ -687,7 +687,7 @@ function reportArticle(queue, report) {
       : t('moderation.postGone')),
     h('p', { class: 'byline' }, t('moderation.reportedBy', { name: report.reporterName ?? t('discussion.someone') }),
       ' · ', h('time', { datetime: report.createdAt }, formatMoment(report.createdAt))),
-    report.text ? h('blockquote', { class: 'quote report-text' }, h('p', { class: 'post-text' }, report.text)) : null,
+    report.text ? h('blockquote', { class: 'quote report-text' }, h('p', { class: 'quote-text' }, report.text)) : null,
     post ? h('div', { class: 'reported-post' },
       subject ? h('p', { class: 'hint' }, t('moderation.on'), ' ',
         h('a', { href: threadHref(subject.id, thread.id) }, subject.title),
