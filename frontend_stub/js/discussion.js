@@ -615,7 +615,8 @@ export async function renderModeration(outlet, { signal }) {
     return;
   }
   const queue = { signal, reports: [], pageInfo: null };
-  queue.status = h('p', { class: 'result-status', role: 'status' });
+  // Focus lands here when the last report of the page has been dealt with.
+  queue.status = h('p', { class: 'result-status', role: 'status', tabindex: '-1' });
   queue.list = h('ol', { class: 'reports' });
   queue.more = h('div', { class: 'more' });
   page.append(queue.status, queue.list, queue.more);
@@ -646,7 +647,7 @@ async function loadQueue(queue, { append = false, focusIndex = null, announce = 
     onclick: () => loadQueue(queue, { append: true }) }, t('discussion.loadMore')) : null);
   if (focusIndex !== null) {
     const items = queue.list.querySelectorAll('article.report');
-    (items[Math.min(focusIndex, items.length - 1)] ?? queue.status).focus?.();
+    (items[Math.min(focusIndex, items.length - 1)] ?? queue.status).focus();
   }
 }
 
