@@ -1,12 +1,14 @@
-"""Demo content: realistic but fictional practices, case studies and partnerships.
+"""Demo content: realistic but fictional practices, case studies, partnerships and discussions.
 
 The JSON files under ``demo/`` refer to each other by ``key``; loading gives every item a fresh
 ID, resolves the keys and marks every record ``is_demo`` so it can be told apart (and removed).
+Demo posts are signed by name by the staff of demo organizations: they have no author account.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from importlib import resources
 from typing import Any
@@ -16,6 +18,9 @@ from storage.records import Record
 from storage.store import Document, VersionedStore, new_id, translate_errors
 
 _CONTENT_FILES = ("practices", "case_studies", "partnerships", "replications")
+# `@[Nama Organisasi]` in a post, as resolvers/discussions.py reads it; demo text names its
+# organizations exactly.
+_MENTION = re.compile(r"@\[([^\[\]\n]{2,200})\]")
 
 
 def read_demo_file(name: str) -> list[dict[str, Any]]:
@@ -75,7 +80,59 @@ async def load_demo_content(stores: Stores) -> dict[str, int]:
         store: VersionedStore[Any] = getattr(stores, name)
         documents = [_prepare(item, keys) for item in items]
         counts[name] = await _load(store, documents, store.record_type)
+    collections = {item["key"]: name for name in _CONTENT_FILES for item in files[name]}
+    organizations = {item["name"]: keys(item["key"]) for item in files["organizations"]}
+    threads, replies = _discussions(read_demo_file("discussions"), keys, collections, organizations)
+    await stores.discussions.insert_many(threads, replies)
+    counts["threads"], counts["replies"] = len(threads), len(replies)
     return counts
+
+
+def _post(item: dict[str, Any], keys: _Keys, organizations: dict[str, str]) -> Document:
+    """What a thread and a reply share: the ID, text, author, mentions and time."""
+    mentioned = [organizations[name] for name in dict.fromkeys(_MENTION.findall(item["body"]))]
+    return {
+        "_id": keys.assign(item),
+        "body": item["body"],
+        "author_id": None,
+        "author_name": item["author_name"],
+        "author_organization_id": keys(item["author_organization"]),
+        "mentioned_organization_ids": mentioned,
+        "created_at": datetime.fromisoformat(item["created_at"]),
+        "is_demo": True,
+    }
+
+
+def _discussions(
+    items: list[dict[str, Any]], keys: _Keys, collections: dict[str, str], organizations: dict[str, str]
+) -> tuple[list[Document], list[Document]]:
+    """Threads and replies from ``discussions.json``: a thread names its item, a reply the
+    reply it quotes and a question its accepted answer, all by key."""
+    threads: list[Document] = []
+    replies: list[Document] = []
+    for item in items:
+        thread = _post(item, keys, organizations)
+        its_replies = [
+            {**_post(reply, keys, organizations), "thread_id": thread["_id"]} for reply in item["replies"]
+        ]
+        for reply, written in zip(its_replies, item["replies"], strict=True):
+            quoted = keys(written["quotes"]) if written.get("quotes") else None
+            if quoted is not None and quoted not in {other["_id"] for other in its_replies}:
+                raise ValueError(f"{written['key']} quotes a reply of another thread")
+            reply["quoted_reply_id"] = quoted
+        threads.append(
+            {
+                **thread,
+                "subject_collection": collections[item["subject"]],
+                "subject_id": keys(item["subject"]),
+                "kind": item["kind"],
+                "title": item.get("title"),
+                "accepted_reply_id": keys(item["accepted"]) if item.get("accepted") else None,
+                "accepted_at": datetime.fromisoformat(item["accepted_at"]) if item.get("accepted") else None,
+            }
+        )
+        replies.extend(its_replies)
+    return threads, replies
 
 
 @translate_errors

@@ -412,6 +412,72 @@ class DiscussionStore:
         return result
 
     @translate_errors
+    async def insert_many(
+        self, threads: Sequence[Mapping[str, Any]], replies: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Bulk load of written-out threads and their replies (demo content), in one transaction.
+
+        Each mapping carries its own ``_id`` and ``created_at``, and a reply its ``thread_id``;
+        what the live writes keep up to date follows from them here: the sort keys, a reply's
+        item (its thread's), a thread's last activity, reply count, answered state and search
+        mark. Nothing is audited and nobody is told: nobody did this. ValueError for a reply of
+        no given thread, an accepted answer that is not a reply of its thread, or a field that a
+        record refuses; nothing is written then.
+        """
+        replies_of: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+        for fields in replies:
+            replies_of[fields["thread_id"]].append(fields)
+        if unknown := set(replies_of) - {fields["_id"] for fields in threads}:
+            raise ValueError(f"replies of no given thread: {sorted(unknown)}")
+        thread_documents: list[Document] = []
+        reply_documents: list[Document] = []
+        for fields in threads:
+            thread_id = fields["_id"]
+            its_replies = [
+                {
+                    **reply,
+                    **_derive_reply(reply),
+                    "subject_collection": fields["subject_collection"],
+                    "subject_id": fields["subject_id"],
+                    "version": 1,
+                    "updated_at": reply.get("edited_at") or reply["created_at"],
+                    "newest_key": newest_key(reply["created_at"], reply["_id"]),
+                }
+                for reply in replies_of[thread_id]
+            ]
+            accepted = fields.get("accepted_reply_id")
+            if accepted is not None and accepted not in {reply["_id"] for reply in its_replies}:
+                raise ValueError(f"thread {thread_id}: its accepted answer {accepted} is none of its replies")
+            created: datetime = fields["created_at"]
+            last_activity = max([created, *(reply["created_at"] for reply in its_replies)])
+            changes = [created, *(fields.get(name) for name in ("edited_at", "accepted_at"))]
+            document: Document = {
+                **fields,
+                **_derive_thread(fields),
+                "version": 1,
+                "updated_at": max(moment for moment in changes if moment is not None),
+                "last_activity_at": last_activity,
+                "activity_key": activity_key(last_activity, thread_id),
+                "newest_key": newest_key(created, thread_id),
+                "reply_count": len(its_replies),
+                "answered": accepted is not None,
+                SEARCH_PENDING: True,
+            }
+            for reply in its_replies:  # fail loudly on a data error rather than store a bad post
+                ReplyRecord.model_validate(reply)
+            ThreadRecord.model_validate(document)
+            thread_documents.append(document)
+            reply_documents.extend(its_replies)
+
+        async def write(session: AsyncClientSession) -> None:
+            if thread_documents:
+                await self.threads.collection.insert_many(thread_documents, session=session)
+            if reply_documents:
+                await self.replies.collection.insert_many(reply_documents, session=session)
+
+        await self._transaction(write)
+
+    @translate_errors
     async def mark_threads_of(self, subject_ids: Sequence[str]) -> None:
         """Have the indexer send the threads of items again (their status or regions changed)."""
         if subject_ids:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 import pytest
 
+from storage.database import Stores
+from storage.discussions import activity_key
+from storage.store import SEARCH_PENDING, new_id
 from tests.support import GraphQLClient
 
 COUNTS = """
@@ -115,6 +121,153 @@ async def test_officials_find_demo_practices_the_way_they_type(demo_api: GraphQL
     provinces = {f["facet"]: f["values"] for f in in_java_west["search"]["facets"]}["PROVINCE"]
     assert [(v["value"], v["label"]) for v in provinces] == [("32", "Jawa Barat")]
     assert in_java_west["search"]["totalCount"] >= 2
+
+
+DISCUSSED = """
+fragment discussed on Content { title discussion { threadCount openQuestionCount answeredQuestionCount } }
+{
+  practices(first: 100) { nodes { ...discussed } }
+  caseStudies(first: 100) { nodes { ...discussed } }
+  partnerships(first: 100) { nodes { ...discussed } }
+  replications(first: 100) { nodes { ...discussed } }
+}
+"""
+
+DEMO_THREADS = """
+{
+  search(query: "", filter: { types: [DISCUSSION] }, first: 50, facets: []) {
+    totalCount
+    hits {
+      node {
+        ... on Thread {
+          kind title isDemo isAnswered authorName author { id }
+          authorOrganization { name region { code } }
+          subject { __typename organization { region { code } } }
+          mentionedOrganizations { name }
+          acceptedAnswer { isAcceptedAnswer authorOrganization { name } }
+          replies(first: 10) { nodes { isDemo authorName quoted { body } mentionedOrganizations { name } } }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+async def test_demo_items_carry_questions_answers_and_comments(demo_api: GraphQLClient) -> None:
+    # when
+    data = await demo_api.data(DISCUSSED)
+    # then
+    items = [node for listing in data.values() for node in listing["nodes"]]
+    discussed = [item for item in items if item["discussion"]["threadCount"]]
+    assert len(discussed) >= 15
+    kinds = {
+        kind
+        for kind, listing in data.items()
+        if any(n["discussion"]["threadCount"] for n in listing["nodes"])
+    }
+    assert kinds == {"practices", "caseStudies", "partnerships", "replications"}
+    assert sum(item["discussion"]["answeredQuestionCount"] for item in items) >= 5
+    assert sum(item["discussion"]["openQuestionCount"] for item in items) >= 2
+
+
+async def test_demo_threads_are_signed_by_name_across_provinces(demo_api: GraphQLClient) -> None:
+    # when
+    data = await demo_api.data(DEMO_THREADS)
+    # then: every demo thread is signed by a named person of an organization, with no account
+    # (the browser tests, sharing the database, may have added threads of their own)
+    threads = [hit["node"] for hit in data["search"]["hits"] if hit["node"]["isDemo"]]
+    assert len(threads) >= 15
+    assert all(t["authorName"] and t["author"] is None and t["authorOrganization"] for t in threads)
+    replies = [reply for t in threads for reply in t["replies"]["nodes"]]
+    assert all(reply["isDemo"] and reply["authorName"] for reply in replies)
+    # questions with accepted answers, open questions, comments, a quote and a mention
+    answered = [t for t in threads if t["isAnswered"]]
+    assert answered
+    assert all(t["acceptedAnswer"]["isAcceptedAnswer"] for t in answered)
+    assert any(t["kind"] == "QUESTION" and not t["isAnswered"] for t in threads)
+    assert any(t["kind"] == "COMMENT" for t in threads)
+    assert any(reply["quoted"] for reply in replies)
+    assert any(t["mentionedOrganizations"] for t in threads) or any(
+        reply["mentionedOrganizations"] for reply in replies
+    )
+
+    # and the asker is mostly of another province than the item's organization
+    def province(organization: dict[str, Any]) -> str:
+        return str(organization["region"]["code"])[:2]
+
+    elsewhere = [
+        t for t in threads if province(t["authorOrganization"]) != province(t["subject"]["organization"])
+    ]
+    assert len(elsewhere) >= 10
+
+
+def _written_thread(**overrides: Any) -> dict[str, Any]:
+    return {
+        "_id": new_id(),
+        "subject_collection": "practices",
+        "subject_id": new_id(),
+        "kind": "QUESTION",
+        "title": "Berapa biaya timbangan digital?",
+        "body": "Kami ingin membeli dua timbangan untuk bank sampah RW.",
+        "author_name": "Maria Goreti Lio",
+        "created_at": datetime(2026, 5, 1, 2, 0, tzinfo=UTC),
+        "is_demo": True,
+        **overrides,
+    }
+
+
+async def test_bulk_loaded_threads_take_their_activity_from_their_replies(stores: Stores) -> None:
+    # given: a question with two replies, the first accepted
+    thread = _written_thread()
+    first, second = new_id(), new_id()
+    replies = [
+        {"_id": reply_id, "thread_id": thread["_id"], "body": body, "author_name": "Andi", "created_at": at}
+        for reply_id, body, at in [
+            (first, "Sekitar Rp1,2 juta per unit.", datetime(2026, 5, 2, tzinfo=UTC)),
+            (second, "Kami membeli lewat e-katalog.", datetime(2026, 5, 3, tzinfo=UTC)),
+        ]
+    ]
+    accepted_at = datetime(2026, 5, 4, tzinfo=UTC)
+    # when
+    await stores.discussions.insert_many(
+        [{**thread, "accepted_reply_id": first, "accepted_at": accepted_at}], replies
+    )
+    # then: the thread is as live writes keep it, and its replies are about its item
+    stored = await stores.discussions.threads.collection.find_one({"_id": thread["_id"]})
+    assert stored is not None
+    moved = datetime(2026, 5, 3, tzinfo=UTC)
+    assert {k: stored[k] for k in ("reply_count", "answered", "activity_key", SEARCH_PENDING)} == {
+        "reply_count": 2,
+        "answered": True,
+        "activity_key": activity_key(moved, thread["_id"]),
+        SEARCH_PENDING: True,
+    }
+    assert stored["last_activity_at"].replace(tzinfo=UTC) == moved
+    assert stored["updated_at"].replace(tzinfo=UTC) == accepted_at
+    (page,) = await stores.discussions.replies_of([thread["_id"]], limit=10)
+    assert [(r.id, r.subject_id) for r in page] == [
+        (first, thread["subject_id"]),
+        (second, thread["subject_id"]),
+    ]
+
+
+async def test_bulk_load_refuses_an_accepted_answer_of_another_thread_and_writes_nothing(
+    stores: Stores,
+) -> None:
+    # given
+    thread = _written_thread(accepted_reply_id=new_id())
+    # when / then
+    with pytest.raises(ValueError, match="accepted answer"):
+        await stores.discussions.insert_many([thread], [])
+    assert await stores.discussions.threads.collection.count_documents({}) == 0
+
+
+async def test_a_demo_question_is_found_by_the_words_of_an_official(demo_api: GraphQLClient) -> None:
+    # when
+    data = await demo_api.data(DEMO_SEARCH, {"query": "kehadiran posyandu"})
+    # then
+    assert "DISCUSSION" in [hit["type"] for hit in data["search"]["hits"]]
 
 
 DEMO_SIGN_IN = """

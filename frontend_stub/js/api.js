@@ -112,6 +112,11 @@ export const SEARCH = `
             id name kind
             region { code name ancestors { code name } }
           }
+          # A thread is shown with the item it is about (aliases: Content's title is non-null).
+          ... on Thread {
+            id threadTitle: title discussionKind: kind isAnswered
+            subject { id title titleEn organization { name } regions { code name ancestors { code name } } }
+          }
         }
       }
       facets { facet values { value label count } }
@@ -196,6 +201,8 @@ export const NODE = `
         name kind verified description website isDemo
         region { ${REGION_FIELDS} }
       }
+      # A thread's page is its item's, opened at the thread (a search suggestion may be one).
+      ... on Thread { threadSubject: subject { id } }
     }
   }`;
 
@@ -259,4 +266,116 @@ export const REFRESH_SESSION = `
 export const SIGN_OUT = `
   mutation SignOut {
     signOut { errors { field code message } }
+  }`;
+
+// --- Discussions (js/discussion.js) -------------------------------------------------------
+
+// A post's text is plain text: the page renders it as text, never as HTML. `body` is null for
+// a deleted post, and for a hidden one except to its author and the moderators; `state` says
+// which placeholder to show. `openReportCount` is null for anyone but the moderators.
+const POST_FIELDS = `
+  id version state body createdAt editedAt authorName isDemo openReportCount
+  author { id } authorOrganization { id name } mentionedOrganizations { id name }
+  moderation { reason hiddenByName }`;
+const REPLY_FIELDS = `${POST_FIELDS} viewerCanEdit isAcceptedAnswer quoted { id state body authorName }`;
+// Ten threads with up to thirty replies each keep the cost estimate near 14,000 of the 50,000
+// allowed; a longer thread loads the rest of its replies on demand (THREAD_REPLIES).
+const THREAD_FIELDS = `${POST_FIELDS} viewerCanEdit viewerCanAcceptAnswer kind title replyCount lastActivityAt
+  isAnswered replies(first: 30) { totalCount pageInfo { hasNextPage endCursor } nodes { ${REPLY_FIELDS} } }`;
+
+// An item's threads, newest activity first, with the counts of the filter chips. `kind` and
+// `answered` filter (answered applies to questions only).
+export const DISCUSSION = `
+  query Discussion($id: ID!, $kind: DiscussionKind, $answered: Boolean, $after: String) {
+    node(id: $id) {
+      id
+      ... on Content {
+        discussion {
+          threadCount openQuestionCount answeredQuestionCount
+          threads(kind: $kind, answered: $answered, first: 10, after: $after) {
+            pageInfo { hasNextPage endCursor }
+            nodes { ${THREAD_FIELDS} }
+          }
+        }
+      }
+    }
+  }`;
+
+// One thread (a link from search may name one that is not on the first page).
+export const THREAD = `
+  query Thread($id: ID!) {
+    thread(id: $id) { ${THREAD_FIELDS} }
+  }`;
+
+export const THREAD_REPLIES = `
+  query ThreadReplies($id: ID!, $after: String) {
+    thread(id: $id) {
+      id
+      replies(first: 50, after: $after) { pageInfo { hasNextPage endCursor } nodes { ${REPLY_FIELDS} } }
+    }
+  }`;
+
+// Errors: RATE_LIMITED (too many posts in a few minutes), TOO_SHORT, TOO_LONG, REQUIRED (a
+// question's title), UNKNOWN_ORGANIZATION (a mention that names nobody), UNAUTHENTICATED.
+export const START_THREAD = `
+  mutation StartThread($input: StartThreadInput!) {
+    startThread(input: $input) { thread { id } errors { field code message } }
+  }`;
+
+export const REPLY_TO_THREAD = `
+  mutation ReplyToThread($input: ReplyInput!) {
+    replyToThread(input: $input) { reply { id } errors { field code message } }
+  }`;
+
+// The payload names the post changed as `thread` or `reply`, whichever the ID was.
+const POST_PAYLOAD = '{ thread { id } reply { id } errors { field code message } }';
+
+export const EDIT_POST = `
+  mutation EditPost($input: EditPostInput!) { editPost(input: $input) ${POST_PAYLOAD} }`;
+
+export const DELETE_POST = `
+  mutation DeletePost($input: PostVersionInput!) { deletePost(input: $input) ${POST_PAYLOAD} }`;
+
+export const ACCEPT_ANSWER = `
+  mutation AcceptAnswer($input: AcceptAnswerInput!) {
+    acceptAnswer(input: $input) { reply { id } thread { id } errors { field code message } }
+  }`;
+
+export const WITHDRAW_ACCEPTED_ANSWER = `
+  mutation WithdrawAcceptedAnswer($input: WithdrawAnswerInput!) {
+    withdrawAcceptedAnswer(input: $input) { thread { id } errors { field code message } }
+  }`;
+
+// Errors: DUPLICATE (reported already), REQUIRED (`text`, when the reason is OTHER).
+export const REPORT_POST = `
+  mutation ReportPost($input: ReportPostInput!) {
+    reportPost(input: $input) { report { id } errors { field code message } }
+  }`;
+
+// Moderators only (REVIEWER, and the association's admins); the reason is shown to the author.
+export const HIDE_POST = `
+  mutation HidePost($input: ModeratePostInput!) { hidePost(input: $input) ${POST_PAYLOAD} }`;
+
+export const RESTORE_POST = `
+  mutation RestorePost($input: ModeratePostInput!) { restorePost(input: $input) ${POST_PAYLOAD} }`;
+
+export const DISMISS_REPORTS = `
+  mutation DismissReports($input: DismissReportsInput!) { dismissReports(input: $input) ${POST_PAYLOAD} }`;
+
+// Open reports, newest first, with the post and where it is; FORBIDDEN for non-moderators.
+const QUEUE_POST_FIELDS = 'id version state body createdAt authorName authorOrganization { name }';
+export const MODERATION_QUEUE = `
+  query ModerationQueue($after: String) {
+    moderationQueue(first: 20, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        id reason text createdAt reporterName
+        post {
+          __typename
+          ... on Thread { ${QUEUE_POST_FIELDS} kind title subject { __typename id title } }
+          ... on Reply { ${QUEUE_POST_FIELDS} thread { id title subject { __typename id title } } }
+        }
+      }
+    }
   }`;

@@ -2,6 +2,7 @@
 // object's __typename, and the page picks the sections of that type.
 
 import { ApiError, graphql, NODE, SIMILAR_PRACTICES } from './api.js';
+import { DISCUSSED_TYPES, discussionSection, threadHref } from './discussion.js';
 import { externalLink, h, replace, spinner } from './dom.js';
 import { formatDate, formatNumber, formatRupiah, label, language, localized, t } from './i18n.js';
 import { hashFor } from './router.js';
@@ -11,7 +12,7 @@ import { currentUser, signInHash } from './session.js';
 const TYPE_LABELS = { Practice: 'PRACTICE', CaseStudy: 'CASE_STUDY', Partnership: 'PARTNERSHIP',
   Organization: 'ORGANIZATION', Replication: 'REPLICATION' };
 
-export async function renderDetail(outlet, { args, signal }) {
+export async function renderDetail(outlet, { args, params, signal }) {
   const backLink = h('a', { class: 'back', href: sessionStorage.getItem(LAST_SEARCH_KEY) ?? '#/' },
     h('span', { 'aria-hidden': 'true' }, '← '), t('detail.back'));
   const body = h('div', { class: 'detail-body', 'aria-busy': 'true' }, spinner(t('detail.loading')));
@@ -31,6 +32,10 @@ export async function renderDetail(outlet, { args, signal }) {
     replace(body, h('h1', { tabindex: '-1' }, t('detail.notFound')));
     return;
   }
+  if (node.__typename === 'Thread' && node.threadSubject) {
+    location.replace(threadHref(node.threadSubject.id, node.id));
+    return;
+  }
   const sections = {
     Practice: practiceSections,
     CaseStudy: caseStudySections,
@@ -47,6 +52,11 @@ export async function renderDetail(outlet, { args, signal }) {
   const basis = node.__typename === 'Practice' ? node : node.relatedPractices?.[0];
   if (basis && ['Practice', 'CaseStudy', 'Partnership'].includes(node.__typename)) {
     body.append(similarSection(basis, basis === node ? null : basis, node, signal));
+  }
+
+  // Questions and comments (js/discussion.js), in a request of their own as well.
+  if (DISCUSSED_TYPES.has(node.__typename)) {
+    body.append(discussionSection(node, { signal, threadId: params?.get('thread') ?? null }));
   }
 }
 

@@ -2,6 +2,7 @@
 
 import { renderContribute } from './contribute.js';
 import { renderDetail } from './detail.js';
+import { MODERATION_PATH, moderationNavItem, renderModeration } from './discussion.js';
 import { h, replace } from './dom.js';
 import { language, onLanguageChange, setLanguage, t } from './i18n.js';
 import { currentLocation, startRouter } from './router.js';
@@ -17,9 +18,11 @@ const ROUTES = [
   ['/item/:id', renderDetail],
   ['/contribute', renderContribute],
   [SIGN_IN_PATH, renderSignIn],
+  [MODERATION_PATH, renderModeration],
 ];
 // Pages with nothing to show to someone signed out: leaving the session leaves them too.
 const SIGNED_IN_ONLY = new Set(['/contribute']);
+SIGNED_IN_ONLY.add(MODERATION_PATH);
 
 function renderChrome(path) {
   document.documentElement.lang = language();
@@ -31,7 +34,8 @@ function renderChrome(path) {
   nav.setAttribute('aria-label', t('nav.label'));
   replace(nav, h('ul', {},
     h('li', {}, link('#/', t('nav.search'), path === '/' || path === '/search')),
-    h('li', {}, link('#/contribute', t('nav.contribute'), path === '/contribute'))));
+    h('li', {}, link('#/contribute', t('nav.contribute'), path === '/contribute')),
+    moderationNavItem(path)));
   renderAccount(document.getElementById('account'));
   const toggle = document.getElementById('language-toggle');
   const other = language() === 'id' ? 'en' : 'id';

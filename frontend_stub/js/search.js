@@ -7,6 +7,7 @@
 
 import { ApiError, graphql, SEARCH, SEARCH_SUGGESTIONS } from './api.js';
 import { combobox } from './combobox.js';
+import { threadHref } from './discussion.js';
 import { append, h, highlighted, replace, spinner } from './dom.js';
 import { formatNumber, label, language, localized, t, values as enumValues } from './i18n.js';
 import { codePath, childrenOf, REGION_CODE, regionPicker } from './regions.js';
@@ -345,10 +346,36 @@ async function regionName(code) {
   }
 }
 
+/**
+ * A question or comment: its title (a comment's is the start of its text), the item it is
+ * about, and the matching snippets of its text and answers. It opens on the item's page.
+ */
+function discussionHitItem(hit) {
+  const node = hit.node;
+  const subject = node.subject;
+  if (!subject) return null; // its item is no longer readable
+  const titleHighlight = hit.highlights.find((x) => x.field === 'title');
+  const snippets = hit.highlights.filter((x) => x.field !== 'title' && x.snippet.includes('<mark>')).slice(0, 2);
+  const subjectTitle = localized(subject.title, subject.titleEn);
+  return h('li', { class: 'hit', 'data-type': hit.type },
+    h('article', {},
+      h('p', { class: 'badges' },
+        h('span', { class: 'badge type-discussion' }, label('discussionKind', node.discussionKind)),
+        node.isAnswered ? h('span', { class: 'badge answered' }, t('discussion.answered')) : null),
+      h('h3', { class: 'hit-title' }, h('a', { href: threadHref(subject.id, node.id) },
+        titleHighlight ? highlighted(titleHighlight.snippet) : node.threadTitle ?? subjectTitle.text)),
+      h('p', { class: 'hit-meta' },
+        h('span', { lang: subjectTitle.lang }, t('discussion.on', { title: subjectTitle.text })),
+        subject.organization ? h('span', {}, subject.organization.name) : null,
+        subject.regions?.[0] ? h('span', { class: 'place' }, shortPlace(subject.regions[0])) : null),
+      snippets.map((s) => h('p', { class: 'snippet', lang: 'id' }, highlighted(s.snippet)))));
+}
+
 /** One result: its type, title (highlighted), owner and place, and the matching snippets. */
 function hitItem(hit) {
   const node = hit.node;
   if (!node) return null; // deleted since it was indexed
+  if (hit.type === 'DISCUSSION') return discussionHitItem(hit);
   const isOrganization = hit.type === 'ORGANIZATION';
   const title = isOrganization ? node.name : node.title;
   const titleHighlight = hit.highlights.find((x) => x.field === 'title' || x.field === 'name');
