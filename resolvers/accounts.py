@@ -157,12 +157,14 @@ async def sign_in(context: Context, *, email: str, password: str) -> SessionResu
         await failures.failures(account_key, window=auth.failure_window) >= auth.max_failures_per_account
         or await failures.failures(address_key, window=auth.failure_window) >= auth.max_failures_per_address
     ):
+        context.on_sign_in_failure("throttled")
         return _too_many(auth)
     user = await context.stores.users.find_by_email(email) if len(email) <= 254 else None
     candidate = password[:MAX_PASSWORD_LENGTH]
     if not await auth.verify_password(user.password_hash if user else None, candidate) or user is None:
         await failures.record_failure(account_key, window=auth.failure_window)
         await failures.record_failure(address_key, window=auth.failure_window)
+        context.on_sign_in_failure("invalid_credentials")
         return SessionResult(
             errors=_error(None, ErrorCode.INVALID_CREDENTIALS, "The email or the password is wrong.")
         )

@@ -17,6 +17,10 @@ def _nothing() -> None:
     pass
 
 
+def _ignore(reason: str) -> None:
+    del reason
+
+
 @dataclass(slots=True)
 class Context:
     stores: Stores
@@ -31,6 +35,8 @@ class Context:
     # Called after every successful write: wakes the search indexer so the write is searchable soon.
     on_write: Callable[[], None] = _nothing
     posting: PostingConfig = field(default_factory=PostingConfig)
+    # Called when a sign-in is refused, with why ("invalid_credentials", "throttled"): the metrics.
+    on_sign_in_failure: Callable[[str], None] = _ignore
 
     @classmethod
     def for_request(
@@ -44,6 +50,7 @@ class Context:
         search: SearchEngine | None = None,
         on_write: Callable[[], None] = _nothing,
         posting: PostingConfig | None = None,
+        on_sign_in_failure: Callable[[str], None] = _ignore,
     ) -> Context:
         viewer = viewer or Viewer()
         return cls(
@@ -56,4 +63,5 @@ class Context:
             search=search,
             on_write=on_write,
             posting=posting or PostingConfig(),
+            on_sign_in_failure=on_sign_in_failure,
         )

@@ -24,7 +24,6 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from resolvers.accounts import seed_demo_accounts
 from resolvers.auth import AuthConfig
@@ -36,20 +35,22 @@ from search.errors import SearchUnavailable
 from search.indexer import Indexer
 from search.indexes import IndexNames
 from search.refusals import count_parked
-from server import calendar
+from server import calendar, exports
 from server.endpoint import PREFLIGHT_HEADERS, STRAWBERRY_BATCH_CAP, LumbungGraphQL
 from server.limits import BodySizeLimit
-from server.settings import REPO_ROOT, Settings
+from server.logs import AccessLog
+from server.metrics import Metrics, metrics_app, metrics_endpoint
+from server.settings import Settings
 from server.supervisor import LocalService, announce, local_meilisearch, local_mongo, withdraw
+from server.web import WebClient
 from storage.database import Stores, open_client
 from storage.demo import has_content, load_demo_content
 from storage.errors import StorageUnavailable
 from storage.leases import Lease
-from storage.store import Document
+from storage.store import SEARCH_PENDING, Document
 
 logger = logging.getLogger("lumbung")
 
-FRONTEND_DIR = REPO_ROOT / "frontend_stub"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -86,13 +87,17 @@ async def prepare_database(stores: Stores, settings: Settings, auth: AuthConfig)
     faster than maintaining three indexes through every insert.
     """
     if settings.seed_regions and not await stores.regions.is_loaded():
+        logger.info("first start: loading the Kemendagri regions (about 10 s)")
         started = time.perf_counter()
         count = await stores.regions.load()
-        logger.info("loaded %d Kemendagri regions in %.1f s", count, time.perf_counter() - started)
+        logger.info("loaded %s Kemendagri regions in %.1f s", f"{count:,}", time.perf_counter() - started)
     await stores.ensure_indexes()
     if settings.seed_demo and not await has_content(stores):
         counts = await load_demo_content(stores)
-        logger.info("loaded demo content: %s", ", ".join(f"{n} {name}" for name, n in counts.items()))
+        logger.info(
+            "loaded demo content: %s",
+            ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items()),
+        )
     if settings.seed_demo and not settings.is_production:
         demo = await seed_demo_accounts(stores, auth)
         logger.info(
@@ -113,13 +118,18 @@ async def _supervised(
     return running
 
 
-async def open_stores(stack: contextlib.AsyncExitStack, settings: Settings) -> Stores:
+async def open_stores(
+    stack: contextlib.AsyncExitStack, settings: Settings, *, metrics: Metrics | None = None
+) -> Stores:
     """The stores on the configured MongoDB, or on a local one supervised until ``stack`` closes."""
     if settings.mongodb_uri is not None:
         uri = settings.mongodb_uri.get_secret_value()
     else:
         uri = (await _supervised(stack, settings.data_dir, local_mongo(settings.data_dir))).url
-    client: AsyncMongoClient[Document] = open_client(uri, timeout_ms=settings.mongodb_timeout_ms)
+    listeners = [metrics.command_listener()] if metrics is not None else []
+    client: AsyncMongoClient[Document] = open_client(
+        uri, timeout_ms=settings.mongodb_timeout_ms, listeners=listeners
+    )
     stack.push_async_callback(client.close)
     return Stores.of(client[settings.mongodb_database])
 
@@ -134,7 +144,9 @@ def _local_secret(data_dir: Path, name: str) -> str:
     return path.read_text().strip()
 
 
-async def open_search(stack: contextlib.AsyncExitStack, settings: Settings) -> SearchEngine:
+async def open_search(
+    stack: contextlib.AsyncExitStack, settings: Settings, *, metrics: Metrics | None = None
+) -> SearchEngine:
     """The search engine as configured, or a local Meilisearch supervised until ``stack`` closes."""
     if settings.meili_url is not None and settings.meili_master_key is not None:
         url, key = settings.meili_url, settings.meili_master_key.get_secret_value()
@@ -143,7 +155,8 @@ async def open_search(stack: contextlib.AsyncExitStack, settings: Settings) -> S
         local = local_meilisearch(settings.data_dir, master_key=master_key, binary=settings.meili_binary)
         service = await _supervised(stack, settings.data_dir, local)
         url, key = service.url, service.api_key or ""
-    engine = SearchEngine.open(url, key, names=IndexNames(settings.index_prefix))
+    observe = metrics.observe_search if metrics is not None else None
+    engine = SearchEngine.open(url, key, names=IndexNames(settings.index_prefix), observe=observe)
     stack.push_async_callback(engine.aclose)
     try:
         await engine.prepare_all()
@@ -170,18 +183,71 @@ async def _run_indexer(indexer: Indexer) -> None:
     await _run_leased(indexer.run, indexer.lease)
 
 
-def _lifespan(settings: Settings, auth: AuthConfig) -> Any:
+# Below this many records waiting for the indexer at start-up, its progress is not worth a line.
+_REPORTED_BACKLOG = 50
+_PROGRESS_EVERY_S = 10.0
+
+
+async def _pending(stores: Stores) -> int:
+    return sum([await s.collection.count_documents({SEARCH_PENDING: True}) for s in stores.searchable])
+
+
+async def _report_indexing(stores: Stores) -> None:
+    """A few lines while a large backlog is indexed (the first start): how far, and when done."""
+    total = await _pending(stores)
+    if total < _REPORTED_BACKLOG:
+        return
+    started = time.monotonic()
+    logger.info("search: indexing %s records in the background; search fills in meanwhile", f"{total:,}")
+    last = started
+    while (left := await _pending(stores)) > 0:
+        if time.monotonic() - last >= _PROGRESS_EVERY_S:
+            logger.info("search: %s of %s records indexed", f"{total - min(left, total):,}", f"{total:,}")
+            last = time.monotonic()
+        await asyncio.sleep(1.0)
+    logger.info("search: all %s records indexed in %.0f s", f"{total:,}", time.monotonic() - started)
+
+
+async def _serve_metrics(stack: contextlib.AsyncExitStack, settings: Settings, app: Starlette) -> None:
+    """The metrics on a listener of their own (LUMBUNG_METRICS_PORT), for the app's lifetime."""
+    import uvicorn
+
+    host = settings.metrics_host or settings.host
+    config = uvicorn.Config(app, host=host, port=settings.metrics_port or 0, lifespan="off", log_config=None)
+    config.access_log = False
+    server = uvicorn.Server(config)
+    # startup/main_loop/shutdown rather than serve(): serve() would take over the process's signals.
+    await server.startup()
+    if server.should_exit:
+        raise RuntimeError(f"could not listen for metrics on {host}:{settings.metrics_port}")
+    loop = asyncio.create_task(server.main_loop(), name="metrics-listener")
+
+    async def stop() -> None:
+        server.should_exit = True
+        await loop
+        await server.shutdown()
+
+    stack.push_async_callback(stop)
+    logger.info("metrics on http://%s:%d/metrics", host, settings.metrics_port)
+
+
+def _lifespan(settings: Settings, auth: AuthConfig, metrics: Metrics, metrics_only: Starlette | None) -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         async with contextlib.AsyncExitStack() as stack:
-            stores = await open_stores(stack, settings)
+            stores = await open_stores(stack, settings, metrics=metrics)
             await prepare_database(stores, settings, auth)
-            search = await open_search(stack, settings)
+            await stack.enter_async_context(metrics.bound(stores))
+            if metrics_only is not None:
+                await _serve_metrics(stack, settings, metrics_only)
+            search = await open_search(stack, settings, metrics=metrics)
             indexer = None
             if settings.search_indexer:
                 indexer = Indexer(stores=stores, engine=search, owner=_owner())
                 task = asyncio.create_task(_run_indexer(indexer), name="search-indexer")
                 stack.push_async_callback(_cancel, task)
+                report = asyncio.create_task(_report_indexing(stores), name="indexing-progress")
+                stack.push_async_callback(_cancel, report)
             # What exists by now lives as long as the app: the schema, the clients, the settings.
             # Frozen, it is left out of the garbage collector's full collections, which otherwise
             # walked its 120,000 objects every few hundred searches: a pause of about 85 ms on
@@ -200,7 +266,7 @@ def _lifespan(settings: Settings, auth: AuthConfig) -> Any:
 
 async def _cancel(task: asyncio.Task[None]) -> None:
     task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
+    with contextlib.suppress(asyncio.CancelledError, Exception):
         await task
 
 
@@ -242,6 +308,21 @@ def create_app(settings: Settings) -> Starlette:
         max_cost=settings.max_query_cost,
     )
     auth = auth_config(settings)
+    metrics = Metrics()
+    if settings.is_production and settings.metrics_token is None and settings.metrics_port is None:
+        logger.warning(
+            "/metrics is closed: set LUMBUNG_METRICS_TOKEN (a bearer token) or LUMBUNG_METRICS_PORT "
+            "(a listener of its own) to scrape it"
+        )
+    scrape = metrics_endpoint(
+        metrics,
+        token=settings.metrics_token,
+        enabled=settings.metrics_port is None
+        and (not settings.is_production or settings.metrics_token is not None),
+    )
+    metrics_only = None
+    if settings.metrics_port is not None:
+        metrics_only = metrics_app(metrics_endpoint(metrics, token=settings.metrics_token, enabled=True))
     schema = build_schema(
         production=settings.is_production, limits=limits, max_batch_operations=STRAWBERRY_BATCH_CAP
     )
@@ -257,6 +338,7 @@ def create_app(settings: Settings) -> Starlette:
             rate_limit=settings.post_rate_limit,
             rate_window=timedelta(minutes=settings.post_rate_window_minutes),
         ),
+        metrics=metrics,
     )
     calendar_feed, event_calendar = calendar.routes(auth)
     return Starlette(
@@ -266,11 +348,14 @@ def create_app(settings: Settings) -> Starlette:
             Route("/events/{id}.ics", event_calendar),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", scrape),
+            *exports.routes(auth),
             # The web client: static files, no build step (frontend_stub/README.md).
-            Mount("/", StaticFiles(directory=FRONTEND_DIR, html=True, check_dir=False), name="frontend"),
+            Mount("/", WebClient(), name="frontend"),
         ],
-        lifespan=_lifespan(settings, auth),
+        lifespan=_lifespan(settings, auth, metrics, metrics_only),
         middleware=[
+            Middleware(AccessLog, observe=metrics.observe_http),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
             Middleware(
                 CORSMiddleware,

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from cross_web import HTTPException
@@ -35,18 +36,30 @@ from resolvers.context import Context
 from resolvers.errors import Unauthenticated
 from resolvers.posting import PostingConfig
 from resolvers.viewer import Viewer
-from server.graphql_view import GraphQLView
+from server import logs
+from server.graphql_view import GraphQLView, is_request_error
+from server.metrics import Metrics
 from storage.errors import StorageUnavailable
 
 if TYPE_CHECKING:
     from cross_web import AsyncHTTPRequestAdapter
     from strawberry.http import GraphQLRequestData
+    from strawberry.types import ExecutionResult
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 PREFLIGHT_HEADERS = ("graphql-require-preflight", "x-requested-with")
 # strawberry's own batch cap (a schema setting), kept out of the way: ours answers with a code.
 STRAWBERRY_BATCH_CAP = 10_000
 _CODES = {400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 405: "METHOD_NOT_ALLOWED", 406: "NOT_ACCEPTABLE"}
+# The name of a document's first operation, when the request names none (metrics and logs).
+_FIRST_OPERATION = re.compile(r"^\s*(?:query|mutation|subscription)\s+([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def operation_name(request_data: GraphQLRequestData) -> str | None:
+    if request_data.operation_name:
+        return request_data.operation_name
+    match = _FIRST_OPERATION.match(request_data.query or "")
+    return match.group(1) if match else None
 
 
 class Refused(HTTPException):
@@ -70,12 +83,14 @@ class LumbungGraphQL(GraphQLView[Context, None]):
         auth: AuthConfig,
         max_operations: int,
         posting: PostingConfig | None = None,
+        metrics: Metrics | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # strawberry's own keyword arguments
         self.auth = auth
         self.max_operations = max_operations
         self.posting = posting or PostingConfig()
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -108,6 +123,25 @@ class LumbungGraphQL(GraphQLView[Context, None]):
             )
         return data
 
+    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """One operation, timed and counted by its name and outcome, its name bound for the logs."""
+        request_data: GraphQLRequestData = kwargs["request_data"]
+        name = operation_name(request_data)
+        logs.bind(operation=name)
+        started = time.perf_counter()
+        outcome, codes = "invalid", list[str]()
+        try:
+            result = await super().execute_single(*args, **kwargs)
+            if result.errors:
+                outcome = "invalid" if is_request_error(result) else "error"
+                codes = [str((error.extensions or {}).get("code", "UNKNOWN")) for error in result.errors]
+            else:
+                outcome = "ok"
+            return result
+        finally:
+            if self.metrics is not None:
+                self.metrics.observe_operation(name, outcome, time.perf_counter() - started, codes)
+
     def decode_json(self, data: str | bytes) -> object:
         """orjson; and the shape strawberry assumes: an object, or a list of objects (a batch).
 
@@ -133,7 +167,7 @@ class LumbungGraphQL(GraphQLView[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         given = request.headers.get("x-request-id", "")
-        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        request_id = logs.current_request_id() or (given if _REQUEST_ID.match(given) else uuid.uuid4().hex)
         if isinstance(response, Response):
             response.headers["X-Request-ID"] = request_id
         workers = [w for w in (request.state.indexer, request.state.notifier) if w is not None]
@@ -142,15 +176,18 @@ class LumbungGraphQL(GraphQLView[Context, None]):
             for worker in workers:
                 worker.wake.set()
 
+        viewer = await self._viewer(request)
+        logs.bind(viewer_id=viewer.user_id)
         return Context.for_request(
             request.state.stores,
             request_id=request_id,
             auth=self.auth,
-            viewer=await self._viewer(request),
+            viewer=viewer,
             client_address=request.client.host if request.client else "unknown",
             search=request.state.search,
             on_write=on_write,
             posting=self.posting,
+            on_sign_in_failure=self.metrics.sign_in_failed if self.metrics else lambda reason: None,
         )
 
     async def _viewer(self, request: Request | WebSocket) -> Viewer:

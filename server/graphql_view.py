@@ -66,6 +66,7 @@ __all__ = [
     "GRAPHQL_RESPONSE_JSON",
     "GraphQLView",
     "ResponseMediaType",
+    "is_request_error",
     "negotiate_media_type",
 ]
 
@@ -148,7 +149,7 @@ def negotiate_media_type(accept: str | None) -> ResponseMediaType | None:
     return GRAPHQL_RESPONSE_JSON if new[1] == _EXACT else APPLICATION_JSON
 
 
-def _is_request_error(result: ExecutionResult) -> bool:
+def is_request_error(result: ExecutionResult) -> bool:
     """True when the operation failed before execution, so no ``data`` exists."""
     return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors or ())
 
@@ -182,7 +183,7 @@ class GraphQLView(strawberry.asgi.GraphQL[ContextT, RootT]):
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         response_data = await super().process_result(request, result)
         media_type = negotiate_media_type(request.headers.get("accept"))
-        if media_type == GRAPHQL_RESPONSE_JSON and _is_request_error(result):
+        if media_type == GRAPHQL_RESPONSE_JSON and is_request_error(result):
             response_data.pop("data", None)
         return response_data
 

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def is_checkout(root: Path = REPO_ROOT) -> bool:
+    """Whether the code runs from a source checkout (not from an installed wheel in site-packages)."""
+    return (root / "pyproject.toml").is_file() and (root / "server" / "__init__.py").is_file()
+
+
+def default_data_dir() -> Path:
+    """``var/`` in a checkout; else ``$XDG_DATA_HOME/lumbung`` (never inside site-packages)."""
+    if is_checkout():
+        return REPO_ROOT / "var"
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "lumbung"
 
 
 class Environment(StrEnum):
@@ -26,7 +40,7 @@ class Settings(BaseSettings):
     env: Environment = Environment.DEVELOPMENT
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535, validation_alias=AliasChoices("PORT", "LUMBUNG_PORT"))] = 8000
-    data_dir: Path = REPO_ROOT / "var"
+    data_dir: Path = Field(default_factory=default_data_dir)
     # Unset: the server supervises a local SecantusDB under data_dir (development and tests).
     mongodb_uri: Annotated[
         SecretStr | None, Field(validation_alias=AliasChoices("MONGODB_URI", "LUMBUNG_MONGODB_URI"))
@@ -56,6 +70,17 @@ class Settings(BaseSettings):
     seed_regions: bool = True
     seed_demo: bool = True
     log_level: str = "INFO"
+    # json: one object a line (the default in production); text: short lines for a terminal.
+    log_format: Literal["json", "text"] | None = None
+    # httpx, pymongo, uvicorn's access log...: their lines below this level are dropped.
+    dependency_log_level: str = "WARNING"
+    # One line per request (lumbung.access); unset: with JSON logs only.
+    access_log: bool | None = None
+    # /metrics: a bearer token to require, or a port of its own (then not beside the API).
+    # In production, with neither, /metrics is closed.
+    metrics_token: SecretStr | None = None
+    metrics_port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    metrics_host: str | None = None
     # Signs tokens (accounts); required in production, at least 32 characters.
     secret_key: SecretStr | None = None
     # Origins allowed to call the API from a browser (CORS); empty allows same-origin only.
@@ -86,6 +111,10 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env is Environment.PRODUCTION
+
+    @property
+    def effective_log_format(self) -> Literal["json", "text"]:
+        return self.log_format or ("json" if self.is_production else "text")
 
     @property
     def index_prefix(self) -> str:

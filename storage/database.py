@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 
 from storage.accounts import (
@@ -129,14 +129,20 @@ def _derive_organization(fields: Mapping[str, Any]) -> Document:
     return {"sort_key": sort_key(fields["name"]), "region_scope": region_scope([code] if code else [])}
 
 
-def open_client(uri: str, *, timeout_ms: int) -> AsyncMongoClient[Document]:
-    """A client that fails fast when MongoDB is away and reconnects by itself when it returns."""
+def open_client(
+    uri: str, *, timeout_ms: int, listeners: Sequence[monitoring.CommandListener] = ()
+) -> AsyncMongoClient[Document]:
+    """A client that fails fast when MongoDB is away and reconnects by itself when it returns.
+
+    ``listeners`` are pymongo event listeners (command monitoring feeds the metrics).
+    """
     return AsyncMongoClient(
         uri,
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
         tz_aware=True,
         appname="lumbung",
+        event_listeners=list(listeners),
     )
 
 
