@@ -39,7 +39,7 @@ from server import calendar, exports
 from server.endpoint import PREFLIGHT_HEADERS, STRAWBERRY_BATCH_CAP, LumbungGraphQL
 from server.limits import BodySizeLimit
 from server.logs import AccessLog
-from server.metrics import Metrics, metrics_app, metrics_endpoint
+from server.metrics import Metrics, metrics_endpoint, serve_metrics
 from server.settings import Settings
 from server.supervisor import LocalService, announce, local_meilisearch, local_mongo, withdraw
 from server.web import WebClient
@@ -208,38 +208,28 @@ async def _report_indexing(stores: Stores) -> None:
     logger.info("search: all %s records indexed in %.0f s", f"{total:,}", time.monotonic() - started)
 
 
-async def _serve_metrics(stack: contextlib.AsyncExitStack, settings: Settings, app: Starlette) -> None:
+async def _serve_metrics(stack: contextlib.AsyncExitStack, settings: Settings, metrics: Metrics) -> None:
     """The metrics on a listener of their own (LUMBUNG_METRICS_PORT), for the app's lifetime."""
-    import uvicorn
-
-    host = settings.metrics_host or settings.host
-    config = uvicorn.Config(app, host=host, port=settings.metrics_port or 0, lifespan="off", log_config=None)
-    config.access_log = False
-    server = uvicorn.Server(config)
-    # startup/main_loop/shutdown rather than serve(): serve() would take over the process's signals.
-    await server.startup()
-    if server.should_exit:
-        raise RuntimeError(f"could not listen for metrics on {host}:{settings.metrics_port}")
-    loop = asyncio.create_task(server.main_loop(), name="metrics-listener")
+    host, port = settings.metrics_host or settings.host, settings.metrics_port or 0
+    listener = await serve_metrics(metrics, host=host, port=port, token=settings.metrics_token)
 
     async def stop() -> None:
-        server.should_exit = True
-        await loop
-        await server.shutdown()
+        listener.close()
+        await listener.wait_closed()
 
     stack.push_async_callback(stop)
-    logger.info("metrics on http://%s:%d/metrics", host, settings.metrics_port)
+    logger.info("metrics on http://%s:%d/metrics", host, port)
 
 
-def _lifespan(settings: Settings, auth: AuthConfig, metrics: Metrics, metrics_only: Starlette | None) -> Any:
+def _lifespan(settings: Settings, auth: AuthConfig, metrics: Metrics) -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         async with contextlib.AsyncExitStack() as stack:
             stores = await open_stores(stack, settings, metrics=metrics)
             await prepare_database(stores, settings, auth)
             await stack.enter_async_context(metrics.bound(stores))
-            if metrics_only is not None:
-                await _serve_metrics(stack, settings, metrics_only)
+            if settings.metrics_port is not None:
+                await _serve_metrics(stack, settings, metrics)
             search = await open_search(stack, settings, metrics=metrics)
             indexer = None
             if settings.search_indexer:
@@ -320,9 +310,6 @@ def create_app(settings: Settings) -> Starlette:
         enabled=settings.metrics_port is None
         and (not settings.is_production or settings.metrics_token is not None),
     )
-    metrics_only = None
-    if settings.metrics_port is not None:
-        metrics_only = metrics_app(metrics_endpoint(metrics, token=settings.metrics_token, enabled=True))
     schema = build_schema(
         production=settings.is_production, limits=limits, max_batch_operations=STRAWBERRY_BATCH_CAP
     )
@@ -353,7 +340,7 @@ def create_app(settings: Settings) -> Starlette:
             # The web client: static files, no build step (frontend_stub/README.md).
             Mount("/", WebClient(), name="frontend"),
         ],
-        lifespan=_lifespan(settings, auth, metrics, metrics_only),
+        lifespan=_lifespan(settings, auth, metrics),
         middleware=[
             Middleware(AccessLog, observe=metrics.observe_http),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),

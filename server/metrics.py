@@ -31,10 +31,8 @@ from prometheus_client import (
     generate_latest,
 )
 from pymongo import monitoring
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from search.refusals import parked
 from storage.activity import ACTIVITY_OUTBOX
@@ -232,21 +230,62 @@ def metrics_endpoint(metrics: Metrics, *, token: SecretStr | None, enabled: bool
     async def endpoint(request: Request) -> Response:
         if not enabled:
             return Response("Not Found", status_code=404, media_type="text/plain")
-        if expected is not None:
-            scheme, _, given = request.headers.get("authorization", "").partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
-                return Response(
-                    "A bearer token is required (LUMBUNG_METRICS_TOKEN).",
-                    status_code=401,
-                    media_type="text/plain",
-                    headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
-                )
+        if not _authorized(request.headers.get("authorization", ""), expected):
+            return Response(
+                "A bearer token is required (LUMBUNG_METRICS_TOKEN).",
+                status_code=401,
+                media_type="text/plain",
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
         await metrics.refresh()
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return endpoint
 
 
-def metrics_app(endpoint: Callable[[Request], Any]) -> Starlette:
-    """The metrics alone, for a listener of their own (``LUMBUNG_METRICS_PORT``)."""
-    return Starlette(routes=[Route("/metrics", endpoint)])
+def _authorized(header: str, expected: bytes | None) -> bool:
+    if expected is None:
+        return True
+    scheme, _, given = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected)
+
+
+async def serve_metrics(metrics: Metrics, *, host: str, port: int, token: SecretStr | None) -> asyncio.Server:
+    """``GET /metrics`` alone on a listener of its own (``LUMBUNG_METRICS_PORT``).
+
+    A few lines of HTTP/1.1 with the standard library: one request a connection, which is how
+    Prometheus scrapes, and no second ASGI server (whose start-up would take over the signals).
+    """
+    expected = token.get_secret_value().encode() if token is not None else None
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            async with asyncio.timeout(10):
+                head = await reader.readuntil(b"\r\n\r\n")
+            request_line, *header_lines = head.decode("latin-1").split("\r\n")
+            method, path, *_ = [*request_line.split(" "), "", ""]
+            headers = dict(
+                (name.strip().lower(), value.strip())
+                for name, _, value in (line.partition(":") for line in header_lines if line)
+            )
+            if method != "GET" or path.split("?")[0] != "/metrics":
+                status, body, kind = "404 Not Found", b"Not Found", "text/plain"
+            elif not _authorized(headers.get("authorization", ""), expected):
+                status, body, kind = "401 Unauthorized", b"A bearer token is required.", "text/plain"
+            else:
+                await metrics.refresh()
+                status, body, kind = "200 OK", metrics.exposition(), CONTENT_TYPE_LATEST
+            writer.write(
+                f"HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {len(body)}\r\n"
+                "Connection: close\r\n\r\n".encode()
+                + body
+            )
+            await writer.drain()
+        except (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            pass  # a client that went away or spoke something else: nothing to answer
+        finally:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+
+    return await asyncio.start_server(answer, host, port, limit=16_384)
