@@ -28,10 +28,10 @@ from resolvers.errors import ErrorCode, FieldError, UserInputError
 from resolvers.ids import InvalidGlobalId, decode_id_of
 from resolvers.validation import check_references, held_references, missing_reference_error, validate_draft
 from storage.errors import MissingReference, NotFound
-from storage.events import EventFilter, EventRecord, RegistrationRecord, event_page
+from storage.events import AlreadyRegistered, EventFilter, EventRecord, RegistrationRecord, event_page
 from storage.pagination import InvalidCursor, Page
 from storage.store import utc_now
-from storage.vocabulary import ActivityKind, AuditAction, EventKind, EventStatus, RegistrationStatus, Theme
+from storage.vocabulary import ActivityKind, AuditAction, EventKind, EventStatus, Theme
 
 MAX_REASON = 1000
 MAX_ATTENDANCE_BATCH = 200
@@ -269,9 +269,6 @@ async def register(context: Context, *, event_id: str) -> RegistrationResult:
     if utc_now() >= closes:
         return _error("eventId", ErrorCode.INVALID_TRANSITION, "Registration for this event has closed.")
     assert viewer.user_id is not None
-    existing = await context.stores.registrations.get_many([f"{event.id}:{viewer.user_id}"])
-    if existing[0] is not None and existing[0].status is not RegistrationStatus.CANCELLED:
-        return _error("eventId", ErrorCode.DUPLICATE, "You are registered for this event already.")
     try:
         registration = await context.stores.registrations.register(
             event_id=event.id,
@@ -279,6 +276,8 @@ async def register(context: Context, *, event_id: str) -> RegistrationResult:
             user_name=viewer.name,
             organization_id=viewer.organization_id,
         )
+    except AlreadyRegistered:
+        return _error("eventId", ErrorCode.DUPLICATE, "You are registered for this event already.")
     except NotFound:
         return _error("eventId", ErrorCode.NOT_FOUND, "No event has this ID.")
     return RegistrationResult(registration=registration, event=event)

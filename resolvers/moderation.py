@@ -91,7 +91,10 @@ def _reason(reason: str) -> str | FieldError:
     return reason
 
 
-async def hide(context: Context, *, id: str, version: int, reason: str) -> PostResult:
+async def _moderated(
+    context: Context, *, id: str, reason: str, state: PostState
+) -> tuple[ThreadRecord | ReplyRecord, str] | PostResult:
+    """The post a moderator acts on, in ``state``, and the reason given; or why not."""
     if errors := permissions.authorize_moderation(context.viewer):
         return PostResult(errors=errors)
     given = _reason(reason)
@@ -100,10 +103,18 @@ async def hide(context: Context, *, id: str, version: int, reason: str) -> PostR
     post = await find_post(context, id)
     if isinstance(post, FieldError):
         return PostResult(errors=[post])
-    if post.state is not PostState.VISIBLE:
-        return PostResult(
-            errors=[FieldError("id", ErrorCode.INVALID_TRANSITION, "Only a visible post can be hidden.")]
-        )
+    if post.state is not state:
+        done = "hidden" if state is PostState.VISIBLE else "restored"
+        message = f"Only a {state.label_en.lower()} post can be {done}."
+        return PostResult(errors=[FieldError("id", ErrorCode.INVALID_TRANSITION, message)])
+    return post, given
+
+
+async def hide(context: Context, *, id: str, version: int, reason: str) -> PostResult:
+    found = await _moderated(context, id=id, reason=reason, state=PostState.VISIBLE)
+    if isinstance(found, PostResult):
+        return found
+    post, given = found
     moderation = {
         "hidden_at": utc_now(),
         "hidden_by": context.viewer.user_id,
@@ -122,16 +133,10 @@ async def hide(context: Context, *, id: str, version: int, reason: str) -> PostR
 
 
 async def restore(context: Context, *, id: str, version: int, reason: str) -> PostResult:
-    if errors := permissions.authorize_moderation(context.viewer):
-        return PostResult(errors=errors)
-    given = _reason(reason)
-    if isinstance(given, FieldError):
-        return PostResult(errors=[given])
-    post = await find_post(context, id)
-    if isinstance(post, FieldError):
-        return PostResult(errors=[post])
-    if post.state is not PostState.HIDDEN:
-        return PostResult(errors=[FieldError("id", ErrorCode.INVALID_TRANSITION, "This post is not hidden.")])
+    found = await _moderated(context, id=id, reason=reason, state=PostState.HIDDEN)
+    if isinstance(found, PostResult):
+        return found
+    post, given = found
     return await change_post(
         context,
         post,

@@ -48,6 +48,10 @@ REGISTRATIONS = "event_registrations"
 PUBLIC = "public"
 
 
+class AlreadyRegistered(Exception):
+    """The user holds a seat or a place on the waiting list already."""
+
+
 class Venue(Record):
     name: str
     address: str | None = None
@@ -218,6 +222,11 @@ class RegistrationStore:
         registration_id = f"{event_id}:{user_id}"
 
         async def write(session: AsyncClientSession) -> Document:
+            # Read inside the transaction: two registrations of one user at once conflict on
+            # the event's count, and the one retried finds the other's registration here.
+            current = await self.collection.find_one({"_id": registration_id}, session=session)
+            if current is not None and current["status"] != RegistrationStatus.CANCELLED.value:
+                raise AlreadyRegistered(registration_id)
             now = utc_now()
             seat = await self.events.update_one(
                 {"_id": event_id, "$expr": {"$lt": ["$registered_count", "$capacity"]}},

@@ -429,3 +429,14 @@ async def test_organization_lists_its_upcoming_events(hub: Organizers) -> None:
     query = "query($id: ID!) { node(id: $id) { ... on Organization { events { nodes { title } } } } }"
     data = await hub.anonymous.data(query, {"id": hub.organization})
     assert [e["title"] for e in data["node"]["events"]["nodes"]] == ["Yang akan datang"]
+
+
+async def test_one_user_registering_twice_at_once_takes_one_seat(hub: Organizers) -> None:
+    # a double click sends two registrations of one user at the same moment
+    event = await _event(hub, capacity=3)
+    ((_, client),) = await _participants(hub, 1)
+    results = await asyncio.gather(*(client.mutate(REGISTER, {"eventId": event["id"]}) for _ in range(4)))
+    assert sorted(len(result["errors"]) for result in results) == [0, 1, 1, 1]
+    stored = await hub.stores.events.collection.find_one({"_id": _local(event["id"])})
+    assert stored is not None
+    assert stored["registered_count"] == 1
