@@ -47,6 +47,25 @@ REGISTRATIONS = "event_registrations"
 # Who may read an event: everyone once it is out of draft, always its organizers.
 PUBLIC = "public"
 
+# Indonesia's three time zones by province code (Kemendagri): WIT in Maluku and Papua, WITA in
+# Bali, Nusa Tenggara, Kalimantan Selatan, Timur and Utara and Sulawesi, WIB elsewhere. Kept
+# here, below every layer that needs it: the API shows times in it, the demo content is
+# written in it.
+_WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
+_WIT = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
+JAKARTA = "Asia/Jakarta"
+ZONE_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+
+def time_zone_of_region(region_code: str | None) -> str:
+    """The IANA zone of a region; no region (an online event) is Jakarta time (WIB)."""
+    province = (region_code or "")[:2]
+    if province in _WIT:
+        return "Asia/Jayapura"
+    if province in _WITA:
+        return "Asia/Makassar"
+    return JAKARTA
+
 
 class Venue(Record):
     name: str
@@ -374,6 +393,12 @@ class RegistrationStore:
             sorted(found, key=lambda r: (order[r.status], r.position or 0, r.registered_at))
             for found in (grouped[event_id] for event_id in event_ids)
         ]
+
+    @translate_errors
+    async def insert_many(self, documents: Sequence[Mapping[str, Any]]) -> None:
+        """Bulk load of prepared registrations (demo content); their events' counts must match."""
+        if documents:
+            await self.collection.insert_many([dict(document) for document in documents], ordered=False)
 
     @translate_errors
     async def get_many(self, ids: Sequence[str]) -> list[RegistrationRecord | None]:
