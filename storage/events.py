@@ -5,7 +5,9 @@ conditional increment of ``registered_count`` below ``capacity``, in the same tr
 registration. Concurrent registrations for the last seats conflict on that document, MongoDB
 commits one at a time, and the others are retried against the new count, so the seats taken can
 never exceed the capacity. Whoever finds it full joins the waiting list at the next position; a
-cancellation hands its seat to the first in line in the same transaction.
+cancellation hands its seat to the first in line in the same transaction. Whoever leaves the
+list (for a seat, or giving up) moves those behind up one place, so a position is always the
+place in line: 1 is next.
 """
 
 from __future__ import annotations
@@ -293,9 +295,7 @@ class RegistrationStore:
                 session=session,
             )
             if current["status"] == RegistrationStatus.WAITLISTED.value:
-                await self.events.update_one(
-                    {"_id": event_id}, {"$inc": {"waitlist_count": -1}}, session=session
-                )
+                await self._leave_waitlist(event_id, current["position"], session)
                 return {**current, "status": RegistrationStatus.CANCELLED.value, "cancelled_at": now}, None
             promoted = await self.collection.find_one(
                 {"event_id": event_id, "status": RegistrationStatus.WAITLISTED.value},
@@ -312,9 +312,7 @@ class RegistrationStore:
                     {"$set": {"status": RegistrationStatus.REGISTERED.value}},
                     session=session,
                 )
-                await self.events.update_one(
-                    {"_id": event_id}, {"$inc": {"waitlist_count": -1}}, session=session
-                )
+                await self._leave_waitlist(event_id, promoted["position"], session)
                 promoted = {**promoted, "status": RegistrationStatus.REGISTERED.value}
                 await record_activity(
                     self._database,
@@ -332,6 +330,21 @@ class RegistrationStore:
 
         cancelled, promoted = await self._transaction(write)
         return self._record(cancelled), self._record(promoted) if promoted else None
+
+    async def _leave_waitlist(self, event_id: str, position: int, session: AsyncClientSession) -> None:
+        """Everyone behind ``position`` moves up one place: a position is the place in line."""
+        await self.collection.update_many(
+            {
+                "event_id": event_id,
+                "status": RegistrationStatus.WAITLISTED.value,
+                "position": {"$gt": position},
+            },
+            {"$inc": {"position": -1}},
+            session=session,
+        )
+        await self.events.update_one(
+            {"_id": event_id}, {"$inc": {"waitlist_count": -1, "waitlist_seq": -1}}, session=session
+        )
 
     @translate_errors
     async def mark_attendance(
