@@ -3,6 +3,7 @@
 import { renderContribute } from './contribute.js';
 import { renderDetail } from './detail.js';
 import { h, replace } from './dom.js';
+import { EVENTS_PATH, renderEventDetail, renderEvents } from './events.js';
 import { language, onLanguageChange, setLanguage, t } from './i18n.js';
 import { currentLocation, startRouter } from './router.js';
 import { renderSearch } from './search.js';
@@ -17,6 +18,9 @@ const ROUTES = [
   ['/item/:id', renderDetail],
   ['/contribute', renderContribute],
   [SIGN_IN_PATH, renderSignIn],
+  // events and trainings (js/events.js)
+  [EVENTS_PATH, renderEvents],
+  [`${EVENTS_PATH}/:id`, renderEventDetail],
 ];
 // Pages with nothing to show to someone signed out: leaving the session leaves them too.
 const SIGNED_IN_ONLY = new Set(['/contribute']);
@@ -31,7 +35,8 @@ function renderChrome(path) {
   nav.setAttribute('aria-label', t('nav.label'));
   replace(nav, h('ul', {},
     h('li', {}, link('#/', t('nav.search'), path === '/' || path === '/search')),
-    h('li', {}, link('#/contribute', t('nav.contribute'), path === '/contribute'))));
+    h('li', {}, link('#/contribute', t('nav.contribute'), path === '/contribute')),
+    h('li', {}, link(`#${EVENTS_PATH}`, t('nav.events'), path === EVENTS_PATH || path.startsWith(`${EVENTS_PATH}/`)))));
   renderAccount(document.getElementById('account'));
   const toggle = document.getElementById('language-toggle');
   const other = language() === 'id' ? 'en' : 'id';
