@@ -126,6 +126,15 @@ async def test_the_events_page_lists_upcoming_demo_events_in_their_venues_local_
     assert calendar.text.count("BEGIN:VEVENT") == 1
     assert "Pelatihan Kader Posyandu" in calendar.text
 
+    # when: in English
+    await page.get_by_role("button", name="Switch the interface to English").click()
+    # then: the same events, on the same clocks, in English words
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Events & trainings")
+    await expect(rows.first.locator(".event-when")).to_have_text(
+        re.compile(r"^[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} 08:30 \u2013 .* 15:30 WITA$")
+    )
+    await expect(rows.first).to_contain_text("37 seats left")
+
     # and: on a phone, nothing scrolls sideways
     await page.set_viewport_size(PHONE)
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -210,3 +219,20 @@ async def test_organizers_mark_attendance_and_anyone_verifies_the_certificate(
     await expect(page.locator(".attendance-message")).to_have_text(f"Kehadiran {MEMBER_NAME} disimpan.")
     async with httpx.AsyncClient(base_url=site) as http:
         await _as(http, MEMBER_EMAIL, MEMBER_PASSWORD, CANCEL_REGISTRATION, event_id)
+
+
+async def test_an_event_found_in_search_leads_to_its_page(page: Page) -> None:
+    # given
+    await page.goto("/#/search?q=pelatihan+kader+posyandu&type=EVENT")
+    hit = page.locator("#hits > li").first
+    # then: an event hit, with its organizer, place and local time
+    await expect(hit).to_have_attribute("data-type", "EVENT")
+    await expect(hit.locator(".badge")).to_have_text("Kegiatan")
+    await expect(hit.locator(".hit-meta")).to_contain_text("Pemerintah Kecamatan Tamalate")
+    await expect(hit.locator(".hit-meta")).to_contain_text("08.30")
+    await expect(hit.locator(".hit-meta")).to_contain_text("WITA")
+    # when
+    await hit.locator("h3 a").click()
+    # then
+    await expect(page).to_have_url(re.compile(r"#/kegiatan/"))
+    await expect(page.get_by_role("heading", level=1)).to_have_text(POSYANDU)
