@@ -28,7 +28,15 @@ from resolvers.errors import ErrorCode, FieldError, UserInputError
 from resolvers.ids import InvalidGlobalId, decode_id_of
 from resolvers.validation import check_references, held_references, missing_reference_error, validate_draft
 from storage.errors import MissingReference, NotFound
-from storage.events import AlreadyRegistered, EventFilter, EventRecord, RegistrationRecord, event_page
+from storage.events import (
+    ZONE_ABBREVIATIONS,
+    AlreadyRegistered,
+    EventFilter,
+    EventRecord,
+    RegistrationRecord,
+    event_page,
+    time_zone_of_region,
+)
 from storage.pagination import InvalidCursor, Page
 from storage.store import utc_now
 from storage.vocabulary import ActivityKind, AuditAction, EventKind, EventStatus, Theme
@@ -43,28 +51,14 @@ EVENT: Kind[EventRecord, EventDraft] = Kind(
     loader=lambda loaders: loaders.events,
 )
 
-# Indonesia's three time zones by province code (Kemendagri): WIT in Maluku and Papua, WITA in
-# Bali, Nusa Tenggara, Kalimantan Selatan, Timur and Utara and Sulawesi, WIB elsewhere.
-_WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
-_WIT = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
-JAKARTA = "Asia/Jakarta"
-_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
-
 
 def time_zone_of(record: EventRecord) -> str:
     """The venue's zone; an online event shows Jakarta time (WIB), as the issue asks."""
-    if record.venue is None:
-        return JAKARTA
-    province = record.venue.region_code[:2]
-    if province in _WIT:
-        return "Asia/Jayapura"
-    if province in _WITA:
-        return "Asia/Makassar"
-    return JAKARTA
+    return time_zone_of_region(record.venue.region_code if record.venue else None)
 
 
 def zone_abbreviation(zone: str) -> str:
-    return _ABBREVIATIONS[zone]
+    return ZONE_ABBREVIATIONS[zone]
 
 
 def local_time(moment: datetime, zone: str) -> datetime:

@@ -329,6 +329,84 @@ const STRINGS = {
     'moderation.hide': 'Sembunyikan kiriman',
     'moderation.dismiss': 'Tolak laporan',
     'moderation.dismissed': 'Laporan ditolak.',
+    // --- events and trainings (js/events.js) ---
+    'nav.events': 'Kegiatan',
+    'events.title': 'Kegiatan & Pelatihan',
+    'events.intro': 'Pelatihan, lokakarya, webinar, forum belajar, dan rapat asosiasi yang akan datang, yang terdekat lebih dulu. Waktu ditulis menurut zona waktu tempat kegiatan.',
+    'events.list': 'Daftar kegiatan',
+    'events.filters': 'Saring kegiatan',
+    'events.region': 'Wilayah tempat kegiatan',
+    'events.theme': 'Tema',
+    'events.kind': 'Jenis kegiatan',
+    'events.all': '— Semua —',
+    'events.subscribe': 'Langganan kalender',
+    'events.subscribeHint': 'Tempelkan tautan ini di aplikasi kalender Anda (iCalendar): kegiatan dengan saringan ini muncul dan diperbarui sendiri.',
+    'events.count': '{count} kegiatan akan datang',
+    'events.none': 'Belum ada kegiatan yang akan datang dengan saringan ini.',
+    'events.loading': 'Memuat kegiatan…',
+    'events.failed': 'Daftar kegiatan tidak dapat dimuat.',
+    'events.loadMore': 'Muat lebih banyak',
+    'events.loadedMore': '{count} kegiatan lagi dimuat.',
+    'events.online': 'Daring',
+    'events.alsoOnline': 'juga daring',
+    'events.seatsLeft': 'Sisa {count} kursi',
+    'events.full': 'Penuh · Daftar tunggu',
+    'events.waiting': '{count} orang di daftar tunggu',
+    'events.cancelled': 'Dibatalkan',
+    'events.mine': 'Pendaftaran saya',
+    'events.mineNone': 'Anda belum terdaftar di kegiatan yang akan datang.',
+    'events.verify': 'Verifikasi sertifikat',
+    'events.verifyIntro': 'Periksa keaslian sertifikat kehadiran dengan kodenya, misalnya LMB-ABCDE-FGH23.',
+    'events.verifyCode': 'Kode sertifikat',
+    'events.verifySubmit': 'Periksa',
+    'events.verifyChecking': 'Memeriksa…',
+    'events.verifyValid': 'Sertifikat sah: {name} hadir di “{title}”, {when}.',
+    'events.verifyInvalid': 'Kode “{code}” tidak dikenal. Periksa lagi penulisannya.',
+    'event.back': 'Kembali ke daftar kegiatan',
+    'event.notFound': 'Kegiatan ini tidak ditemukan.',
+    'event.failed': 'Kegiatan tidak dapat dimuat.',
+    'event.when': 'Waktu',
+    'event.localTime': 'Waktu setempat ({zone})',
+    'event.where': 'Tempat',
+    'event.onlineLink': 'Tautan daring',
+    'event.organizer': 'Penyelenggara',
+    'event.coOrganizers': 'Penyelenggara bersama',
+    'event.themes': 'Tema',
+    'event.seats': 'Kursi',
+    'event.seatsText': '{left} dari {capacity} kursi tersisa',
+    'event.deadline': 'Batas pendaftaran',
+    'event.addToCalendar': 'Tambahkan ke kalender',
+    'event.cancelledNotice': 'Kegiatan ini dibatalkan.',
+    'event.description': 'Deskripsi',
+    'event.materials': 'Materi',
+    'event.relatedPractices': 'Praktik baik terkait',
+    'event.registration': 'Pendaftaran',
+    'event.signInToRegister': 'Masuk untuk mendaftar',
+    'event.register': 'Daftar',
+    'event.joinWaitlist': 'Masuk daftar tunggu',
+    'event.registering': 'Mendaftarkan…',
+    'event.registered': 'Anda terdaftar di kegiatan ini.',
+    'event.waitlisted': 'Anda di daftar tunggu, urutan ke-{position}.',
+    'event.waitlistHint': 'Kursi yang dilepas peserta lain diberikan menurut urutan; Anda akan diberi tahu.',
+    'event.cancelRegistration': 'Batalkan pendaftaran',
+    'event.leaveWaitlist': 'Keluar dari daftar tunggu',
+    'event.cancelling': 'Membatalkan…',
+    'event.cancelledRegistration': 'Pendaftaran Anda sudah dibatalkan.',
+    'event.closed': 'Pendaftaran sudah ditutup.',
+    'event.notOpen': 'Pendaftaran belum dibuka.',
+    'event.attended': 'Anda tercatat hadir.',
+    'event.certificate': 'Kode sertifikat: {code}',
+    'event.registrations': 'Peserta',
+    'event.registrationsNone': 'Belum ada peserta.',
+    'event.participant': 'Nama',
+    'event.status': 'Status',
+    'event.attendedColumn': 'Hadir',
+    'event.attendedLabel': 'Hadir: {name}',
+    'event.certificateColumn': 'Kode sertifikat',
+    'event.noAccount': 'tanpa akun',
+    'event.attendanceSaved': 'Kehadiran {name} disimpan.',
+    'event.position': 'urutan ke-{position}',
+    'event.yes': 'Ya',
   },
   en: {
     'app.name': 'Lumbung',
@@ -624,6 +702,84 @@ const STRINGS = {
     'moderation.hide': 'Hide the post',
     'moderation.dismiss': 'Dismiss the reports',
     'moderation.dismissed': 'Reports dismissed.',
+    // --- events and trainings (js/events.js) ---
+    'nav.events': 'Events',
+    'events.title': 'Events & trainings',
+    'events.intro': 'Trainings, workshops, webinars, study forums and association meetings to come, the soonest first. Times are those of the place where each takes place.',
+    'events.list': 'Events',
+    'events.filters': 'Filter events',
+    'events.region': 'Region of the venue',
+    'events.theme': 'Theme',
+    'events.kind': 'Kind of event',
+    'events.all': '— All —',
+    'events.subscribe': 'Subscribe in a calendar',
+    'events.subscribeHint': 'Paste this link into your calendar app (iCalendar): the events of this filter appear there and stay up to date.',
+    'events.count': '{count} events to come',
+    'events.none': 'No events to come with this filter yet.',
+    'events.loading': 'Loading events…',
+    'events.failed': 'The events could not be loaded.',
+    'events.loadMore': 'Load more',
+    'events.loadedMore': '{count} more events loaded.',
+    'events.online': 'Online',
+    'events.alsoOnline': 'also online',
+    'events.seatsLeft': '{count} seats left',
+    'events.full': 'Full · Waiting list',
+    'events.waiting': '{count} on the waiting list',
+    'events.cancelled': 'Cancelled',
+    'events.mine': 'My registrations',
+    'events.mineNone': 'You are not registered for any event to come.',
+    'events.verify': 'Verify a certificate',
+    'events.verifyIntro': 'Check that a certificate of attendance is genuine by its code, such as LMB-ABCDE-FGH23.',
+    'events.verifyCode': 'Certificate code',
+    'events.verifySubmit': 'Verify',
+    'events.verifyChecking': 'Checking…',
+    'events.verifyValid': 'Genuine certificate: {name} attended “{title}”, {when}.',
+    'events.verifyInvalid': 'The code “{code}” is unknown. Check how it is written.',
+    'event.back': 'Back to the events',
+    'event.notFound': 'This event was not found.',
+    'event.failed': 'The event could not be loaded.',
+    'event.when': 'When',
+    'event.localTime': 'Local time ({zone})',
+    'event.where': 'Where',
+    'event.onlineLink': 'Online link',
+    'event.organizer': 'Organizer',
+    'event.coOrganizers': 'Co-organizers',
+    'event.themes': 'Themes',
+    'event.seats': 'Seats',
+    'event.seatsText': '{left} of {capacity} seats left',
+    'event.deadline': 'Registration closes',
+    'event.addToCalendar': 'Add to calendar',
+    'event.cancelledNotice': 'This event is cancelled.',
+    'event.description': 'Description',
+    'event.materials': 'Materials',
+    'event.relatedPractices': 'Related practices',
+    'event.registration': 'Registration',
+    'event.signInToRegister': 'Sign in to register',
+    'event.register': 'Register',
+    'event.joinWaitlist': 'Join the waiting list',
+    'event.registering': 'Registering…',
+    'event.registered': 'You are registered for this event.',
+    'event.waitlisted': 'You are on the waiting list, number {position}.',
+    'event.waitlistHint': 'Seats others give up go to the waiting list in order; you will be told.',
+    'event.cancelRegistration': 'Cancel my registration',
+    'event.leaveWaitlist': 'Leave the waiting list',
+    'event.cancelling': 'Cancelling…',
+    'event.cancelledRegistration': 'Your registration is cancelled.',
+    'event.closed': 'Registration has closed.',
+    'event.notOpen': 'Registration is not open yet.',
+    'event.attended': 'You are recorded as attended.',
+    'event.certificate': 'Certificate code: {code}',
+    'event.registrations': 'Participants',
+    'event.registrationsNone': 'Nobody has registered yet.',
+    'event.participant': 'Name',
+    'event.status': 'Status',
+    'event.attendedColumn': 'Attended',
+    'event.attendedLabel': 'Attended: {name}',
+    'event.certificateColumn': 'Certificate code',
+    'event.noAccount': 'no account',
+    'event.attendanceSaved': 'Attendance of {name} saved.',
+    'event.position': 'number {position}',
+    'event.yes': 'Yes',
   },
 };
 
@@ -636,6 +792,7 @@ const LABELS = {
     ORGANIZATION: ['Organisasi', 'Organization'],
     REPLICATION: ['Replikasi', 'Replication'],
     DISCUSSION: ['Diskusi', 'Discussion'],
+    EVENT: ['Kegiatan', 'Event'],
   },
   theme: {
     WASTE_MANAGEMENT: ['Pengelolaan Sampah', 'Waste management'],
@@ -719,6 +876,25 @@ const LABELS = {
     IN_PROGRESS: ['Berjalan', 'In progress'],
     COMPLETED: ['Selesai', 'Completed'],
     DISCONTINUED: ['Dihentikan', 'Discontinued'],
+  },
+  // --- events and trainings (js/events.js) ---
+  eventKind: {
+    TRAINING: ['Pelatihan', 'Training'],
+    WORKSHOP: ['Lokakarya', 'Workshop'],
+    WEBINAR: ['Webinar', 'Webinar'],
+    STUDY_FORUM: ['Forum belajar', 'Study forum'],
+    ASSOCIATION_MEETING: ['Rapat asosiasi', 'Association meeting'],
+  },
+  eventStatus: {
+    DRAFT: ['Draf', 'Draft'],
+    PUBLISHED: ['Terbit', 'Published'],
+    CANCELLED: ['Dibatalkan', 'Cancelled'],
+    FINISHED: ['Selesai', 'Finished'],
+  },
+  registrationStatus: {
+    REGISTERED: ['Terdaftar', 'Registered'],
+    WAITLISTED: ['Daftar tunggu', 'On the waiting list'],
+    CANCELLED: ['Dibatalkan', 'Cancelled'],
   },
   // The localised SDGs: Tujuan Pembangunan Berkelanjutan (TPB).
   sdg: {
@@ -837,4 +1013,32 @@ export function formatDate(isoDate) {
   // A GraphQL Date is "YYYY-MM-DD": read it as a calendar date, not as UTC midnight.
   const [year, month, day] = isoDate.slice(0, 10).split('-').map(Number);
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'long' }).format(new Date(year, month - 1, day));
+}
+
+// --- events and trainings (js/events.js) ---
+
+function eventDay(date, timeZone) {
+  return new Intl.DateTimeFormat(locale(), { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone })
+    .format(date);
+}
+
+function eventClock(date, timeZone) {
+  return new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(date);
+}
+
+/**
+ * When an event takes place, on the venue's own clock: "Sab, 20 Des 2026 09.00–15.00 WITA", or
+ * with both days when it ends on another. `startsAt`/`endsAt` are UTC; `timeZone` is the
+ * event's (the API's), so a visitor anywhere reads the time as it is at the venue. The
+ * abbreviation is the API's too: Intl would write "GMT+8".
+ */
+export function formatEventTime({ startsAt, endsAt, timeZone, timeZoneAbbreviation }) {
+  const start = new Date(startsAt);
+  const startDay = eventDay(start, timeZone);
+  if (!endsAt) return `${startDay} ${eventClock(start, timeZone)} ${timeZoneAbbreviation}`;
+  const end = new Date(endsAt);
+  const endDay = eventDay(end, timeZone);
+  return startDay === endDay
+    ? `${startDay} ${eventClock(start, timeZone)}–${eventClock(end, timeZone)} ${timeZoneAbbreviation}`
+    : `${startDay} ${eventClock(start, timeZone)} – ${endDay} ${eventClock(end, timeZone)} ${timeZoneAbbreviation}`;
 }

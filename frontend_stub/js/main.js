@@ -4,6 +4,7 @@ import { renderContribute } from './contribute.js';
 import { renderDetail } from './detail.js';
 import { MODERATION_PATH, moderationNavItem, renderModeration } from './discussion.js';
 import { h, replace } from './dom.js';
+import { EVENTS_PATH, renderEventDetail, renderEvents } from './events.js';
 import { language, onLanguageChange, setLanguage, t } from './i18n.js';
 import { currentLocation, startRouter } from './router.js';
 import { renderSearch } from './search.js';
@@ -19,6 +20,9 @@ const ROUTES = [
   ['/contribute', renderContribute],
   [SIGN_IN_PATH, renderSignIn],
   [MODERATION_PATH, renderModeration],
+  // events and trainings (js/events.js)
+  [EVENTS_PATH, renderEvents],
+  [`${EVENTS_PATH}/:id`, renderEventDetail],
 ];
 // Pages with nothing to show to someone signed out: leaving the session leaves them too.
 const SIGNED_IN_ONLY = new Set(['/contribute']);
@@ -35,6 +39,7 @@ function renderChrome(path) {
   replace(nav, h('ul', {},
     h('li', {}, link('#/', t('nav.search'), path === '/' || path === '/search')),
     h('li', {}, link('#/contribute', t('nav.contribute'), path === '/contribute')),
+    h('li', {}, link(`#${EVENTS_PATH}`, t('nav.events'), path === EVENTS_PATH || path.startsWith(`${EVENTS_PATH}/`))),
     moderationNavItem(path)));
   renderAccount(document.getElementById('account'));
   const toggle = document.getElementById('language-toggle');
