@@ -116,6 +116,7 @@ export const SEARCH = `
           ... on Thread {
             id threadTitle: title discussionKind: kind isAnswered
             subject { id title titleEn organization { name } regions { code name ancestors { code name } } }
+          }
           ... on Event {
             id title titleEn startsAt endsAt timeZone timeZoneAbbreviation
             organizer { name }
