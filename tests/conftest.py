@@ -154,3 +154,22 @@ async def serving(settings: Settings) -> AsyncIterator[str]:
 async def served(mongo: LocalService, meili: LocalService, stores: Stores) -> AsyncIterator[str]:
     async with serving(settings_for(mongo, meili, stores.database.name, search_index_prefix="shared")) as url:
         yield url
+
+
+@pytest.fixture
+async def production_api(
+    mongo: LocalService, meili: LocalService, stores: Stores
+) -> AsyncIterator[GraphQLClient]:
+    """The app as production runs it (no introspection, no GraphiQL), on a fresh database."""
+    settings = settings_for(
+        mongo,
+        meili,
+        stores.database.name,
+        env=Environment.PRODUCTION,
+        secret_key="k" * 40,
+        search_index_prefix="shared",
+        search_indexer=False,
+        cors_origins=["https://hub.example.org"],
+    )
+    async with running_app(settings) as client:
+        yield client

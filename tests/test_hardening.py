@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from pydantic import ValidationError
 
 from server.settings import Environment, Settings
-from server.supervisor import LocalService
-from storage.database import Stores
-from tests.conftest import running_app, settings_for
 from tests.support import GraphQLClient
 
 DEEP = '{ region(code: "32.76.05.1001") { ' + "parent { " * 14 + "name" + " }" * 14 + " } }"
@@ -136,24 +131,6 @@ async def test_server_stays_healthy_after_abuse(api: GraphQLClient) -> None:
 def test_production_refuses_to_start_without_a_strong_secret_key() -> None:
     with pytest.raises(ValidationError, match="LUMBUNG_SECRET_KEY"):
         Settings(env=Environment.PRODUCTION, secret_key="short")
-
-
-@pytest.fixture
-async def production_api(
-    mongo: LocalService, meili: LocalService, stores: Stores
-) -> AsyncIterator[GraphQLClient]:
-    settings = settings_for(
-        mongo,
-        meili,
-        stores.database.name,
-        env=Environment.PRODUCTION,
-        secret_key="k" * 40,
-        search_index_prefix="shared",
-        search_indexer=False,
-        cors_origins=["https://hub.example.org"],
-    )
-    async with running_app(settings) as client:
-        yield client
 
 
 async def test_production_hides_the_schema(production_api: GraphQLClient) -> None:
