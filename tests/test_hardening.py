@@ -138,10 +138,12 @@ async def test_production_hides_the_schema(production_api: GraphQLClient) -> Non
     introspection = await production_api.post(INTROSPECTION)
     misspelt = await production_api.post("{ practises { totalCount } }")
     graphiql = await production_api.http.get("/graphql", headers={"accept": "text/html"})
+    graphiql_file = await production_api.http.get("/graphiql/graphiql.min.js")
     # then
     assert _code(introspection) == "GRAPHQL_VALIDATION_FAILED"
     assert "Did you mean" not in misspelt["errors"][0]["message"]
     assert "graphiql" not in graphiql.text.lower()
+    assert graphiql_file.status_code == 404
 
 
 async def test_production_allows_only_configured_origins(production_api: GraphQLClient) -> None:
