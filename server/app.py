@@ -38,6 +38,7 @@ from search.indexes import IndexNames
 from search.refusals import count_parked
 from server import calendar
 from server.endpoint import PREFLIGHT_HEADERS, STRAWBERRY_BATCH_CAP, LumbungGraphQL
+from server.ide import GraphiQLPage
 from server.limits import BodySizeLimit
 from server.settings import REPO_ROOT, Settings
 from server.supervisor import LocalService, announce, local_meilisearch, local_mongo, withdraw
@@ -245,9 +246,11 @@ def create_app(settings: Settings) -> Starlette:
     schema = build_schema(
         production=settings.is_production, limits=limits, max_batch_operations=STRAWBERRY_BATCH_CAP
     )
+    # GraphiQL is for development only, like introspection.
+    graphiql = None if settings.is_production else GraphiQLPage()
     graphql = LumbungGraphQL(
         schema,
-        graphql_ide=None if settings.is_production else "graphiql",
+        graphiql=graphiql,
         allow_queries_via_get=True,
         auth=auth,
         max_operations=settings.max_batch_operations,
@@ -264,6 +267,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/events.ics", calendar_feed),
             Route("/events/{id}.ics", event_calendar),
+            *(graphiql.routes() if graphiql else []),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             # The web client: static files, no build step (frontend_stub/README.md).

@@ -36,6 +36,7 @@ from resolvers.errors import Unauthenticated
 from resolvers.posting import PostingConfig
 from resolvers.viewer import Viewer
 from server.graphql_view import GraphQLView
+from server.ide import GraphiQLPage
 from storage.errors import StorageUnavailable
 
 if TYPE_CHECKING:
@@ -64,18 +65,29 @@ def refusal(status_code: int, message: str, code: str) -> Response:
 
 
 class LumbungGraphQL(GraphQLView[Context, None]):
+    """The endpoint; ``graphiql`` is the page browsers get in development (None: no GraphiQL)."""
+
     def __init__(
         self,
         *args: object,
         auth: AuthConfig,
         max_operations: int,
         posting: PostingConfig | None = None,
+        graphiql: GraphiQLPage | None = None,
         **kwargs: object,
     ) -> None:
+        kwargs["graphql_ide"] = "graphiql" if graphiql else None
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # strawberry's own keyword arguments
         self.auth = auth
         self.max_operations = max_operations
         self.posting = posting or PostingConfig()
+        self.graphiql = graphiql
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """Our page, from local files, instead of strawberry's, which loads a CDN (server/ide.py)."""
+        if self.graphiql is None:  # strawberry asks only when graphql_ide is set
+            raise Refused(404, "Not Found", code="NOT_FOUND")
+        return self.graphiql.page()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
