@@ -460,6 +460,14 @@ def follow(name: str) -> Prepare:
     return prepare
 
 
+async def _mark_read(world: World) -> tuple[str, dict[str, Any]]:
+    return _mutation("markNotificationsRead", "MarkNotificationsReadInput"), {"all": True}
+
+
+async def _notification_settings(world: World) -> tuple[str, dict[str, Any]]:
+    return _mutation("updateNotificationSettings", "NotificationSettingsInput"), {"digest": "DAILY"}
+
+
 SIGNED_IN = ("member", "org_admin", "partner", "reviewer", "hub_admin", "outsider")
 # Mutations anyone may call, signed in or not: they check credentials, not roles.
 OPEN = {"signIn", "refreshSession", "acceptInvitation"}
@@ -550,6 +558,9 @@ MATRIX: dict[str, tuple[Prepare, dict[str, str]]] = {
     "cancelRegistration": (_cancel_registration, allowed(*SIGNED_IN)),
     "markAttendance": (_mark_attendance, allowed("partner", "hub_admin")),
     "follow": (follow("follow"), allowed(*SIGNED_IN)),
+    # One's own notifications only: the store filters by the viewer (test_notifications.py).
+    "markNotificationsRead": (_mark_read, allowed(*SIGNED_IN)),
+    "updateNotificationSettings": (_notification_settings, allowed(*SIGNED_IN)),
     "unfollow": (follow("unfollow"), allowed(*SIGNED_IN)),
     "changePassword": (_change_password, allowed(*SIGNED_IN)),
     "signOut": (_sign_out, allowed(*SIGNED_IN)),
