@@ -17,6 +17,8 @@ from storage.records import (
     AuditEntryRecord,
     CaseStudyRecord,
     ContentRecord,
+    ExchangeRecord,
+    ExchangeStats,
     OrganizationRecord,
     PartnershipRecord,
     PracticeRecord,
@@ -49,6 +51,18 @@ def _readable(
     async def load(ids: Sequence[str]) -> list[C | None]:
         found = await store.get_many(ids)
         return [record if record and visibility.can_read(viewer, record) else None for record in found]
+
+    return load
+
+
+def _exchanges(
+    stores: Stores, viewer: Viewer
+) -> Callable[[Sequence[str]], Awaitable[list[ExchangeRecord | None]]]:
+    async def load(ids: Sequence[str]) -> list[ExchangeRecord | None]:
+        found = await stores.exchanges.get_many(ids)
+        return [
+            record if record and visibility.can_read_exchange(viewer, record) else None for record in found
+        ]
 
     return load
 
@@ -94,6 +108,9 @@ class Loaders:
     case_studies_of_practice: DataLoader[str, list[CaseStudyRecord]]
     users: DataLoader[str, UserRecord | None]
     audit_trail: DataLoader[str, list[AuditEntryRecord]]
+    exchanges: DataLoader[str, ExchangeRecord | None]
+    # by practice ID: one aggregation for every practice of a page
+    exchange_stats: DataLoader[str, ExchangeStats]
 
     @classmethod
     def for_request(cls, stores: Stores, viewer: Viewer) -> Loaders:
@@ -127,4 +144,6 @@ class Loaders:
             ),
             users=_loader(_users(stores, viewer)),
             audit_trail=_loader(audit_trail),
+            exchanges=_loader(_exchanges(stores, viewer)),
+            exchange_stats=_loader(stores.exchanges.completion_stats),
         )

@@ -6,6 +6,9 @@
 - Contact persons' email and phone (personal data under UU PDP): signed-in users only.
 - An item's audit trail: its organization and the reviewers.
 - A user's email: the user, the admins of the user's organization and the hub's admins.
+- A peer exchange: the users of its two organizations and the reviewers; an organization's
+  incoming and outgoing exchanges, its own users and the reviewers. How many exchanges a
+  practice completed and their mean rating: everyone.
 
 Single reads go through the DataLoaders (``Loaders.for_request`` filters with ``can_read``),
 lists through ``readers`` (an indexed field of every item), search through ``search_audience``.
@@ -18,7 +21,7 @@ from collections.abc import Sequence
 from resolvers.viewer import Viewer
 from search.filters import Audience
 from storage.database import PUBLIC
-from storage.records import ContentRecord
+from storage.records import ContentRecord, ExchangeRecord
 from storage.vocabulary import ContentStatus, Role
 
 
@@ -64,3 +67,15 @@ def can_see_email_of(viewer: Viewer, *, user_id: str, organization_id: str) -> b
 def can_read_user(viewer: Viewer) -> bool:
     """Users' names and roles are for signed-in users (colleagues, reviewers), not the public."""
     return viewer.is_authenticated
+
+
+def can_read_exchange(viewer: Viewer, record: ExchangeRecord) -> bool:
+    return (
+        viewer.is_reviewer
+        or viewer.belongs_to(record.requester_organization_id)
+        or viewer.belongs_to(record.owner_organization_id)
+    )
+
+
+def can_list_exchanges_of(viewer: Viewer, organization_id: str) -> bool:
+    return viewer.is_reviewer or viewer.belongs_to(organization_id)

@@ -15,6 +15,7 @@ from schema.accounts import User
 from schema.caching import MAX_CACHED_DOCUMENTS, DocumentCache
 from schema.content import CaseStudy, Partnership, Practice, Replication
 from schema.errors import ErrorCodes
+from schema.exchanges import ExchangeRequest
 from schema.execution import PlainFieldsExecutionContext
 from schema.limits import Limits, limits_rule
 from schema.mutation import Mutation
@@ -53,7 +54,7 @@ def build_schema(
         query=Query,
         execution_context_class=PlainFieldsExecutionContext,
         mutation=Mutation,
-        types=[Region, Organization, Practice, CaseStudy, Partnership, Replication, User],
+        types=[Region, Organization, Practice, CaseStudy, Partnership, Replication, User, ExchangeRequest],
         extensions=extensions,
         config=StrawberryConfig(
             scalar_map=SCALARS,

@@ -11,10 +11,13 @@ from enum import Enum
 import strawberry
 
 from resolvers.errors import ErrorCode
+from resolvers.exchanges import ExchangeDirection, ExchangeStep
 from storage.vocabulary import (
     AgreementKind,
     AuditAction,
     ContentStatus,
+    ExchangeKind,
+    ExchangeState,
     FundingSource,
     OrganizationKind,
     PartnerRole,
@@ -40,6 +43,10 @@ _DESCRIPTIONS: dict[type[Enum], str] = {
     ErrorCode: "What is wrong with a mutation's input.",
     Role: "What a user may do within the user's organization (see the README's Roles).",
     AuditAction: "What a change in an audit trail did.",
+    ExchangeKind: "What a government asks of the organization behind a practice or a partnership.",
+    ExchangeState: "Where a peer exchange stands.",
+    ExchangeDirection: "Exchanges asked of an organization (INCOMING) or by it (OUTGOING).",
+    ExchangeStep: "A step of a peer exchange after its request, each its own mutation.",
 }
 for _enum, _description in _DESCRIPTIONS.items():
     strawberry.enum(_enum, description=_description)
@@ -63,6 +70,10 @@ __all__ = [
     "ContentOrder",
     "ContentStatus",
     "ErrorCode",
+    "ExchangeDirection",
+    "ExchangeKind",
+    "ExchangeState",
+    "ExchangeStep",
     "FundingSource",
     "OrganizationKind",
     "OrganizationOrder",

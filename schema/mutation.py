@@ -17,6 +17,7 @@ from resolvers.context import Context
 from resolvers.kinds import CASE_STUDY, ORGANIZATION, PARTNERSHIP, PRACTICE, REPLICATION
 from schema.accounts import AccountMutation
 from schema.content import CaseStudy, Partnership, Practice, Replication
+from schema.exchanges import ExchangeMutation
 from schema.inputs import (
     CaseStudyInput,
     DeleteInput,
@@ -110,7 +111,7 @@ _REPLICATIONS = _Writes(REPLICATION, ReplicationPayload, "replication", Replicat
 
 
 @strawberry.type
-class Mutation(AccountMutation, WorkflowMutation):
+class Mutation(AccountMutation, WorkflowMutation, ExchangeMutation):
     @strawberry.mutation
     async def create_organization(
         self, info: Info[Context, None], input: OrganizationInput

@@ -14,6 +14,7 @@ from resolvers.kinds import CASE_STUDY, ORGANIZATION, PARTNERSHIP, PRACTICE, REP
 from schema.accounts import AccountQuery, User
 from schema.content import CaseStudy, Partnership, Practice, Replication
 from schema.enums import ContentOrder, OrganizationKind, OrganizationOrder, RegionLevel
+from schema.exchanges import ExchangeRequest
 from schema.inputs import (
     CaseStudyFilter,
     ContentFilterInput,
@@ -37,6 +38,7 @@ _NODE_TYPES: dict[str, Callable[[Any], Node]] = {
     "Partnership": Partnership.from_record,
     "Replication": Replication.from_record,
     "User": User.from_record,
+    "ExchangeRequest": ExchangeRequest.from_record,
 }
 _CONTENT_ORDER = {ContentOrder.NEWEST: SortOrder.NEWEST, ContentOrder.TITLE: SortOrder.TITLE}
 _ORGANIZATION_ORDER = {OrganizationOrder.NAME: SortOrder.TITLE, OrganizationOrder.NEWEST: SortOrder.NEWEST}

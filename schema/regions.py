@@ -9,13 +9,15 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers.context import Context
-from schema.enums import OrganizationKind, RegionLevel
+from schema.enums import ExchangeDirection, ExchangeState, OrganizationKind, RegionLevel
 from schema.node import Node, copy_record
-from schema.permissions import OwnerOrReviewer, hidden_unless
+from schema.pagination import DEFAULT_PAGE_SIZE, After, Connection, First
+from schema.permissions import OwnerOrReviewer, OwnOrganizationOrReviewer, hidden_unless
 from storage.records import OrganizationRecord, RegionRecord
 
 if TYPE_CHECKING:
     from schema.audit import AuditEntry
+    from schema.exchanges import ExchangeRequest
 
 
 @strawberry.type(description="A province, regency/city, kecamatan or kelurahan/desa (Kemendagri 2025 codes).")
@@ -99,6 +101,26 @@ class Organization(Node):
 
         entries = await info.context.loaders.audit_trail.load(self.local_id)
         return [AuditEntry.from_record(entry) for entry in entries]
+
+    @strawberry.field(
+        description="Peer exchanges asked of this organization (INCOMING) or by it (OUTGOING), newest "
+        "first, in any of `states` when given; for its own users and the reviewers, null for anyone else.",
+        extensions=hidden_unless(OwnOrganizationOrReviewer()),
+    )
+    async def exchange_requests(
+        self,
+        info: Info[Context, None],
+        direction: ExchangeDirection,
+        states: list[ExchangeState] | None = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+    ) -> Connection[Annotated[ExchangeRequest, strawberry.lazy("schema.exchanges")]] | None:
+        # Imported here: schema.exchanges imports schema.content, which imports this module.
+        from schema.exchanges import exchange_connection
+
+        return await exchange_connection(
+            info, self.local_id, direction=direction, states=states, first=first, after=after
+        )
 
 
 async def load_organization(info: Info[Context, None], organization_id: str) -> Organization | None:

@@ -21,8 +21,10 @@ from storage.accounts import (
     UserStore,
     derive_user,
 )
+from storage.exchanges import EXCHANGE_INDEXES, ExchangeStore, derive_exchange
 from storage.records import (
     CaseStudyRecord,
+    ExchangeRecord,
     OrganizationRecord,
     PartnershipRecord,
     PracticeRecord,
@@ -123,6 +125,7 @@ class Stores:
     case_studies: VersionedStore[CaseStudyRecord]
     partnerships: VersionedStore[PartnershipRecord]
     replications: VersionedStore[ReplicationRecord]
+    exchanges: ExchangeStore
     users: UserStore
     sessions: SessionStore
     invitations: InvitationStore
@@ -145,6 +148,8 @@ class Stores:
             partnerships=content("partnerships", PartnershipRecord),
             # Replications are found through their practice, not searched on their own.
             replications=content("replications", ReplicationRecord, searchable=False),
+            # Peer exchanges are private to their two organizations: never searched.
+            exchanges=ExchangeStore(database["exchanges"], ExchangeRecord, derive=derive_exchange),
             users=UserStore(database["users"], UserRecord, derive=derive_user),
             sessions=SessionStore(database["sessions"], users="users", organizations="organizations"),
             invitations=InvitationStore(database["invitations"]),
@@ -162,6 +167,7 @@ class Stores:
     async def ensure_indexes(self) -> None:
         await ensure_indexes(self.regions.collection, REGION_INDEXES)
         await ensure_indexes(self.organizations.collection, _ORGANIZATION_INDEXES)
+        await ensure_indexes(self.exchanges.collection, EXCHANGE_INDEXES)
         for name in ("practices", "case_studies", "partnerships", "replications"):
             await ensure_indexes(self.database[name], (*_CONTENT_INDEXES, *_EXTRA_INDEXES.get(name, ())))
         for store in self.searchable:  # a reindex re-marks what was written or deleted meanwhile
