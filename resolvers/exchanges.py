@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from resolvers.content import WriteResult, actor, changes_between, current, page_of, write_fields
+from resolvers.content import WriteResult, actor, changes_between, check_page_size, current, write_fields
 from resolvers.context import Context
 from resolvers.drafts import MAX_TITLE, Draft, ReplicationDraft
 from resolvers.errors import ErrorCode, FieldError, UserInputError
@@ -35,13 +35,14 @@ from resolvers.exchange_drafts import (
 )
 from resolvers.ids import InvalidGlobalId, decode_id, decode_id_of
 from resolvers.kinds import EXCHANGE
+from resolvers.loaders import ExchangeListing
 from resolvers.permissions import Action, authorize, authorize_exchange
 from resolvers.validation import check_references, held_references, validate_draft
 from resolvers.viewer import Viewer
 from resolvers.visibility import can_list_exchanges_of
 from storage.errors import MissingReference, NotFound, VersionConflict
-from storage.filters import ExchangeFilter
-from storage.pagination import Page, SortOrder
+from storage.exchanges import Party
+from storage.pagination import InvalidCursor, Page, SortOrder, decode_cursor
 from storage.records import (
     ContentRecord,
     ExchangeRecord,
@@ -470,18 +471,19 @@ async def exchanges_of(
 ) -> ExchangePage | None:
     """An organization's exchanges, newest first: asked of it (incoming) or by it (outgoing).
 
-    None for viewers who may not list them.
+    None for viewers who may not list them. Through the request's loaders: the organizations of
+    a page are read together.
     """
     if not can_list_exchanges_of(context.viewer, organization_id):
         return None
-    if len(states) > len(ExchangeState):
-        raise UserInputError(f"`states` lists more than {len(ExchangeState)} values.", argument="states")
-    side = (
-        {"owner_organization_id": organization_id}
-        if direction is ExchangeDirection.INCOMING
-        else {"requester_organization_id": organization_id}
-    )
-    store = context.stores.exchanges
-    store_filter = ExchangeFilter(**side, states=states)
-    page = await page_of(store, filter=store_filter, order=SortOrder.NEWEST, first=first, after=after)
-    return ExchangePage(page, lambda: store.count(filter=store_filter))
+    check_page_size(first)
+    if after is not None:
+        try:
+            decode_cursor(SortOrder.NEWEST, after)
+        except InvalidCursor as exc:
+            raise UserInputError(f"`after` is not a cursor of this list: {exc}.", argument="after") from exc
+    party = Party.OWNER if direction is ExchangeDirection.INCOMING else Party.REQUESTER
+    listing = ExchangeListing(organization_id, party, tuple(dict.fromkeys(states)), first, after)
+    loaders = context.loaders
+    page = await loaders.exchange_pages.load(listing)
+    return ExchangePage(page, lambda: loaders.exchange_counts.load(listing.counting()))

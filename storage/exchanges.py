@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from enum import Enum
 from typing import Any, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from storage.filters import ExchangeFilter
+from storage.pagination import Page, SortOrder, encode_cursor, page_query
 from storage.records import ExchangeRecord, ExchangeStats, Record
 from storage.store import AuditNote, Document, Referenced, VersionedStore, translate_errors, utc_now
 from storage.vocabulary import ExchangeState
@@ -40,6 +43,45 @@ def completion_pipeline(subject_ids: Sequence[str]) -> list[Document]:
     ]
 
 
+class Party(Enum):
+    """A side of an exchange, by the field that names its organization."""
+
+    OWNER = "owner_organization_id"
+    REQUESTER = "requester_organization_id"
+
+    def filter(self, organization_id: str, states: Sequence[ExchangeState]) -> ExchangeFilter:
+        if self is Party.OWNER:
+            return ExchangeFilter(owner_organization_id=organization_id, states=states)
+        return ExchangeFilter(requester_organization_id=organization_id, states=states)
+
+    def index(self, states: Sequence[ExchangeState]) -> dict[str, int]:
+        """The listing index for a query on several organizations (see STATS_HINT for why a hint)."""
+        return dict([(self.value, 1), *([("state", 1)] if states else []), *_NEWEST])
+
+
+def _of_many(party: Party, organization_ids: Sequence[str], states: Sequence[ExchangeState]) -> Document:
+    query = ExchangeFilter(states=states).to_query()
+    return {party.value: {"$in": [str(i) for i in organization_ids]}, **query}
+
+
+def listing_pipeline(
+    party: Party,
+    organization_ids: Sequence[str],
+    *,
+    states: Sequence[ExchangeState],
+    first: int,
+    after: str | None,
+) -> list[Document]:
+    """A page of each organization's exchanges, newest first (sent with the hint ``party.index``)."""
+    order = SortOrder.NEWEST
+    return [
+        {"$match": page_query(_of_many(party, organization_ids, states), order, after)},
+        {"$sort": dict(order.mongo_sort())},
+        {"$group": {"_id": f"${party.value}", "documents": {"$push": "$$ROOT"}}},
+        {"$project": {"documents": {"$slice": ["$documents", first + 1]}}},
+    ]
+
+
 def derive_exchange(fields: Mapping[str, Any]) -> Document:
     return {
         # VersionedStore keys every record by title too; an exchange has none, and is never
@@ -61,6 +103,55 @@ class ExchangeStore(VersionedStore[ExchangeRecord]):
             async for document in cursor
         }
         return [found.get(subject_id, ExchangeStats()) for subject_id in subject_ids]
+
+    @translate_errors
+    async def pages_of(
+        self,
+        party: Party,
+        organization_ids: Sequence[str],
+        *,
+        states: Sequence[ExchangeState],
+        first: int,
+        after: str | None,
+    ) -> list[Page[ExchangeRecord]]:
+        """A page of each organization's exchanges on ``party``'s side, newest first.
+
+        One organization is one indexed find. Several (a reviewer's page of organizations) are
+        one aggregation, which reads every matching exchange of those organizations.
+        """
+        if len(organization_ids) == 1:
+            query = party.filter(organization_ids[0], states)
+            return [await self.find_page(filter=query, order=SortOrder.NEWEST, first=first, after=after)]
+        pipeline = listing_pipeline(party, organization_ids, states=states, first=first, after=after)
+        cursor = await self.collection.aggregate(pipeline, hint=party.index(states))
+        grouped = {group["_id"]: group["documents"] async for group in cursor}
+        pages = []
+        for organization_id in organization_ids:
+            documents = grouped.get(organization_id, [])
+            shown = documents[:first]
+            pages.append(
+                Page(
+                    items=[self._record(document) for document in shown],
+                    cursors=[encode_cursor(SortOrder.NEWEST, document) for document in shown],
+                    has_next_page=len(documents) > first,
+                )
+            )
+        return pages
+
+    @translate_errors
+    async def counts_of(
+        self, party: Party, organization_ids: Sequence[str], *, states: Sequence[ExchangeState]
+    ) -> list[int]:
+        """How many exchanges each organization has on ``party``'s side, in one command."""
+        if len(organization_ids) == 1:
+            return [await self.count(filter=party.filter(organization_ids[0], states))]
+        pipeline: list[Document] = [
+            {"$match": _of_many(party, organization_ids, states)},
+            {"$group": {"_id": f"${party.value}", "count": {"$sum": 1}}},
+        ]
+        cursor = await self.collection.aggregate(pipeline, hint=party.index(states))
+        counted = {group["_id"]: group["count"] async for group in cursor}
+        return [counted.get(organization_id, 0) for organization_id in organization_ids]
 
     @translate_errors
     async def convert(

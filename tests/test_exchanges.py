@@ -20,10 +20,11 @@ from pymongo import AsyncMongoClient
 from resolvers.context import Context
 from resolvers.exchange_drafts import today_in_indonesia
 from resolvers.ids import decode_id, encode_id
+from resolvers.viewer import Viewer
 from schema import build_schema
 from server.supervisor import LocalService
 from storage.database import Stores
-from storage.exchanges import STATS_HINT, completion_pipeline
+from storage.exchanges import STATS_HINT, Party, completion_pipeline, listing_pipeline
 from storage.filters import ContentFilter, ExchangeFilter
 from storage.pagination import SortOrder, encode_cursor, page_query
 from storage.store import Document, new_id
@@ -755,8 +756,26 @@ async def counted(mongo: LocalService) -> AsyncIterator[tuple[Stores, CommandCou
     await client.close()
 
 
+def _exchange(*, subject_id: str, state: str, rating: int | None) -> Document:
+    """An exchange as stored, for seeding the store directly."""
+    return {
+        "_id": new_id(),
+        "kind": "STUDY_VISIT",
+        "state": state,
+        "subject_kind": "PRACTICE",
+        "subject_id": subject_id,
+        "owner_organization_id": new_id(),
+        "requester_organization_id": new_id(),
+        "requesting_region_code": "35.78.09.1001",
+        "message": VISIT,
+        "preferred_dates": [{"start": day(30), "end": day(31)}],
+        "participants": 10,
+        "rating": rating,
+    }
+
+
 async def _seed_exchanges(stores: Stores, practices: int) -> None:
-    owner, requester = new_id(), new_id()
+    owner = new_id()
     practice_ids = [new_id() for _ in range(practices)]
     await stores.practices.insert_many(
         [
@@ -777,20 +796,7 @@ async def _seed_exchanges(stores: Stores, practices: int) -> None:
     )
     await stores.exchanges.insert_many(
         [
-            {
-                "_id": new_id(),
-                "kind": "STUDY_VISIT",
-                "state": state,
-                "subject_kind": "PRACTICE",
-                "subject_id": practice_id,
-                "owner_organization_id": owner,
-                "requester_organization_id": requester,
-                "requesting_region_code": "35.78.09.1001",
-                "message": VISIT,
-                "preferred_dates": [{"start": day(30), "end": day(31)}],
-                "participants": 10,
-                "rating": rating,
-            }
+            {**_exchange(subject_id=practice_id, state=state, rating=rating), "owner_organization_id": owner}
             for practice_id in practice_ids
             for state, rating in (("COMPLETED", 5), ("COMPLETED", 3), ("REQUESTED", None))
         ]
@@ -823,6 +829,53 @@ async def test_the_exchange_stats_of_a_page_of_practices_cost_one_aggregation(
     large = await _stats_commands(stores, counter, first=20)
     # then: the page's find, and one aggregation for all of its practices
     assert small == large == ["find", "aggregate"]
+
+
+ORGANIZATIONS_PAGE = """
+query($first: Int!) {
+  organizations(first: $first, order: NEWEST) {
+    nodes { name exchangeRequests(direction: INCOMING, first: 2) { totalCount nodes { message } } }
+  }
+}
+"""
+
+
+async def test_the_exchanges_of_a_page_of_organizations_cost_the_same_commands_for_3_and_10(
+    counted: tuple[Stores, CommandCounter],
+) -> None:
+    # given: ten organizations asked three times each, and a reviewer who lists them all
+    stores, counter = counted
+    owners = [new_id() for _ in range(10)]
+    await stores.organizations.insert_many(
+        [
+            {"_id": owner, "name": f"Kelurahan {i}", "kind": "KELURAHAN_GOVERNMENT"}
+            for i, owner in enumerate(owners)
+        ]
+    )
+    await stores.exchanges.insert_many(
+        [
+            {**_exchange(subject_id=new_id(), state="REQUESTED", rating=None), "owner_organization_id": owner}
+            for owner in owners
+            for _ in range(3)
+        ]
+    )
+    reviewer = Viewer(user_id=new_id(), name="Peninjau", role=Role.REVIEWER, organization_id=new_id())
+    commands = []
+    for first in (3, 10):
+        counter.commands.clear()
+        # when
+        result = await build_schema().execute(
+            ORGANIZATIONS_PAGE,
+            variable_values={"first": first},
+            context_value=Context.for_request(stores, request_id="t", auth=TEST_AUTH, viewer=reviewer),
+        )
+        # then: each organization its own page, and one command per level however many there are
+        assert result.errors is None, result.errors
+        assert result.data is not None
+        listings = [node["exchangeRequests"] for node in result.data["organizations"]["nodes"]]
+        assert [(listing["totalCount"], len(listing["nodes"])) for listing in listings] == [(3, 2)] * first
+        commands.append(list(counter.commands))
+    assert commands[0] == commands[1] == ["find", "aggregate", "aggregate"]
 
 
 EXCHANGE_LISTINGS = [
@@ -872,6 +925,33 @@ async def test_exchange_listings_are_served_by_an_index(
     explained = await collection.find(query).sort(order.mongo_sort()).limit(21).explain()
     # then
     stages = _plan_stages(explained["queryPlanner"]["winningPlan"])
+    assert "IXSCAN" in stages
+    assert "COLLSCAN" not in stages
+
+
+@pytest.mark.parametrize("party", list(Party))
+@pytest.mark.parametrize(
+    "states", [(), (ExchangeState.REQUESTED,), (ExchangeState.REQUESTED, ExchangeState.ACCEPTED)]
+)
+@pytest.mark.parametrize("next_page", [False, True])
+async def test_the_listings_of_several_organizations_match_through_an_index(
+    counted: tuple[Stores, CommandCounter], party: Party, states: tuple[ExchangeState, ...], next_page: bool
+) -> None:
+    # given
+    stores, _ = counted
+    await _seed_exchanges(stores, practices=3)
+    after = None
+    if next_page:
+        newest = await stores.exchanges.collection.find_one({}, sort=SortOrder.NEWEST.mongo_sort())
+        assert newest is not None
+        after = encode_cursor(SortOrder.NEWEST, newest)
+    # when: the very aggregation the listing loader sends for a page of organizations
+    pipeline = listing_pipeline(party, [new_id(), new_id()], states=states, first=20, after=after)
+    explained = await stores.database.command(
+        "explain", {"aggregate": "exchanges", "pipeline": pipeline, "hint": party.index(states), "cursor": {}}
+    )
+    # then
+    stages = _plan_stages(explained["stages"][0]["$cursor"]["queryPlanner"]["winningPlan"])
     assert "IXSCAN" in stages
     assert "COLLSCAN" not in stages
 
