@@ -1,4 +1,4 @@
-"""Demo content: realistic but fictional practices, case studies and partnerships.
+"""Demo content: realistic but fictional practices, case studies, partnerships and exchanges.
 
 The JSON files under ``demo/`` refer to each other by ``key``; loading gives every item a fresh
 ID, resolves the keys and marks every record ``is_demo`` so it can be told apart (and removed).
@@ -16,6 +16,7 @@ from storage.records import Record
 from storage.store import Document, VersionedStore, new_id, translate_errors
 
 _CONTENT_FILES = ("practices", "case_studies", "partnerships", "replications")
+_SUBJECT_FILES = {"practices": "PRACTICE", "partnerships": "PARTNERSHIP"}
 
 
 def read_demo_file(name: str) -> list[dict[str, Any]]:
@@ -55,6 +56,30 @@ def _prepare(item: dict[str, Any], keys: _Keys) -> Document:
     return document
 
 
+def _prepare_exchange(item: dict[str, Any], keys: _Keys, subjects: dict[str, tuple[str, str]]) -> Document:
+    """An exchange: its subject's kind and owner come from the subject's own item.
+
+    ``last_by`` names the side that took the latest step: the other side is the one to notify.
+    """
+    subject_kind, owner_key = subjects[item["subject"]]
+    owner, requester = keys(owner_key), keys(item["requester"])
+    document = {
+        k: v for k, v in item.items() if k not in ("key", "subject", "requester", "replication", "last_by")
+    }
+    document.update(
+        _id=keys(item["key"]),
+        is_demo=True,
+        subject_kind=subject_kind,
+        subject_id=keys(item["subject"]),
+        owner_organization_id=owner,
+        requester_organization_id=requester,
+        replication_id=keys(item["replication"]) if "replication" in item else None,
+        notify_organization_ids=[owner if item["last_by"] == "requester" else requester],
+        created_at=datetime.fromisoformat(item["created_at"]),
+    )
+    return document
+
+
 async def _load(store: VersionedStore[Any], documents: list[Document], record_type: type[Record]) -> int:
     for document in documents:  # fail loudly on a data error rather than store a bad record
         record_type.model_validate({**document, "version": 1, "updated_at": document.get("created_at")})
@@ -67,7 +92,8 @@ async def load_demo_content(stores: Stores) -> dict[str, int]:
     """Insert the demo organizations and content; returns how many of each were loaded."""
     keys = _Keys()
     files = {name: read_demo_file(name) for name in ("organizations", *_CONTENT_FILES)}
-    for items in files.values():
+    exchanges = read_demo_file("exchanges")
+    for items in (*files.values(), exchanges):
         for item in items:
             keys.assign(item)
     counts: dict[str, int] = {}
@@ -75,6 +101,13 @@ async def load_demo_content(stores: Stores) -> dict[str, int]:
         store: VersionedStore[Any] = getattr(stores, name)
         documents = [_prepare(item, keys) for item in items]
         counts[name] = await _load(store, documents, store.record_type)
+    subjects = {
+        item["key"]: (kind, item["organization"])
+        for name, kind in _SUBJECT_FILES.items()
+        for item in files[name]
+    }
+    documents = [_prepare_exchange(item, keys, subjects) for item in exchanges]
+    counts["exchanges"] = await _load(stores.exchanges, documents, stores.exchanges.record_type)
     return counts
 
 
