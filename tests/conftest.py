@@ -27,6 +27,9 @@ from tests.support import (
     wait_until_indexed,
 )
 
+# The browser tests' fixtures (Chromium, the served demo site), shared by their modules.
+pytest_plugins = ("tests.browser",)
+
 # Regions of the per-test databases: Kota Depok, Jakarta Pusat and Kota Surabaya with their
 # kecamatan and kelurahan (about 330 regions), enough for hierarchy filters and fast to load.
 TEST_REGION_ROOTS = ("32.76", "31.71", "35.78")

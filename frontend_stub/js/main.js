@@ -3,10 +3,11 @@
 import { renderContribute } from './contribute.js';
 import { renderDetail } from './detail.js';
 import { h, replace } from './dom.js';
+import { EXCHANGES_PATH, renderExchanges } from './exchanges.js';
 import { language, onLanguageChange, setLanguage, t } from './i18n.js';
 import { currentLocation, startRouter } from './router.js';
 import { renderSearch } from './search.js';
-import { onSessionChange, renderAccount, renderSignIn, SIGN_IN_PATH } from './session.js';
+import { currentUser, onSessionChange, renderAccount, renderSignIn, SIGN_IN_PATH } from './session.js';
 
 const outlet = document.getElementById('main');
 const announcer = document.getElementById('announcer');
@@ -16,10 +17,11 @@ const ROUTES = [
   ['/search', renderSearch],
   ['/item/:id', renderDetail],
   ['/contribute', renderContribute],
+  [EXCHANGES_PATH, renderExchanges],
   [SIGN_IN_PATH, renderSignIn],
 ];
 // Pages with nothing to show to someone signed out: leaving the session leaves them too.
-const SIGNED_IN_ONLY = new Set(['/contribute']);
+const SIGNED_IN_ONLY = new Set(['/contribute', EXCHANGES_PATH]);
 
 function renderChrome(path) {
   document.documentElement.lang = language();
@@ -31,7 +33,9 @@ function renderChrome(path) {
   nav.setAttribute('aria-label', t('nav.label'));
   replace(nav, h('ul', {},
     h('li', {}, link('#/', t('nav.search'), path === '/' || path === '/search')),
-    h('li', {}, link('#/contribute', t('nav.contribute'), path === '/contribute'))));
+    h('li', {}, link('#/contribute', t('nav.contribute'), path === '/contribute')),
+    // An organization's exchanges are for its own users: the link shows once someone is signed in.
+    currentUser() ? h('li', {}, link(`#${EXCHANGES_PATH}`, t('nav.exchanges'), path === EXCHANGES_PATH)) : null));
   renderAccount(document.getElementById('account'));
   const toggle = document.getElementById('language-toggle');
   const other = language() === 'id' ? 'en' : 'id';
