@@ -8,6 +8,7 @@ answers), a reviewer of the association reads everything, and anonymous visitors
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -590,6 +591,20 @@ async def test_a_completed_exchange_becomes_a_prefilled_draft_replication_once(w
     assert trail[0]["action"] == "EXCHANGE_CONVERTED"
     assert trail[0]["changes"][0]["field"] == "replicationId"
     assert await world.stores.replications.count(filter=ContentFilter()) == 1
+
+
+async def test_two_conversions_at_once_make_one_replication(world: World) -> None:
+    # given
+    completed = await advanced(world, "COMPLETED")
+    # when: B's member and B's admin convert the same version at the same time
+    outcomes = await asyncio.gather(
+        step(world, "b_member", CONVERT, completed), step(world, "b_admin", CONVERT, completed)
+    )
+    # then: one replication; the other conversion is told the exchange moved on
+    assert sorted(str(_codes(payload)) for payload in outcomes) == ["[('version', 'CONFLICT')]", "[]"]
+    assert await world.stores.replications.count(filter=ContentFilter()) == 1
+    trail = (await world["b_member"].data(TRAIL, {"id": completed["id"]}))["node"]["auditTrail"]
+    assert [entry["action"] for entry in trail].count("EXCHANGE_CONVERTED") == 1
 
 
 async def test_a_conversion_takes_its_own_adaptations_and_only_the_requester_converts(world: World) -> None:
