@@ -254,8 +254,8 @@ export const REQUEST_EXCHANGE = `
     }
   }`;
 
-/** The mutation of one step: acceptExchange, declineExchange, scheduleExchange, ... */
-export function exchangeStepMutation(name, inputType) {
+/** The document of one step: every step takes `{id, version, ...}` and answers the same. */
+function exchangeStep(name, inputType) {
   return `
   mutation ${name[0].toUpperCase()}${name.slice(1)}($input: ${inputType}!) {
     ${name}(input: $input) {
@@ -264,6 +264,12 @@ export function exchangeStepMutation(name, inputType) {
     }
   }`;
 }
+
+export const ACCEPT_EXCHANGE = exchangeStep('acceptExchange', 'AcceptExchangeInput');
+export const DECLINE_EXCHANGE = exchangeStep('declineExchange', 'DeclineExchangeInput');
+export const SCHEDULE_EXCHANGE = exchangeStep('scheduleExchange', 'ScheduleExchangeInput');
+export const COMPLETE_EXCHANGE = exchangeStep('completeExchange', 'CompleteExchangeInput');
+export const CANCEL_EXCHANGE = exchangeStep('cancelExchange', 'CancelExchangeInput');
 
 export const CONVERT_EXCHANGE = `
   mutation ConvertExchangeToReplication($input: ConvertExchangeInput!) {

@@ -13,7 +13,8 @@
 //   as HTML, and only an https:// online link becomes clickable.
 
 import {
-  ApiError, CONVERT_EXCHANGE, EXCHANGES, exchangeStepMutation, graphql, ORGANIZATION_REGION, REQUEST_EXCHANGE,
+  ACCEPT_EXCHANGE, ApiError, CANCEL_EXCHANGE, COMPLETE_EXCHANGE, CONVERT_EXCHANGE, DECLINE_EXCHANGE, EXCHANGES,
+  graphql, ORGANIZATION_REGION, REQUEST_EXCHANGE, SCHEDULE_EXCHANGE,
 } from './api.js';
 import { externalLink, h, replace, spinner, uniqueId } from './dom.js';
 import { errorText, formatDate, formatDateTime, label, localized, t, values as enumValues } from './i18n.js';
@@ -394,11 +395,11 @@ export async function renderExchanges(outlet, { params, signal }) {
 // --- one exchange -------------------------------------------------------------------------------
 
 const STEPS = {
-  ACCEPT: { mutation: exchangeStepMutation('acceptExchange', 'AcceptExchangeInput'), field: 'acceptExchange' },
-  DECLINE: { mutation: exchangeStepMutation('declineExchange', 'DeclineExchangeInput'), field: 'declineExchange' },
-  SCHEDULE: { mutation: exchangeStepMutation('scheduleExchange', 'ScheduleExchangeInput'), field: 'scheduleExchange' },
-  COMPLETE: { mutation: exchangeStepMutation('completeExchange', 'CompleteExchangeInput'), field: 'completeExchange' },
-  CANCEL: { mutation: exchangeStepMutation('cancelExchange', 'CancelExchangeInput'), field: 'cancelExchange' },
+  ACCEPT: { mutation: ACCEPT_EXCHANGE, field: 'acceptExchange' },
+  DECLINE: { mutation: DECLINE_EXCHANGE, field: 'declineExchange' },
+  SCHEDULE: { mutation: SCHEDULE_EXCHANGE, field: 'scheduleExchange' },
+  COMPLETE: { mutation: COMPLETE_EXCHANGE, field: 'completeExchange' },
+  CANCEL: { mutation: CANCEL_EXCHANGE, field: 'cancelExchange' },
   CONVERT: { mutation: CONVERT_EXCHANGE, field: 'convertExchangeToReplication' },
 };
 
