@@ -39,6 +39,7 @@ from storage.events import (
     derive_event,
     event_sort_keys,
 )
+from storage.exchanges import EXCHANGE_INDEXES, ExchangeStore, derive_exchange
 from storage.follows import FOLLOW_INDEXES, FOLLOWS, FollowStore
 from storage.moderation import REPORT_INDEXES, REPORTS, ReportStore
 from storage.notifications import (
@@ -49,6 +50,7 @@ from storage.notifications import (
 )
 from storage.records import (
     CaseStudyRecord,
+    ExchangeRecord,
     OrganizationRecord,
     PartnershipRecord,
     PracticeRecord,
@@ -149,6 +151,7 @@ class Stores:
     case_studies: VersionedStore[CaseStudyRecord]
     partnerships: VersionedStore[PartnershipRecord]
     replications: VersionedStore[ReplicationRecord]
+    exchanges: ExchangeStore
     users: UserStore
     sessions: SessionStore
     invitations: InvitationStore
@@ -177,6 +180,8 @@ class Stores:
             partnerships=content("partnerships", PartnershipRecord),
             # Replications are found through their practice, not searched on their own.
             replications=content("replications", ReplicationRecord, searchable=False),
+            # Peer exchanges are private to their two organizations: never searched.
+            exchanges=ExchangeStore(database["exchanges"], ExchangeRecord, derive=derive_exchange),
             users=UserStore(database["users"], UserRecord, derive=derive_user),
             sessions=SessionStore(database["sessions"], users="users", organizations="organizations"),
             invitations=InvitationStore(database["invitations"]),
@@ -214,6 +219,7 @@ class Stores:
     async def ensure_indexes(self) -> None:
         await ensure_indexes(self.regions.collection, REGION_INDEXES)
         await ensure_indexes(self.organizations.collection, _ORGANIZATION_INDEXES)
+        await ensure_indexes(self.exchanges.collection, EXCHANGE_INDEXES)
         for name in ("practices", "case_studies", "partnerships", "replications"):
             await ensure_indexes(self.database[name], (*_CONTENT_INDEXES, *_EXTRA_INDEXES.get(name, ())))
         for store in self.searchable:  # a reindex re-marks what was written or deleted meanwhile

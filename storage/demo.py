@@ -1,4 +1,4 @@
-"""Demo content: realistic but fictional practices, case studies, partnerships, discussions, events.
+"""Demo content: fictional practices, case studies, partnerships, discussions, events, exchanges.
 
 The JSON files under ``demo/`` refer to each other by ``key``; loading gives every item a fresh
 ID, resolves the keys and marks every record ``is_demo`` so it can be told apart (and removed).
@@ -31,6 +31,7 @@ _CONTENT_FILES = ("practices", "case_studies", "partnerships", "replications")
 # `@[Nama Organisasi]` in a post, as resolvers/discussions.py reads it; demo text names its
 # organizations exactly.
 _MENTION = re.compile(r"@\[([^\[\]\n]{2,200})\]")
+_SUBJECT_FILES = {"practices": "PRACTICE", "partnerships": "PARTNERSHIP"}
 
 
 def read_demo_file(name: str) -> list[dict[str, Any]]:
@@ -67,6 +68,30 @@ def _prepare(item: dict[str, Any], keys: _Keys) -> Document:
             entry["organization_id"] = keys(entry.pop("organization"))
     if "created_at" in document:
         document["created_at"] = datetime.fromisoformat(document["created_at"])
+    return document
+
+
+def _prepare_exchange(item: dict[str, Any], keys: _Keys, subjects: dict[str, tuple[str, str]]) -> Document:
+    """An exchange: its subject's kind and owner come from the subject's own item.
+
+    ``last_by`` names the side that took the latest step: the other side is the one to notify.
+    """
+    subject_kind, owner_key = subjects[item["subject"]]
+    owner, requester = keys(owner_key), keys(item["requester"])
+    document = {
+        k: v for k, v in item.items() if k not in ("key", "subject", "requester", "replication", "last_by")
+    }
+    document.update(
+        _id=keys(item["key"]),
+        is_demo=True,
+        subject_kind=subject_kind,
+        subject_id=keys(item["subject"]),
+        owner_organization_id=owner,
+        requester_organization_id=requester,
+        replication_id=keys(item["replication"]) if "replication" in item else None,
+        notify_organization_ids=[owner if item["last_by"] == "requester" else requester],
+        created_at=datetime.fromisoformat(item["created_at"]),
+    )
     return document
 
 
@@ -171,7 +196,8 @@ async def load_demo_content(stores: Stores) -> dict[str, int]:
     keys = _Keys()
     files = {name: read_demo_file(name) for name in ("organizations", *_CONTENT_FILES)}
     events = read_demo_file("events")
-    for items in (*files.values(), events):
+    exchanges = read_demo_file("exchanges")
+    for items in (*files.values(), events, exchanges):
         for item in items:
             keys.assign(item)
     counts: dict[str, int] = {}
@@ -185,6 +211,13 @@ async def load_demo_content(stores: Stores) -> dict[str, int]:
     await stores.discussions.insert_many(threads, replies)
     counts["threads"], counts["replies"] = len(threads), len(replies)
     counts["events"] = await _load_events(stores, events, keys)
+    subjects = {
+        item["key"]: (kind, item["organization"])
+        for name, kind in _SUBJECT_FILES.items()
+        for item in files[name]
+    }
+    documents = [_prepare_exchange(item, keys, subjects) for item in exchanges]
+    counts["exchanges"] = await _load(stores.exchanges, documents, stores.exchanges.record_type)
     return counts
 
 

@@ -115,8 +115,15 @@ class AuditNote:
     # {"field": ..., "before": ..., "after": ...} with JSON values
     changes: Sequence[Mapping[str, Any]] = ()
     comment: str | None = None
+    # The organizations a later notifier must tell of this change (peer exchanges).
+    notify_organization_ids: Sequence[str] = ()
 
     def entry(self, *, collection: str, subject_id: str, version: int | None) -> Document:
+        notify = (
+            {"notify_organization_ids": list(self.notify_organization_ids)}
+            if self.notify_organization_ids
+            else {}
+        )
         return {
             "_id": new_id(),
             "subject_collection": collection,
@@ -128,6 +135,7 @@ class AuditNote:
             "version": version,
             "changes": [dict(change) for change in self.changes],
             "comment": self.comment,
+            **notify,
         }
 
 

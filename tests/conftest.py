@@ -29,6 +29,7 @@ from tests.support import (
 )
 
 # The browser tests' fixtures (the site on the demo content, Chromium, a page per test).
+# The browser tests' fixtures (Chromium, the served demo site), shared by their modules.
 pytest_plugins = ("tests.browser",)
 
 # Regions of the per-test databases: Kota Depok, Jakarta Pusat and Kota Surabaya with their

@@ -319,6 +319,26 @@ query($filter: EventFilterInput) {
   }
 }
 """
+DEMO_TOKEN = """
+mutation($input: SignInInput!) { signIn(input: $input) { session { accessToken } errors { code } } }
+"""
+DEMO_EXCHANGES = """
+{
+  organizations(first: 100) {
+    nodes {
+      exchangeRequests(direction: OUTGOING, first: 20) {
+        nodes {
+          state kind isDemo message
+          replication { practice { id } }
+          subject { __typename ... on Practice { id } }
+          requestingRegion { code }
+          ownerOrganization { region { code } }
+        }
+      }
+    }
+  }
+}
+"""
 
 
 async def test_demo_events_span_zones_provinces_past_and_upcoming(demo_api: GraphQLClient) -> None:
@@ -391,3 +411,38 @@ async def test_a_demo_event_is_found_through_search_and_its_certificates_verify(
         "participantName": "Dewi Lestari",
         "attendedEvent": {"title": "Pelatihan Pengelolaan Bank Sampah Digital", "status": "FINISHED"},
     }
+
+
+async def test_demo_exchanges_cover_every_state_between_provinces_and_one_became_a_replication(
+    demo_api: GraphQLClient,
+) -> None:
+    # given: the demo hub admin, who reads every organization's exchanges
+    signed_in = await demo_api.mutate(
+        DEMO_TOKEN, {"email": "admin@demo.lumbung.id", "password": "lumbung-admin-demo"}
+    )
+    admin = demo_api.as_user(signed_in["session"]["accessToken"])
+    # when
+    data = await admin.data(DEMO_EXCHANGES)
+    # then
+    exchanges = [
+        exchange
+        for organization in data["organizations"]["nodes"]
+        for exchange in organization["exchangeRequests"]["nodes"]
+    ]
+    assert len(exchanges) >= 8
+    assert all(exchange["isDemo"] for exchange in exchanges)
+    assert {exchange["state"] for exchange in exchanges} == {
+        "REQUESTED",
+        "ACCEPTED",
+        "DECLINED",
+        "SCHEDULED",
+        "COMPLETED",
+        "CANCELLED",
+    }
+    assert {exchange["kind"] for exchange in exchanges} == {"STUDY_VISIT", "MENTORING", "DOCUMENTS"}
+    assert {exchange["subject"]["__typename"] for exchange in exchanges} == {"Practice", "Partnership"}
+    for exchange in exchanges:  # from one province to another
+        assert exchange["requestingRegion"]["code"][:2] != exchange["ownerOrganization"]["region"]["code"][:2]
+    (converted,) = [exchange for exchange in exchanges if exchange["replication"]]
+    assert converted["state"] == "COMPLETED"
+    assert converted["replication"]["practice"]["id"] == converted["subject"]["id"]

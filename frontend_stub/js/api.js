@@ -172,6 +172,7 @@ export const NODE = `
       ... on Practice {
         problem approach stage isDigital legalBasis
         verification { verifiedAt stillActive }
+        exchangeStats { completedCount meanRating }
         period { start end }
         beneficiaries { count description }
         funding { source amount note }
@@ -330,6 +331,79 @@ export const VERIFY_CERTIFICATE = `
       valid code participantName markedAt
       attendedEvent { id title titleEn startsAt endsAt timeZone timeZoneAbbreviation }
     }
+  }`;
+
+// --- Peer exchanges -----------------------------------------------------------------------
+
+// A government asks the organization behind a published practice or partnership for a study
+// visit, mentoring or documents. Every step answers with the whole exchange, whose `version`
+// the next step quotes back and whose `viewerSteps` say which buttons to show.
+const EXCHANGE_FIELDS = `
+  id version state kind message participants createdAt
+  preferredDates { start end }
+  declineReason feedback rating cancelReason viewerSteps
+  schedule { startsAt endsAt place onlineUrl }
+  subject { __typename ... on Practice { id title titleEn } ... on Partnership { id title titleEn } }
+  requesterOrganization { id name }
+  ownerOrganization { id name }
+  requestingRegion { code name ancestors { code name } }
+  requestedBy { name }
+  replication { id title status }`;
+
+export const REQUEST_EXCHANGE = `
+  mutation RequestExchange($input: RequestExchangeInput!) {
+    requestExchange(input: $input) {
+      exchangeRequest { ${EXCHANGE_FIELDS} }
+      errors { field code message }
+    }
+  }`;
+
+/** The document of one step: every step takes `{id, version, ...}` and answers the same. */
+function exchangeStep(name, inputType) {
+  return `
+  mutation ${name[0].toUpperCase()}${name.slice(1)}($input: ${inputType}!) {
+    ${name}(input: $input) {
+      exchangeRequest { ${EXCHANGE_FIELDS} }
+      errors { field code message }
+    }
+  }`;
+}
+
+export const ACCEPT_EXCHANGE = exchangeStep('acceptExchange', 'AcceptExchangeInput');
+export const DECLINE_EXCHANGE = exchangeStep('declineExchange', 'DeclineExchangeInput');
+export const SCHEDULE_EXCHANGE = exchangeStep('scheduleExchange', 'ScheduleExchangeInput');
+export const COMPLETE_EXCHANGE = exchangeStep('completeExchange', 'CompleteExchangeInput');
+export const CANCEL_EXCHANGE = exchangeStep('cancelExchange', 'CancelExchangeInput');
+
+export const CONVERT_EXCHANGE = `
+  mutation ConvertExchangeToReplication($input: ConvertExchangeInput!) {
+    convertExchangeToReplication(input: $input) {
+      exchangeRequest { ${EXCHANGE_FIELDS} }
+      replication { id title status }
+      errors { field code message }
+    }
+  }`;
+
+// The signed-in user's organization, its incoming or outgoing exchanges in some states. The
+// listing is null for anyone but the organization's users and the reviewers.
+export const EXCHANGES = `
+  query Exchanges($direction: ExchangeDirection!, $states: [ExchangeState!], $after: String) {
+    viewer {
+      organization {
+        id
+        exchangeRequests(direction: $direction, states: $states, first: 20, after: $after) {
+          totalCount
+          pageInfo { hasNextPage endCursor }
+          nodes { ${EXCHANGE_FIELDS} }
+        }
+      }
+    }
+  }`;
+
+// Where the requesting delegation comes from, by default: the organization's own region.
+export const ORGANIZATION_REGION = `
+  query OrganizationRegion($id: ID!) {
+    node(id: $id) { ... on Organization { region { code } } }
   }`;
 
 // --- Accounts -----------------------------------------------------------------------------
