@@ -8,11 +8,12 @@ from typing import Any, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from storage.activity import record_activity
 from storage.filters import ExchangeFilter
 from storage.pagination import Page, SortOrder, encode_cursor, page_query
 from storage.records import ExchangeRecord, ExchangeStats, Record
 from storage.store import AuditNote, Document, Referenced, VersionedStore, translate_errors, utc_now
-from storage.vocabulary import ExchangeState
+from storage.vocabulary import ActivityKind, AuditAction, ExchangeState
 
 R = TypeVar("R", bound=Record)
 
@@ -94,6 +95,38 @@ def derive_exchange(fields: Mapping[str, Any]) -> Document:
 
 
 class ExchangeStore(VersionedStore[ExchangeRecord]):
+    """Exchanges; each audited write also tells the parties it names (``notify_organization_ids``).
+
+    The request and every step record, in their own transaction, an activity for the notifier
+    (storage/activity.py): so the organizations involved hear of each step exactly once.
+    """
+
+    async def _audit(
+        self,
+        note: AuditNote | None,
+        *,
+        subject_id: str,
+        version: int | None,
+        session: AsyncClientSession | None,
+    ) -> None:
+        await super()._audit(note, subject_id=subject_id, version=version, session=session)
+        if note is None or not note.notify_organization_ids:
+            return
+        requested = note.action is AuditAction.EXCHANGE_REQUESTED
+        activity = {
+            "kind": ActivityKind.EXCHANGE_REQUESTED if requested else ActivityKind.EXCHANGE_STEP,
+            "organization_ids": list(note.notify_organization_ids),
+            "summary": note.comment or note.action.label_id,
+            "step": note.action.value,
+        }
+        await record_activity(
+            self.collection.database,
+            [activity],
+            actor_id=note.actor_id,
+            session=session,
+            exchange_id=subject_id,
+        )
+
     @translate_errors
     async def completion_stats(self, subject_ids: Sequence[str]) -> list[ExchangeStats]:
         """The completed exchanges of each subject and their mean rating, in one aggregation."""

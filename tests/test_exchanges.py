@@ -21,6 +21,7 @@ from pymongo import AsyncMongoClient
 from resolvers.context import Context
 from resolvers.exchange_drafts import today_in_indonesia
 from resolvers.ids import decode_id, encode_id
+from resolvers.notifier import Notifier
 from resolvers.viewer import Viewer
 from schema import build_schema
 from server.supervisor import LocalService
@@ -984,3 +985,55 @@ async def test_the_stats_aggregation_matches_through_an_index(counted: tuple[Sto
     stages = _plan_stages(explained["stages"][0]["$cursor"]["queryPlanner"]["winningPlan"])
     assert "IXSCAN" in stages
     assert "COLLSCAN" not in stages
+
+
+# --- whom each step tells ------------------------------------------------------------------------
+
+NOTIFIED = "{ viewer { notifications { nodes { reason summary subject { __typename id } } } } }"
+_NOTIFIED_CAST = ("a_member", "b_admin", "b_member", "c_member")
+
+
+async def _exchange_notifications(world: World, client: str) -> list[dict[str, Any]]:
+    """The client's notifications of exchanges (the practice's publication told A of its steps)."""
+    nodes: list[dict[str, Any]] = (await world[client].data(NOTIFIED))["viewer"]["notifications"]["nodes"]
+    return [node for node in nodes if node["reason"].startswith("EXCHANGE_")]
+
+
+async def test_the_other_side_is_told_of_the_request_and_each_step(world: World) -> None:
+    # given a request by B and its acceptance by A, delivered by the notifier
+    exchange = await advanced(world, "ACCEPTED")
+    notifier = Notifier(stores=world.stores, owner="test")
+    while await notifier.run_once():
+        pass
+    # then A heard of the request and B of the acceptance; nobody of their own step
+    owner, asker, acting, outsider = [await _exchange_notifications(world, c) for c in _NOTIFIED_CAST]
+    assert [(n["reason"], n["subject"]["id"]) for n in owner] == [("EXCHANGE_REQUESTED", exchange["id"])]
+    assert [n["reason"] for n in asker] == ["EXCHANGE_STEP"]
+    assert [n["reason"] for n in acting] == ["EXCHANGE_STEP"]  # the request was B's own; the step A's
+    assert outsider == []
+
+
+REPORT_EXCHANGE = """
+mutation($input: ReportPostInput!) {
+  reportPost(input: $input) { report { reason exchangeRequest { id } post { id } } errors { field code } }
+}
+"""
+QUEUE = "{ moderationQueue { totalCount nodes { reason exchangeRequest { id } } } }"
+
+
+async def test_a_party_reports_an_exchange_request_to_the_moderators(world: World) -> None:
+    # given a request that A's member finds abusive
+    exchange = await requested(world)
+    # when A reports it, and C (who cannot read it) tries to
+    reported = await world["a_member"].mutate(
+        REPORT_EXCHANGE, {"id": exchange["id"], "reason": "SPAM", "text": "Promosi jasa konsultan."}
+    )
+    outsider = await world["c_member"].mutate(REPORT_EXCHANGE, {"id": exchange["id"], "reason": "SPAM"})
+    # then it waits in the reviewers' queue, and nobody else may report what they cannot read
+    assert reported["errors"] == []
+    assert reported["report"] == {"reason": "SPAM", "exchangeRequest": {"id": exchange["id"]}, "post": None}
+    assert _codes(outsider) == [("id", "NOT_FOUND")]
+    queue = await world["reviewer"].data(QUEUE)
+    assert queue["moderationQueue"]["nodes"] == [
+        {"reason": "SPAM", "exchangeRequest": {"id": exchange["id"]}}
+    ]
