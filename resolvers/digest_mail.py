@@ -73,12 +73,14 @@ _WORDS = {
         "count.one": "{n} pemberitahuan belum dibaca",
         "count.many": "{n} pemberitahuan belum dibaca",
         "greeting": "Halo {name},",
-        "intro": "Berikut pemberitahuan Lumbung yang belum Anda baca dari {period} (WIB).",
+        "intro": "Berikut pemberitahuan Lumbung yang belum Anda baca dari {period}.",
         "by": "oleh {name}",
         "more": "dan {n} lainnya",
         "open": "Buka Lumbung",
-        "why.DAILY": "Anda menerima ringkasan harian ini sesuai pengaturan pemberitahuan Anda.",
-        "why.WEEKLY": "Anda menerima ringkasan mingguan ini sesuai pengaturan pemberitahuan Anda.",
+        "why.DAILY": "Anda menerima ringkasan harian ini sesuai pengaturan pemberitahuan Anda "
+        "(hari menurut waktu Jakarta, WIB).",
+        "why.WEEKLY": "Anda menerima ringkasan mingguan ini sesuai pengaturan pemberitahuan Anda "
+        "(pekan Senin-Minggu menurut waktu Jakarta, WIB).",
         "unsubscribe": "Berhenti menerima ringkasan email",
         "week": "pekan {week} ({days})",
     },
@@ -88,12 +90,14 @@ _WORDS = {
         "count.one": "{n} unread notification",
         "count.many": "{n} unread notifications",
         "greeting": "Hello {name},",
-        "intro": "Here are your unread Lumbung notifications of {period} (Jakarta time).",
+        "intro": "Here are your unread Lumbung notifications of {period}.",
         "by": "by {name}",
         "more": "and {n} more",
         "open": "Open Lumbung",
-        "why.DAILY": "You get this daily digest because of your notification settings.",
-        "why.WEEKLY": "You get this weekly digest because of your notification settings.",
+        "why.DAILY": "You get this daily digest because of your notification settings "
+        "(days in Jakarta time, WIB).",
+        "why.WEEKLY": "You get this weekly digest because of your notification settings "
+        "(weeks from Monday to Sunday in Jakarta time, WIB).",
         "unsubscribe": "Stop these email digests",
         "week": "week {week} ({days})",
     },
@@ -266,7 +270,7 @@ def build_message(digest: Digest, *, mail_from: str, now: datetime) -> EmailMess
     message = EmailMessage()
     message["Subject"] = subject_line(digest)
     message["From"] = mail_from
-    message["To"] = Address(display_name=digest.name, addr_spec=digest.email)
+    message["To"] = Address(display_name=_SPACES.sub(" ", digest.name).strip(), addr_spec=digest.email)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id(digest, mail_from)
     # RFC 2369 and RFC 8058: mail programs show an unsubscribe button that POSTs to this URL.

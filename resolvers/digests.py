@@ -37,6 +37,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from email.errors import MessageError
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -69,6 +70,7 @@ MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 MAX_LISTED = 200
 MAX_PER_REASON = 10
 USER_BATCH = 100
+MAX_RETRIES_PER_ROUND = 500
 # Subjects the web client has no page of: their entries link to the hub's start page.
 _NO_PAGE = {"ExchangeRequest"}
 
@@ -220,13 +222,18 @@ class DigestSender:
     # --- sending ---------------------------------------------------------------------------
 
     async def _attempt(self, claim: DigestClaim, digest: Digest, now: datetime, done: DigestRound) -> None:
-        started = await self.stores.digests.start_attempt(
-            claim, owner=self.owner, deadline=now + ATTEMPT_DEADLINE
-        )
+        try:
+            message = build_message(digest, mail_from=self.config.mail_from, now=now)
+        except (ValueError, MessageError) as exc:  # an address no header can carry
+            await self.stores.digests.close_pending(claim, ClaimState.FAILED, reason=f"unsendable: {exc}")
+            logger.warning("digest %s cannot be written as a message: %s", claim.id, exc)
+            done.failed += 1
+            return
+        deadline = now + ATTEMPT_DEADLINE
+        started = await self.stores.digests.start_attempt(claim, owner=self.owner, deadline=deadline)
         if started is None:  # another sender took this attempt
             return
         await self.fault("attempt-started")
-        message = build_message(digest, mail_from=self.config.mail_from, now=now)
         try:
             await self.transport.send(message)
         except MailNotSent as exc:
@@ -259,7 +266,8 @@ class DigestSender:
         if user is not None and settings.digest is not DigestFrequency.NONE:
             digest = await self.compose(user, settings, Period.of_claim(claim))
         if digest is None:
-            await self.stores.digests.skip(claim, reason="nothing left to tell, or no digest wanted any more")
+            reason = "nothing left to tell, or no digest wanted any more"
+            await self.stores.digests.close_pending(claim, ClaimState.SKIPPED, reason=reason)
             done.skipped += 1
             return
         await self._attempt(claim, digest, now, done)
@@ -308,7 +316,7 @@ class DigestSender:
         for claim in await self.stores.digests.abandon_overdue(now):
             logger.warning("digest %s: its sender stopped while sending; not retried", claim.id)
             done.uncertain += 1
-        for claim in await self.stores.digests.due(now):
+        for claim in await self.stores.digests.due(now, limit=MAX_RETRIES_PER_ROUND):
             if not await self.lease.acquire():
                 return done
             await self._retry(claim, now, done)

@@ -21,14 +21,14 @@ deadline and is marked ``uncertain`` then, for the same reason.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from pydantic import Field
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from storage.activity import ACTIVITY_OUTBOX
 from storage.notifications import NotificationRecord
@@ -38,6 +38,9 @@ from storage.store import Document, ensure_indexes, translate_errors
 from storage.vocabulary import DigestFrequency, NotificationReason
 
 DIGEST_CLAIMS = "digest_claims"
+# Claims are kept half a year, to look into; deleting one lets nothing be sent again, because
+# digest_sent_until only ever moves forward.
+CLAIM_RETENTION = timedelta(days=180)
 # Due retries and overdue attempts, by state and time; a user's claims, newest first.
 DIGEST_CLAIM_INDEXES = (
     (("state", 1), ("next_check_at", 1)),
@@ -93,14 +96,25 @@ class DigestStore:
     async def ensure_indexes(self) -> None:
         await ensure_indexes(self.claims, DIGEST_CLAIM_INDEXES)
         await ensure_indexes(self._notifications, DIGEST_NOTIFICATION_INDEXES)
+        try:
+            await self.claims.create_index(
+                [("claimed_at", 1)], expireAfterSeconds=int(CLAIM_RETENTION.total_seconds())
+            )
+        except OperationFailure as exc:  # one with another retention exists: keep it
+            if exc.code not in (85, 86):
+                raise
 
     # --- what a period holds ---------------------------------------------------------------
 
     @translate_errors
     async def users_with_unread(self, *, start: datetime, end: datetime) -> list[str]:
         """Users with an unread notification created in ``[start, end)``."""
-        query = {"read": False, "created_at": {"$gte": start, "$lt": end}}
-        return sorted(str(user_id) for user_id in await self._notifications.distinct("user_id", query))
+        pipeline: list[Document] = [
+            {"$match": {"read": False, "created_at": {"$gte": start, "$lt": end}}},
+            {"$group": {"_id": "$user_id"}},
+        ]
+        rows = await (await self._notifications.aggregate(pipeline)).to_list()
+        return sorted(str(row["_id"]) for row in rows)
 
     def _unread_query(
         self, user_id: str, start: datetime, end: datetime, muted: Sequence[NotificationReason]
@@ -209,10 +223,11 @@ class DigestStore:
         return DigestClaim.model_validate(document) if won else None
 
     @translate_errors
-    async def due(self, now: datetime) -> list[DigestClaim]:
-        """Pending claims whose (re)try is due."""
-        cursor = self.claims.find({"state": ClaimState.PENDING.value, "next_check_at": {"$lte": now}})
-        return [DigestClaim.model_validate(document) async for document in cursor.sort("next_check_at", 1)]
+    async def due(self, now: datetime, *, limit: int) -> list[DigestClaim]:
+        """Pending claims whose (re)try is due, the longest waiting first."""
+        query = {"state": ClaimState.PENDING.value, "next_check_at": {"$lte": now}}
+        cursor = self.claims.find(query).sort("next_check_at", 1).limit(limit)
+        return [DigestClaim.model_validate(document) async for document in cursor]
 
     @translate_errors
     async def start_attempt(
@@ -253,11 +268,11 @@ class DigestStore:
         return await self._finish(claim, {"state": state.value, "last_error": error})
 
     @translate_errors
-    async def skip(self, claim: DigestClaim, *, reason: str) -> bool:
-        """A pending claim with nothing left to send."""
+    async def close_pending(self, claim: DigestClaim, state: ClaimState, *, reason: str) -> bool:
+        """A pending claim settled without an attempt: nothing left to send (skipped), or unsendable."""
         result = await self.claims.update_one(
             {"_id": claim.id, "state": ClaimState.PENDING.value, "attempts": claim.attempts},
-            {"$set": {"state": ClaimState.SKIPPED.value, "last_error": reason}},
+            {"$set": {"state": state.value, "last_error": reason}},
         )
         return result.modified_count == 1
 

@@ -561,6 +561,21 @@ async def test_a_sender_that_dies_while_sending_leaves_it_uncertain(stores: Stor
     assert claim.state is ClaimState.UNCERTAIN
 
 
+async def test_a_digest_no_header_can_carry_fails_without_an_attempt(stores: Stores, mail: Mail) -> None:
+    # given a user whose stored address is malformed
+    sari = await _user(stores, "Bu Sari")
+    await stores.users.collection.update_one({"_id": sari.id}, {"$set": {"email": "sari@@contoh"}})
+    await _notify(stores, sari)
+    # when the sender runs, and again later
+    first = await _sender(stores, mail.transport).run_once(now=NOW)
+    later = await _sender(stores, mail.transport).run_once(now=NOW + timedelta(hours=1))
+    # then it failed once, for good, and nothing went out
+    assert (first.failed, later.failed, later.sent) == (1, 0, 0)
+    (claim,) = await stores.digests.claims_of(sari.id)
+    assert (claim.state, claim.attempts) == (ClaimState.FAILED, 0)
+    assert mail.inbox.received == []
+
+
 # --- unsubscribing -----------------------------------------------------------------------------
 
 
