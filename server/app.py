@@ -28,6 +28,7 @@ from starlette.staticfiles import StaticFiles
 
 from resolvers.accounts import seed_demo_accounts
 from resolvers.auth import AuthConfig
+from resolvers.digests import DigestConfig, DigestSender
 from resolvers.notifier import Notifier
 from resolvers.posting import PostingConfig
 from schema import Limits, build_schema
@@ -36,10 +37,11 @@ from search.errors import SearchUnavailable
 from search.indexer import Indexer
 from search.indexes import IndexNames
 from search.refusals import count_parked
-from server import calendar
+from server import calendar, unsubscribe
 from server.endpoint import PREFLIGHT_HEADERS, STRAWBERRY_BATCH_CAP, LumbungGraphQL
 from server.ide import GraphiQLPage
 from server.limits import BodySizeLimit
+from server.mail import transport_for
 from server.settings import REPO_ROOT, Settings
 from server.supervisor import LocalService, announce, local_meilisearch, local_mongo, withdraw
 from storage.database import Stores, open_client
@@ -59,6 +61,7 @@ class State(TypedDict):
     search: SearchEngine
     indexer: Indexer | None
     notifier: Notifier | None
+    digests: DigestSender | None
 
 
 def auth_config(settings: Settings) -> AuthConfig:
@@ -171,6 +174,16 @@ async def _run_indexer(indexer: Indexer) -> None:
     await _run_leased(indexer.run, indexer.lease)
 
 
+def _digest_sender(stores: Stores, settings: Settings, auth: AuthConfig) -> DigestSender:
+    transport = transport_for(settings)
+    if settings.smtp is None:
+        logger.info("email digests: no SMTP_URL, so they are written as %s (development)", transport)
+    else:
+        logger.info("email digests: sent by %s", transport)
+    config = DigestConfig(auth=auth, public_url=settings.base_url, mail_from=settings.mail_from)
+    return DigestSender(stores=stores, transport=transport, config=config, owner=_owner())
+
+
 def _lifespan(settings: Settings, auth: AuthConfig) -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
@@ -192,9 +205,20 @@ def _lifespan(settings: Settings, auth: AuthConfig) -> Any:
                 notifier = Notifier(stores=stores, owner=_owner())
                 task = asyncio.create_task(_run_leased(notifier.run, notifier.lease), name="notifier")
                 stack.push_async_callback(_cancel, task)
+            digests = None
+            if settings.digests:
+                digests = _digest_sender(stores, settings, auth)
+                task = asyncio.create_task(_run_leased(digests.run, digests.lease), name="digest-sender")
+                stack.push_async_callback(_cancel, task)
             gc.freeze()
             stack.callback(gc.unfreeze)
-            yield {"stores": stores, "search": search, "indexer": indexer, "notifier": notifier}
+            yield {
+                "stores": stores,
+                "search": search,
+                "indexer": indexer,
+                "notifier": notifier,
+                "digests": digests,
+            }
 
     return lifespan
 
@@ -262,12 +286,14 @@ def create_app(settings: Settings) -> Starlette:
         ),
     )
     calendar_feed, event_calendar = calendar.routes(auth)
+    unsubscribe_page = unsubscribe.routes(auth)
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/events.ics", calendar_feed),
             Route("/events/{id}.ics", event_calendar),
             *(graphiql.routes() if graphiql else []),
+            Route("/unsubscribe", unsubscribe_page, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             # The web client: static files, no build step (frontend_stub/README.md).

@@ -22,6 +22,7 @@ from storage.accounts import (
     derive_user,
 )
 from storage.activity import ACTIVITY_INDEXES, ACTIVITY_OUTBOX
+from storage.digests import DIGEST_CLAIMS, DigestStore
 from storage.discussions import (
     REPLIES,
     REPLY_INDEXES,
@@ -163,6 +164,7 @@ class Stores:
     registrations: RegistrationStore
     follows: FollowStore
     notifications: NotificationStore
+    digests: DigestStore
 
     @classmethod
     def of(cls, database: AsyncDatabase[Document]) -> Stores:
@@ -195,6 +197,11 @@ class Stores:
             registrations=RegistrationStore(database[EVENTS], database[REGISTRATIONS]),
             follows=FollowStore(database[FOLLOWS]),
             notifications=NotificationStore(database[NOTIFICATIONS], database[NOTIFICATION_SETTINGS]),
+            digests=DigestStore(
+                database[DIGEST_CLAIMS],
+                notifications=database[NOTIFICATIONS],
+                settings=database[NOTIFICATION_SETTINGS],
+            ),
         )
 
     def content(self, collection: str) -> VersionedStore[Any]:
@@ -246,6 +253,7 @@ class Stores:
         await ensure_indexes(self.registrations.collection, REGISTRATION_INDEXES)
         await ensure_indexes(self.follows.collection, FOLLOW_INDEXES)
         await ensure_indexes(self.notifications.collection, NOTIFICATION_INDEXES)
+        await self.digests.ensure_indexes()
         await self._migrate()
 
     async def _migrate(self) -> None:

@@ -67,6 +67,8 @@ def settings_for(mongo: LocalService, meili: LocalService, database: str, **over
         "seed_regions": False,
         "seed_demo": False,
         "secret_key": TEST_SECRET_KEY,
+        # The digest tests drive their own senders, with a clock of their own.
+        "digests": False,
         **TEST_HASH_COST,
         **overrides,
     }

@@ -65,6 +65,7 @@ class Server:
             "LUMBUNG_SEED_DEMO": "false",
         }
         env.pop("MONGODB_URI", None)
+        env.pop("SMTP_URL", None)
         self.env = env
         self.log = data_dir.parent / f"server-{self.port}.log"
         with self.log.open("wb") as log:
@@ -140,6 +141,8 @@ async def test_server_keeps_data_across_restarts_and_stops_cleanly_on_sigterm(da
     # then: uvicorn shuts down gracefully, then re-raises the signal it caught
     assert exit_code in (0, -signal.SIGTERM)
     assert "Application shutdown complete" in first.log.read_text()
+    # without SMTP_URL, development says where its digests go
+    assert f"written as .eml files in {data_dir / 'mail'} (development)" in first.log.read_text()
     assert data == {
         "organizations": {
             "nodes": [
