@@ -41,6 +41,7 @@ from server.supervisor import LocalService, announce, local_meilisearch, local_m
 from storage.database import Stores, open_client
 from storage.demo import has_content, load_demo_content
 from storage.errors import StorageUnavailable
+from storage.leases import Process
 from storage.store import Document
 
 logger = logging.getLogger("lumbung")
@@ -147,14 +148,6 @@ async def open_search(stack: contextlib.AsyncExitStack, settings: Settings) -> S
     return engine
 
 
-async def _run_indexer(indexer: Indexer) -> None:
-    try:
-        await indexer.run()
-    finally:
-        with contextlib.suppress(Exception):
-            await indexer.lease.release()
-
-
 def _lifespan(settings: Settings, auth: AuthConfig) -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
@@ -164,9 +157,15 @@ def _lifespan(settings: Settings, auth: AuthConfig) -> Any:
             search = await open_search(stack, settings)
             indexer = None
             if settings.search_indexer:
-                owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-                indexer = Indexer(stores=stores, engine=search, owner=owner)
-                task = asyncio.create_task(_run_indexer(indexer), name="search-indexer")
+                indexer = Indexer(
+                    stores=stores,
+                    engine=search,
+                    owner=_lease_owner(),
+                    lease_ttl=timedelta(seconds=settings.lease_seconds),
+                    process=Process.current() if settings.lease_prove_dead else None,
+                )
+                # Cancelled at shutdown, it stops its lease's heartbeat and releases the lease.
+                task = asyncio.create_task(indexer.run(), name="search-indexer")
                 stack.push_async_callback(_cancel, task)
             # What exists by now lives as long as the app: the schema, the clients, the settings.
             # Frozen, it is left out of the garbage collector's full collections, which otherwise
@@ -177,6 +176,11 @@ def _lifespan(settings: Settings, auth: AuthConfig) -> Any:
             yield {"stores": stores, "search": search, "indexer": indexer}
 
     return lifespan
+
+
+def _lease_owner() -> str:
+    """A holder's name in a lease: unique to this instance, readable by an operator."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:
