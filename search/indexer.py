@@ -56,7 +56,15 @@ from storage.database import Stores
 from storage.errors import StorageError
 from storage.leases import DEFAULT_TTL, Lease, Process
 from storage.records import ContentRecord, OrganizationRecord, VersionedRecord
-from storage.store import SEARCH_FAILED, SEARCH_OUTBOX, SEARCH_PENDING, VersionedStore, utc_now
+from storage.store import (
+    SEARCH_FAILED,
+    SEARCH_MARK_FIELDS,
+    SEARCH_OUTBOX,
+    SEARCH_PENDING,
+    VersionedStore,
+    search_mark,
+    utc_now,
+)
 
 logger = logging.getLogger("lumbung.indexer")
 
@@ -303,7 +311,7 @@ class Indexer:
                 chunk = ids[start : start + MARK_CHUNK]
                 result = await store.collection.update_many(
                     {"_id": {"$in": chunk}, "version": version, SEARCH_PENDING: True},
-                    {"$unset": {SEARCH_PENDING: "", SEARCH_FAILED: ""}},
+                    {"$unset": {**SEARCH_MARK_FIELDS, SEARCH_FAILED: ""}},
                 )
                 if result.matched_count < len(chunk):
                     # Written or deleted since they were read. Usually the newer version is still
@@ -315,7 +323,7 @@ class Indexer:
         for store in self.stores.searchable:
             if store is not self.stores.organizations:
                 await store.collection.update_many(
-                    {"organization_id": {"$in": organization_ids}}, {"$set": {SEARCH_PENDING: True}}
+                    {"organization_id": {"$in": organization_ids}}, search_mark()
                 )
 
     async def _push_deletions(self) -> int:

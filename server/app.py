@@ -29,6 +29,7 @@ from starlette.staticfiles import StaticFiles
 from resolvers.accounts import seed_demo_accounts
 from resolvers.auth import AuthConfig
 from schema import Limits, build_schema
+from search.backlog import search_backlog
 from search.engine import SearchEngine
 from search.errors import SearchUnavailable
 from search.indexer import Indexer
@@ -205,18 +206,26 @@ async def readyz(request: Request) -> JSONResponse:
 
     ``parked`` counts the records the search engine refused (search/refusals.py): they are left
     out of search until their next write, which an operator should know of, but they do not make
-    an instance unready.
+    an instance unready. ``searchBacklog`` is what the indexer has still to send (search/backlog.py):
+    every instance reports the same, whichever holds the indexer's lease.
     """
     stores: Stores = request.state.stores
     search = await _check_search(request.state.search)
     try:
         await stores.ping()
         parked = await count_parked(stores)
+        backlog = await search_backlog(stores=stores)
     except StorageUnavailable:
         checks = {"mongodb": "unreachable", "search": search}
         return JSONResponse({"status": "unavailable", "checks": checks}, status_code=503)
     status = "ready" if search == "ok" else "degraded"
-    return JSONResponse({"status": status, "checks": {"mongodb": "ok", "search": search, "parked": parked}})
+    ready: dict[str, Any] = {
+        "mongodb": "ok",
+        "search": search,
+        "parked": parked,
+        "searchBacklog": backlog.to_json(),
+    }
+    return JSONResponse({"status": status, "checks": ready})
 
 
 def create_app(settings: Settings) -> Starlette:

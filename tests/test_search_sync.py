@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from resolvers.ids import decode_id, encode_id
+from search.backlog import pending_since
 from search.engine import SearchEngine, TaskOutcome
 from search.errors import IndexingFailed, SearchUnavailable
 from search.indexer import PENDING_ORDER, Indexer, pending_after
@@ -23,7 +24,7 @@ from search.refusals import count_parked, park, parked
 from search.reindex import deleted_since, reindex, written_since
 from server.supervisor import LocalService, free_port, local_meilisearch
 from storage.database import Stores
-from storage.store import SEARCH_FAILED, SEARCH_OUTBOX, SEARCH_PENDING, utc_now
+from storage.store import SEARCH_FAILED, SEARCH_OUTBOX, SEARCH_PENDING, SEARCH_PENDING_SINCE, utc_now
 from tests.conftest import running_app, settings_for
 from tests.support import GraphQLClient, create_organization, create_practice
 
@@ -363,10 +364,19 @@ async def test_an_old_version_sent_late_by_a_stalled_instance_does_not_stay_inde
         ("practices", pending_after("6a0000000000000000000000"), PENDING_ORDER),
         ("practices", written_since(utc_now()), None),
         ("practices", parked(), None),
+        ("practices", pending_since(), (SEARCH_PENDING_SINCE, 1)),
         (SEARCH_OUTBOX, {"done": False}, ("deleted_at", 1)),
         (SEARCH_OUTBOX, deleted_since("practices", utc_now()), None),
     ],
-    ids=["pending", "pending-after", "reindex-written", "parked", "outbox", "reindex-deleted"],
+    ids=[
+        "pending",
+        "pending-after",
+        "reindex-written",
+        "parked",
+        "backlog-oldest",
+        "outbox",
+        "reindex-deleted",
+    ],
 )
 async def test_the_indexer_and_reindex_queries_are_served_by_an_index(
     stores: Stores, collection: str, query: dict[str, Any], sort: tuple[str, int] | None
@@ -536,10 +546,14 @@ async def test_search_is_unavailable_while_meilisearch_is_down_and_converges_aft
     assert down["errors"][0]["extensions"]["code"] == "SEARCH_UNAVAILABLE"
     assert down_counting["errors"][0]["extensions"]["code"] == "SEARCH_UNAVAILABLE"
     assert ready.status_code == 200
-    assert ready.json() == {
+    readiness = ready.json()
+    backlog = readiness["checks"].pop("searchBacklog")
+    assert readiness == {
         "status": "degraded",
         "checks": {"mongodb": "ok", "search": "unavailable", "parked": 0},
     }
+    # the admin's association, the organization and the practice wait for the search engine
+    assert backlog["pending"] == 3
     assert titles == ["Bank Sampah Saat Mati Listrik"]
 
 
@@ -555,6 +569,29 @@ async def _eventually_found(api: GraphQLClient, query: str, *, within: float = 3
             return [hit["node"]["title"] for hit in body["data"]["search"]["hits"]]
         await asyncio.sleep(0.1)
     return []
+
+
+async def test_readiness_reports_the_pending_writes_and_how_long_the_oldest_has_waited(sync: Sync) -> None:
+    # given: writes that no indexer has sent, the first (the admin's association) before a pause
+    before = utc_now()
+    async with running_app(sync.settings, admin_in=sync.stores) as api:
+        entered = utc_now()
+        await asyncio.sleep(0.3)
+        organization = await create_organization(api)
+        practices = [await create_practice(api, organization) for _ in range(2)]
+        await api.mutate(DELETE_PRACTICE, {"id": practices[1]["id"], "version": 1})
+        # when
+        asked = utc_now()
+        waiting = (await api.http.get("/readyz")).json()["checks"]["searchBacklog"]
+        answered = utc_now()
+        await sync.converge()
+        caught_up = (await api.http.get("/readyz")).json()["checks"]["searchBacklog"]
+    # then: the association, the organization, a practice and a deletion wait
+    assert waiting["pending"] == 4
+    # for as long as the association has, the oldest
+    age = waiting["oldestPendingSeconds"]
+    assert (asked - entered).total_seconds() - 0.001 <= age <= (answered - before).total_seconds() + 0.001
+    assert caught_up == {"pending": 0, "oldestPendingSeconds": 0}
 
 
 # --- records Meilisearch refuses ----------------------------------------------------------------
