@@ -40,6 +40,7 @@ from datetime import timedelta
 from typing import Any
 
 from meilisearch_python_sdk.index import AsyncIndex
+from pymongo import UpdateOne
 
 from search.documents import (
     SearchDocument,
@@ -83,7 +84,7 @@ ROUND_BATCHES = 12
 # Tasks per kind and round to single out records that Meilisearch refuses (search/refusals.py):
 # enough to find two in a full batch (each takes two tasks at each of 8 halvings of 250).
 SPLIT_TASKS = 32
-# IDs per mark-clearing update: SecantusDB matches an ``_id`` $in list in quadratic time.
+# Records per mark-clearing bulk write.
 MARK_CHUNK = 50
 LEASE_NAME = "search-indexer"
 IDLE_WAIT_MAX = 1.0
@@ -309,9 +310,14 @@ class Indexer:
         for version, ids in by_version.items():
             for start in range(0, len(ids), MARK_CHUNK):
                 chunk = ids[start : start + MARK_CHUNK]
-                result = await store.collection.update_many(
-                    {"_id": {"$in": chunk}, "version": version, SEARCH_PENDING: True},
-                    {"$unset": {**SEARCH_MARK_FIELDS, SEARCH_FAILED: ""}},
+                # One update per record, all in one round trip, rather than an updateMany: run
+                # outside a transaction, SecantusDB's updateMany retries a write conflict while
+                # holding the collection's lock, which the conflicting transaction (a new practice
+                # holding its organization, say) needs to finish: a deadlock. MongoDB yields.
+                clear = {"$unset": {**SEARCH_MARK_FIELDS, SEARCH_FAILED: ""}}
+                result = await store.collection.bulk_write(
+                    [UpdateOne({"_id": id, "version": version, SEARCH_PENDING: True}, clear) for id in chunk],
+                    ordered=False,
                 )
                 if result.matched_count < len(chunk):
                     # Written or deleted since they were read. Usually the newer version is still
