@@ -32,6 +32,7 @@ from resolvers.digests import DigestConfig, DigestSender
 from resolvers.notifier import Notifier
 from resolvers.posting import PostingConfig
 from schema import Limits, build_schema
+from search.backlog import search_backlog
 from search.engine import SearchEngine
 from search.errors import SearchUnavailable
 from search.indexer import Indexer
@@ -47,7 +48,7 @@ from server.supervisor import LocalService, announce, local_meilisearch, local_m
 from storage.database import Stores, open_client
 from storage.demo import has_content, load_demo_content
 from storage.errors import StorageUnavailable
-from storage.leases import Lease
+from storage.leases import Lease, Process
 from storage.store import Document
 
 logger = logging.getLogger("lumbung")
@@ -170,10 +171,6 @@ async def _run_leased(run: Callable[[], Awaitable[None]], lease: Lease) -> None:
             await lease.release()
 
 
-async def _run_indexer(indexer: Indexer) -> None:
-    await _run_leased(indexer.run, indexer.lease)
-
-
 def _digest_sender(stores: Stores, settings: Settings, auth: AuthConfig) -> DigestSender:
     transport = transport_for(settings)
     if settings.smtp is None:
@@ -193,8 +190,15 @@ def _lifespan(settings: Settings, auth: AuthConfig) -> Any:
             search = await open_search(stack, settings)
             indexer = None
             if settings.search_indexer:
-                indexer = Indexer(stores=stores, engine=search, owner=_owner())
-                task = asyncio.create_task(_run_indexer(indexer), name="search-indexer")
+                indexer = Indexer(
+                    stores=stores,
+                    engine=search,
+                    owner=_owner(),
+                    lease_ttl=timedelta(seconds=settings.lease_seconds),
+                    process=Process.current() if settings.lease_prove_dead else None,
+                )
+                # Cancelled at shutdown, it stops its lease's heartbeat and releases the lease.
+                task = asyncio.create_task(indexer.run(), name="search-indexer")
                 stack.push_async_callback(_cancel, task)
             # What exists by now lives as long as the app: the schema, the clients, the settings.
             # Frozen, it is left out of the garbage collector's full collections, which otherwise
@@ -245,18 +249,26 @@ async def readyz(request: Request) -> JSONResponse:
 
     ``parked`` counts the records the search engine refused (search/refusals.py): they are left
     out of search until their next write, which an operator should know of, but they do not make
-    an instance unready.
+    an instance unready. ``searchBacklog`` is what the indexer has still to send (search/backlog.py):
+    every instance reports the same, whichever holds the indexer's lease.
     """
     stores: Stores = request.state.stores
     search = await _check_search(request.state.search)
     try:
         await stores.ping()
         parked = await count_parked(stores)
+        backlog = await search_backlog(stores=stores)
     except StorageUnavailable:
         checks = {"mongodb": "unreachable", "search": search}
         return JSONResponse({"status": "unavailable", "checks": checks}, status_code=503)
     status = "ready" if search == "ok" else "degraded"
-    return JSONResponse({"status": status, "checks": {"mongodb": "ok", "search": search, "parked": parked}})
+    ready: dict[str, Any] = {
+        "mongodb": "ok",
+        "search": search,
+        "parked": parked,
+        "searchBacklog": backlog.to_json(),
+    }
+    return JSONResponse({"status": status, "checks": ready})
 
 
 def create_app(settings: Settings) -> Starlette:

@@ -120,6 +120,12 @@ class Settings(BaseSettings):
     mail_from: str = "Lumbung <no-reply@lumbung.local>"
     # The hub's address in links of mails (unsubscribe, items); default http://127.0.0.1:PORT.
     public_url: str | None = None
+    # Leases of background workers (storage/leases.py): a successor takes over this long after a
+    # holder dies; renewed every fifth of it. Hosts' clocks must agree to well within a fifth.
+    lease_seconds: Annotated[float, Field(ge=1, le=600)] = 5.0
+    # Let an instance take a lease over at once from a holder on the same host whose process has
+    # ended (Linux /proc); off, it waits for the lease to expire.
+    lease_prove_dead: bool = True
     mongodb_timeout_ms: Annotated[int, Field(ge=100)] = 3000
     # Load the Kemendagri regions and the demo content into an empty database at start-up.
     seed_regions: bool = True

@@ -63,6 +63,7 @@ from storage.store import (
     AUDIT_TRAIL,
     SEARCH_FAILED,
     SEARCH_OUTBOX,
+    SEARCH_PENDING_SINCE,
     Document,
     VersionedStore,
     ensure_indexes,
@@ -239,6 +240,8 @@ class Stores:
             # index entry of a document on each update; a partial index, which MongoDB would use
             # as well, SecantusDB's planner left unused for this query).
             await ensure_indexes(store.collection, (((f"{SEARCH_FAILED}.version", 1),),), sparse=True)
+            # The oldest pending record, for the backlog on /readyz: sparse for the same reason.
+            await ensure_indexes(store.collection, (((SEARCH_PENDING_SINCE, 1),),), sparse=True)
         await ensure_indexes(self.database[SEARCH_OUTBOX], ((("done", 1), ("deleted_at", 1)),))
         await self.users.collection.create_index([("email", 1)], unique=True)
         await ensure_indexes(self.users.collection, USER_INDEXES)
