@@ -57,5 +57,9 @@ bench-search: setup
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) -m bench.search
 
+.PHONY: bench-crash
+bench-crash: setup
+	$(PY) -m bench.crash_recovery
+
 clean:
 	rm -rf $(VENV) node_modules
