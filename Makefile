@@ -62,5 +62,9 @@ bench-discussion: setup
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) -m bench.discussion
 
+.PHONY: bench-crash
+bench-crash: setup
+	$(PY) -m bench.crash_recovery
+
 clean:
 	rm -rf $(VENV) node_modules

@@ -29,7 +29,7 @@ from storage.filters import OrganizationFilter, UserFilter
 from storage.pagination import Page, SortOrder
 from storage.records import InvitationRecord, UserRecord
 from storage.store import utc_now
-from storage.vocabulary import OrganizationKind, Role
+from storage.vocabulary import GOVERNMENTS, OrganizationKind, Role
 
 MIN_PASSWORD_LENGTH = 10
 # argon2 hashes any length, but a megabyte password would be a cheap way to burn CPU.
@@ -273,15 +273,6 @@ def _organization_id(global_id: str) -> str | None:
         return decode_id_of("Organization", global_id)
     except InvalidGlobalId:
         return None
-
-
-GOVERNMENTS = frozenset(
-    {
-        OrganizationKind.KECAMATAN_GOVERNMENT,
-        OrganizationKind.KELURAHAN_GOVERNMENT,
-        OrganizationKind.CITY_GOVERNMENT,
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,10 +28,18 @@ from resolvers.errors import ErrorCode, FieldError, UserInputError
 from resolvers.ids import InvalidGlobalId, decode_id_of
 from resolvers.validation import check_references, held_references, missing_reference_error, validate_draft
 from storage.errors import MissingReference, NotFound
-from storage.events import EventFilter, EventRecord, RegistrationRecord, event_page
+from storage.events import (
+    ZONE_ABBREVIATIONS,
+    AlreadyRegistered,
+    EventFilter,
+    EventRecord,
+    RegistrationRecord,
+    event_page,
+    time_zone_of_region,
+)
 from storage.pagination import InvalidCursor, Page
 from storage.store import utc_now
-from storage.vocabulary import ActivityKind, AuditAction, EventKind, EventStatus, RegistrationStatus, Theme
+from storage.vocabulary import ActivityKind, AuditAction, EventKind, EventStatus, Theme
 
 MAX_REASON = 1000
 MAX_ATTENDANCE_BATCH = 200
@@ -43,28 +51,14 @@ EVENT: Kind[EventRecord, EventDraft] = Kind(
     loader=lambda loaders: loaders.events,
 )
 
-# Indonesia's three time zones by province code (Kemendagri): WIT in Maluku and Papua, WITA in
-# Bali, Nusa Tenggara, Kalimantan Selatan, Timur and Utara and Sulawesi, WIB elsewhere.
-_WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
-_WIT = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
-JAKARTA = "Asia/Jakarta"
-_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
-
 
 def time_zone_of(record: EventRecord) -> str:
     """The venue's zone; an online event shows Jakarta time (WIB), as the issue asks."""
-    if record.venue is None:
-        return JAKARTA
-    province = record.venue.region_code[:2]
-    if province in _WIT:
-        return "Asia/Jayapura"
-    if province in _WITA:
-        return "Asia/Makassar"
-    return JAKARTA
+    return time_zone_of_region(record.venue.region_code if record.venue else None)
 
 
 def zone_abbreviation(zone: str) -> str:
-    return _ABBREVIATIONS[zone]
+    return ZONE_ABBREVIATIONS[zone]
 
 
 def local_time(moment: datetime, zone: str) -> datetime:
@@ -269,9 +263,6 @@ async def register(context: Context, *, event_id: str) -> RegistrationResult:
     if utc_now() >= closes:
         return _error("eventId", ErrorCode.INVALID_TRANSITION, "Registration for this event has closed.")
     assert viewer.user_id is not None
-    existing = await context.stores.registrations.get_many([f"{event.id}:{viewer.user_id}"])
-    if existing[0] is not None and existing[0].status is not RegistrationStatus.CANCELLED:
-        return _error("eventId", ErrorCode.DUPLICATE, "You are registered for this event already.")
     try:
         registration = await context.stores.registrations.register(
             event_id=event.id,
@@ -279,6 +270,8 @@ async def register(context: Context, *, event_id: str) -> RegistrationResult:
             user_name=viewer.name,
             organization_id=viewer.organization_id,
         )
+    except AlreadyRegistered:
+        return _error("eventId", ErrorCode.DUPLICATE, "You are registered for this event already.")
     except NotFound:
         return _error("eventId", ErrorCode.NOT_FOUND, "No event has this ID.")
     return RegistrationResult(registration=registration, event=event)

@@ -10,10 +10,12 @@ from resolvers.drafts import (
     PracticeDraft,
     ReplicationDraft,
 )
+from resolvers.exchange_drafts import ExchangeRequestDraft
 from storage.database import Stores
-from storage.filters import ContentFilter
+from storage.filters import ContentFilter, ExchangeFilter
 from storage.records import (
     CaseStudyRecord,
+    ExchangeRecord,
     OrganizationRecord,
     PartnershipRecord,
     PracticeRecord,
@@ -35,7 +37,20 @@ def _organization_dependents(stores: Stores, organization_id: str) -> list[Depen
             ContentFilter(participant_ids=[organization_id]),
             "This organization takes part in a partnership; remove it from the partnership first.",
         ),
+        Dependents(
+            stores.exchanges,
+            ExchangeFilter(party_id=organization_id),
+            "This organization takes part in peer exchanges; they must keep both their sides.",
+        ),
     ]
+
+
+def _asked_about(stores: Stores, subject_id: str) -> Dependents:
+    return Dependents(
+        stores.exchanges,
+        ExchangeFilter(subject_ids=[subject_id]),
+        "Other regions asked for exchanges about this item; they must not lose their subject.",
+    )
 
 
 def _practice_dependents(stores: Stores, practice_id: str) -> list[Dependents]:
@@ -44,7 +59,8 @@ def _practice_dependents(stores: Stores, practice_id: str) -> list[Dependents]:
             stores.replications,
             ContentFilter(practice_ids=[practice_id]),
             "Other regions recorded replications of this practice; they must not lose their source.",
-        )
+        ),
+        _asked_about(stores, practice_id),
     ]
 
 
@@ -73,6 +89,7 @@ PARTNERSHIP: Kind[PartnershipRecord, PartnershipDraft] = Kind(
     draft=PartnershipDraft,
     store=lambda stores: stores.partnerships,
     loader=lambda loaders: loaders.partnerships,
+    dependents=lambda stores, id: [_asked_about(stores, id)],
 )
 REPLICATION: Kind[ReplicationRecord, ReplicationDraft] = Kind(
     name="Replication",
@@ -80,4 +97,11 @@ REPLICATION: Kind[ReplicationRecord, ReplicationDraft] = Kind(
     store=lambda stores: stores.replications,
     loader=lambda loaders: loaders.replications,
 )
-KINDS = {kind.name: kind for kind in (ORGANIZATION, PRACTICE, CASE_STUDY, PARTNERSHIP, REPLICATION)}
+# Not written through create/update/delete: its steps are in resolvers/exchanges.py.
+EXCHANGE: Kind[ExchangeRecord, ExchangeRequestDraft] = Kind(
+    name="ExchangeRequest",
+    draft=ExchangeRequestDraft,
+    store=lambda stores: stores.exchanges,
+    loader=lambda loaders: loaders.exchanges,
+)
+KINDS = {kind.name: kind for kind in (ORGANIZATION, PRACTICE, CASE_STUDY, PARTNERSHIP, REPLICATION, EXCHANGE)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -15,12 +16,16 @@ from resolvers.viewer import Viewer
 from storage.database import Stores
 from storage.discussions import ReplyRecord, ThreadRecord
 from storage.events import EventRecord, RegistrationRecord
+from storage.exchanges import Party
 from storage.filters import ContentFilter
 from storage.notifications import NotificationRecord
+from storage.pagination import Page
 from storage.records import (
     AuditEntryRecord,
     CaseStudyRecord,
     ContentRecord,
+    ExchangeRecord,
+    ExchangeStats,
     OrganizationRecord,
     PartnershipRecord,
     PracticeRecord,
@@ -29,6 +34,7 @@ from storage.records import (
     UserRecord,
 )
 from storage.store import VersionedStore
+from storage.vocabulary import ExchangeState
 
 # Entries of an item's audit trail shown at most (the newest).
 AUDIT_TRAIL_LIMIT = 200
@@ -55,6 +61,68 @@ def _readable(
     async def load(ids: Sequence[str]) -> list[C | None]:
         found = await store.get_many(ids)
         return [record if record and visibility.can_read(viewer, record) else None for record in found]
+
+    return load
+
+
+def _exchanges(
+    stores: Stores, viewer: Viewer
+) -> Callable[[Sequence[str]], Awaitable[list[ExchangeRecord | None]]]:
+    async def load(ids: Sequence[str]) -> list[ExchangeRecord | None]:
+        found = await stores.exchanges.get_many(ids)
+        return [
+            record if record and visibility.can_read_exchange(viewer, record) else None for record in found
+        ]
+
+    return load
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeListing:
+    """One organization's exchanges on one side, in some states: a page (``first``, ``after``) or a count."""
+
+    organization_id: str
+    party: Party
+    states: tuple[ExchangeState, ...] = ()
+    first: int = 0
+    after: str | None = None
+
+    def counting(self) -> ExchangeListing:
+        return dataclasses.replace(self, first=0, after=None)
+
+
+def _by_query(keys: Sequence[ExchangeListing]) -> dict[ExchangeListing, list[ExchangeListing]]:
+    """The keys grouped by everything but their organization: each group is one command."""
+    groups: dict[ExchangeListing, list[ExchangeListing]] = defaultdict(list)
+    for key in keys:
+        groups[dataclasses.replace(key, organization_id="")].append(key)
+    return groups
+
+
+def _exchange_pages(
+    stores: Stores,
+) -> Callable[[Sequence[ExchangeListing]], Awaitable[list[Page[ExchangeRecord]]]]:
+    async def load(keys: Sequence[ExchangeListing]) -> list[Page[ExchangeRecord]]:
+        found: dict[ExchangeListing, Page[ExchangeRecord]] = {}
+        for query, group in _by_query(keys).items():
+            organizations = [key.organization_id for key in group]
+            pages = await stores.exchanges.pages_of(
+                query.party, organizations, states=query.states, first=query.first, after=query.after
+            )
+            found.update(zip(group, pages, strict=True))
+        return [found[key] for key in keys]
+
+    return load
+
+
+def _exchange_counts(stores: Stores) -> Callable[[Sequence[ExchangeListing]], Awaitable[list[int]]]:
+    async def load(keys: Sequence[ExchangeListing]) -> list[int]:
+        found: dict[ExchangeListing, int] = {}
+        for query, group in _by_query(keys).items():
+            organizations = [key.organization_id for key in group]
+            counts = await stores.exchanges.counts_of(query.party, organizations, states=query.states)
+            found.update(zip(group, counts, strict=True))
+        return [found[key] for key in keys]
 
     return load
 
@@ -114,6 +182,13 @@ class Loaders:
     viewer_follows: DataLoader[str, bool]
     # The viewer's own notifications by ID (nobody reads another's).
     notifications: DataLoader[str, NotificationRecord | None]
+    exchanges: DataLoader[str, ExchangeRecord | None]
+    # by practice ID: one aggregation for every practice of a page
+    exchange_stats: DataLoader[str, ExchangeStats]
+    # An organization's incoming or outgoing exchanges: the organizations of a page in one command.
+    # Who may list them is asked before loading (visibility.can_list_exchanges_of).
+    exchange_pages: DataLoader[ExchangeListing, Page[ExchangeRecord]]
+    exchange_counts: DataLoader[ExchangeListing, int]
 
     @classmethod
     def for_request(cls, stores: Stores, viewer: Viewer) -> Loaders:
@@ -200,4 +275,8 @@ class Loaders:
             follower_counts=_loader(stores.follows.follower_counts),
             viewer_follows=_loader(viewer_follows),
             notifications=_loader(notifications),
+            exchanges=_loader(_exchanges(stores, viewer)),
+            exchange_stats=_loader(stores.exchanges.completion_stats),
+            exchange_pages=_loader(_exchange_pages(stores)),
+            exchange_counts=_loader(_exchange_counts(stores)),
         )

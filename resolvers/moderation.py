@@ -17,9 +17,12 @@ from resolvers.content import actor, check_page_size
 from resolvers.context import Context
 from resolvers.discussions import PostResult, change_post, find_post, plain_text
 from resolvers.errors import ErrorCode, FieldError, Forbidden, UserInputError
+from resolvers.ids import InvalidGlobalId, decode_id, decode_id_of
+from resolvers.kinds import EXCHANGE
 from storage.discussions import REPLIES, THREADS, ReplyRecord, ThreadRecord
 from storage.moderation import AlreadyReported, ReportRecord
 from storage.pagination import InvalidCursor, Page
+from storage.records import ExchangeRecord
 from storage.store import utc_now
 from storage.vocabulary import AuditAction, PostState, ReportReason, ReportStatus
 
@@ -37,8 +40,35 @@ def _collection(post: ThreadRecord | ReplyRecord) -> str:
     return THREADS if isinstance(post, ThreadRecord) else REPLIES
 
 
+Reportable = ThreadRecord | ReplyRecord | ExchangeRecord
+
+
+async def _reportable(context: Context, id: str) -> tuple[str, Reportable] | FieldError:
+    """A thread, reply or exchange request the viewer can read, with its collection."""
+    try:
+        type_name, _ = decode_id(id)
+    except InvalidGlobalId as exc:
+        return FieldError("id", ErrorCode.INVALID_ID, str(exc))
+    if type_name not in ("Thread", "Reply", EXCHANGE.name):
+        return FieldError(
+            "id", ErrorCode.INVALID_ID, "Only threads, replies and exchange requests are reported."
+        )
+    if type_name == EXCHANGE.name:
+        try:
+            exchange = await EXCHANGE.loader(context.loaders).load(decode_id_of(EXCHANGE.name, id))
+        except InvalidGlobalId as exc:
+            return FieldError("id", ErrorCode.INVALID_ID, str(exc))
+        if exchange is None:
+            return FieldError("id", ErrorCode.NOT_FOUND, "No exchange request has this ID.")
+        return context.stores.exchanges.collection.name, exchange
+    post = await find_post(context, id)
+    if isinstance(post, FieldError):
+        return post
+    return _collection(post), post
+
+
 async def report(context: Context, *, id: str, reason: ReportReason, text: str | None) -> ReportResult:
-    """Report a thread or reply the viewer can read; once per post and reporter."""
+    """Report a thread, reply or exchange request the viewer can read; once per reporter."""
     if errors := permissions.authorize_report(context.viewer):
         return ReportResult(errors=errors)
     text = plain_text(text) or None if text is not None else None
@@ -50,14 +80,15 @@ async def report(context: Context, *, id: str, reason: ReportReason, text: str |
         return ReportResult(
             errors=[FieldError("text", ErrorCode.REQUIRED, "Say what is wrong with this post.")]
         )
-    post = await find_post(context, id)
-    if isinstance(post, FieldError):
-        return ReportResult(errors=[post])
+    found = await _reportable(context, id)
+    if isinstance(found, FieldError):
+        return ReportResult(errors=[found])
+    collection, subject = found
     assert context.viewer.user_id is not None
     try:
         record = await context.stores.reports.report(
-            subject_collection=_collection(post),
-            subject_id=post.id,
+            subject_collection=collection,
+            subject_id=subject.id,
             reporter_id=context.viewer.user_id,
             reporter_name=context.viewer.name,
             reason=reason,
@@ -91,7 +122,10 @@ def _reason(reason: str) -> str | FieldError:
     return reason
 
 
-async def hide(context: Context, *, id: str, version: int, reason: str) -> PostResult:
+async def _moderated(
+    context: Context, *, id: str, reason: str, state: PostState
+) -> tuple[ThreadRecord | ReplyRecord, str] | PostResult:
+    """The post a moderator acts on, in ``state``, and the reason given; or why not."""
     if errors := permissions.authorize_moderation(context.viewer):
         return PostResult(errors=errors)
     given = _reason(reason)
@@ -100,10 +134,18 @@ async def hide(context: Context, *, id: str, version: int, reason: str) -> PostR
     post = await find_post(context, id)
     if isinstance(post, FieldError):
         return PostResult(errors=[post])
-    if post.state is not PostState.VISIBLE:
-        return PostResult(
-            errors=[FieldError("id", ErrorCode.INVALID_TRANSITION, "Only a visible post can be hidden.")]
-        )
+    if post.state is not state:
+        done = "hidden" if state is PostState.VISIBLE else "restored"
+        message = f"Only a {state.label_en.lower()} post can be {done}."
+        return PostResult(errors=[FieldError("id", ErrorCode.INVALID_TRANSITION, message)])
+    return post, given
+
+
+async def hide(context: Context, *, id: str, version: int, reason: str) -> PostResult:
+    found = await _moderated(context, id=id, reason=reason, state=PostState.VISIBLE)
+    if isinstance(found, PostResult):
+        return found
+    post, given = found
     moderation = {
         "hidden_at": utc_now(),
         "hidden_by": context.viewer.user_id,
@@ -122,16 +164,10 @@ async def hide(context: Context, *, id: str, version: int, reason: str) -> PostR
 
 
 async def restore(context: Context, *, id: str, version: int, reason: str) -> PostResult:
-    if errors := permissions.authorize_moderation(context.viewer):
-        return PostResult(errors=errors)
-    given = _reason(reason)
-    if isinstance(given, FieldError):
-        return PostResult(errors=[given])
-    post = await find_post(context, id)
-    if isinstance(post, FieldError):
-        return PostResult(errors=[post])
-    if post.state is not PostState.HIDDEN:
-        return PostResult(errors=[FieldError("id", ErrorCode.INVALID_TRANSITION, "This post is not hidden.")])
+    found = await _moderated(context, id=id, reason=reason, state=PostState.HIDDEN)
+    if isinstance(found, PostResult):
+        return found
+    post, given = found
     return await change_post(
         context,
         post,
@@ -150,9 +186,10 @@ async def dismiss_reports(context: Context, *, id: str, reason: str) -> PostResu
     given = _reason(reason)
     if isinstance(given, FieldError):
         return PostResult(errors=[given])
-    post = await find_post(context, id)
-    if isinstance(post, FieldError):
-        return PostResult(errors=[post])
+    found = await _reportable(context, id)
+    if isinstance(found, FieldError):
+        return PostResult(errors=[found])
+    collection, post = found
     closed = await context.stores.reports.close_open(
         subject_id=post.id, status=ReportStatus.DISMISSED, by=context.viewer.user_id, resolution=given
     )
@@ -162,13 +199,15 @@ async def dismiss_reports(context: Context, *, id: str, reason: str) -> PostResu
         )
     await context.stores.audit_trail.record(
         actor(context, AuditAction.REPORTS_DISMISSED, comment=given),
-        collection=_collection(post),
+        collection=collection,
         subject_id=post.id,
         version=post.version,
     )
     if isinstance(post, ThreadRecord):
         return PostResult(thread=post)
-    return PostResult(reply=post)
+    if isinstance(post, ReplyRecord):
+        return PostResult(reply=post)
+    return PostResult()
 
 
 async def queue(context: Context, *, first: int, after: str | None) -> Page[ReportRecord]:

@@ -158,6 +158,18 @@ async def recipients_of(stores: Stores, entry: Mapping[str, Any]) -> tuple[Recip
     return told, *subject
 
 
+def _stop_if_cancelled(exc: BaseException) -> None:
+    """Stop when the task is being cancelled, even if the driver turned that into another error.
+
+    pymongo closes a connection whose operation is cancelled and may raise a connection error
+    instead of the CancelledError; caught as a passing outage, the loop would go on forever and
+    the app's shutdown would wait for it in vain.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from exc
+
+
 class Notifier:
     def __init__(
         self,
@@ -229,13 +241,18 @@ class Notifier:
                 handled = await self.run_once()
                 idle_wait = 0.05 if handled else min(idle_wait * 2, IDLE_WAIT_MAX)
             except StorageError as exc:
+                _stop_if_cancelled(exc)
                 logger.warning("notifications paused: %s", exc)
                 handled, idle_wait = 0, min(max(idle_wait, 0.5) * 2, ERROR_WAIT_MAX)
-            except Exception:
+            except Exception as exc:
+                _stop_if_cancelled(exc)
                 logger.exception("notifications failed unexpectedly")
                 handled, idle_wait = 0, ERROR_WAIT_MAX
             if handled:
                 continue
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns normally when it is
+            # cancelled just as the event is set, and the loop would outlive the app's shutdown.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout=idle_wait)
+                async with asyncio.timeout(idle_wait):
+                    await self.wake.wait()
                 idle_wait = 0.05

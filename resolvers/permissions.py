@@ -12,6 +12,12 @@ Roles are scoped to the user's organization:
 Owners edit and delete their items while they are drafts or sent back for changes; published
 items change through reviewers (or are archived by their owner). Reading is decided in
 ``resolvers/visibility.py``.
+
+A **peer exchange** has two sides. The requesting side is the members and admins of a
+government organization, which asks for itself; the owning side is every member, partner and
+admin of the organization that owned the practice or partnership when it was asked. Each step
+belongs to one side (cancelling to either); reviewers read exchanges but take no side, and the
+hub's admins may act for both.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from resolvers.errors import ErrorCode, FieldError
 from resolvers.viewer import Viewer
 from storage.discussions import Post, ThreadRecord
 from storage.store import utc_now
-from storage.vocabulary import ContentStatus, Role
+from storage.vocabulary import GOVERNMENTS, ContentStatus, OrganizationKind, Role
 
 
 class Action(Enum):
@@ -37,6 +43,13 @@ class Action(Enum):
     VERIFY = "verify"
     INVITE = "invite users to"
     REMOVE_USER = "remove users of"
+    REQUEST_EXCHANGE = "request"
+    ACCEPT_EXCHANGE = "accept"
+    DECLINE_EXCHANGE = "decline"
+    SCHEDULE_EXCHANGE = "schedule"
+    COMPLETE_EXCHANGE = "complete"
+    CANCEL_EXCHANGE = "cancel"
+    CONVERT_EXCHANGE = "turn into a replication"
 
 
 # The roles that author each kind of content for their own organization.
@@ -199,3 +212,69 @@ def authorize_follow(viewer: Viewer) -> list[FieldError]:
 
 def authorize_notifications(viewer: Viewer) -> list[FieldError]:
     return _signed_in(viewer, "read your notifications")
+
+
+# --- peer exchanges ------------------------------------------------------------------------------
+
+
+class Side(Enum):
+    REQUESTER = "requesting organization"
+    OWNER = "owning organization"
+
+
+_SIDE_ROLES = {
+    Side.REQUESTER: frozenset({Role.MEMBER, Role.ADMIN}),
+    Side.OWNER: frozenset({Role.MEMBER, Role.PARTNER, Role.ADMIN}),
+}
+# The side that takes each step of an exchange.
+EXCHANGE_STEPS: dict[Action, frozenset[Side]] = {
+    Action.REQUEST_EXCHANGE: frozenset({Side.REQUESTER}),
+    Action.ACCEPT_EXCHANGE: frozenset({Side.OWNER}),
+    Action.DECLINE_EXCHANGE: frozenset({Side.OWNER}),
+    Action.SCHEDULE_EXCHANGE: frozenset({Side.OWNER}),
+    Action.COMPLETE_EXCHANGE: frozenset({Side.REQUESTER}),
+    Action.CANCEL_EXCHANGE: frozenset({Side.REQUESTER, Side.OWNER}),
+    Action.CONVERT_EXCHANGE: frozenset({Side.REQUESTER}),
+}
+
+
+def exchange_sides(viewer: Viewer, *, requester_id: str, owner_id: str) -> frozenset[Side]:
+    """The sides of an exchange ``viewer`` acts for: none for reviewers, both for the hub's admins."""
+    if viewer.is_hub_admin:
+        return frozenset(Side)
+    of_side = {Side.REQUESTER: requester_id, Side.OWNER: owner_id}
+    return frozenset(
+        side
+        for side, organization_id in of_side.items()
+        if viewer.role in _SIDE_ROLES[side] and viewer.belongs_to(organization_id)
+    )
+
+
+def authorize_exchange(
+    viewer: Viewer,
+    action: Action,
+    *,
+    requester_id: str,
+    owner_id: str,
+    requester_kind: OrganizationKind | None = None,
+) -> list[FieldError]:
+    """Errors that forbid ``viewer`` to take ``action`` on an exchange; empty when allowed.
+
+    ``requester_kind`` is the kind of the requesting organization: only governments request.
+    """
+    if not viewer.is_authenticated:
+        return [FieldError(None, ErrorCode.UNAUTHENTICATED, f"Sign in to {action.value} an exchange.")]
+    sides = EXCHANGE_STEPS[action]
+    acting = exchange_sides(viewer, requester_id=requester_id, owner_id=owner_id)
+    if action is Action.REQUEST_EXCHANGE and not viewer.is_hub_admin and requester_kind not in GOVERNMENTS:
+        acting = frozenset()
+    if acting & sides:
+        return []
+    if action is Action.REQUEST_EXCHANGE:
+        reason = (
+            "Exchanges are requested by the members and admins of a government, for their own organization."
+        )
+    else:
+        who = " or the ".join(side.value for side in sorted(sides, key=lambda side: side.name, reverse=True))
+        reason = f"Only the {who} may {action.value} this exchange."
+    return [FieldError(None, ErrorCode.FORBIDDEN, reason)]

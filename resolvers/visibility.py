@@ -11,6 +11,9 @@
 - Discussions: a thread and its replies wherever its item is readable. A deleted post's text:
   nobody (the audit trail keeps it for moderators); a hidden post's text and the reason: its
   author and the moderators (the reviewers). A post's audit trail: its author and moderators.
+- A peer exchange: the users of its two organizations and the reviewers; an organization's
+  incoming and outgoing exchanges, its own users and the reviewers. How many exchanges a
+  practice completed and their mean rating: everyone.
 
 Single reads go through the DataLoaders (``Loaders.for_request`` filters with ``can_read``),
 lists through ``readers`` (an indexed field of every item), search through ``search_audience``.
@@ -25,7 +28,7 @@ from search.filters import Audience
 from storage.database import PUBLIC
 from storage.discussions import Post
 from storage.events import EventRecord, RegistrationRecord
-from storage.records import ContentRecord
+from storage.records import ContentRecord, ExchangeRecord
 from storage.vocabulary import ContentStatus, EventStatus, Role
 
 
@@ -102,3 +105,15 @@ def can_read_registration(viewer: Viewer, registration: RegistrationRecord, even
         or viewer.is_reviewer
         or any(viewer.belongs_to(organizer) for organizer in event.organizers)
     )
+
+
+def can_read_exchange(viewer: Viewer, record: ExchangeRecord) -> bool:
+    return (
+        viewer.is_reviewer
+        or viewer.belongs_to(record.requester_organization_id)
+        or viewer.belongs_to(record.owner_organization_id)
+    )
+
+
+def can_list_exchanges_of(viewer: Viewer, organization_id: str) -> bool:
+    return viewer.is_reviewer or viewer.belongs_to(organization_id)

@@ -17,6 +17,7 @@ from schema.content import CaseStudy, Partnership, Practice, Replication
 from schema.discussions import Reply, Thread
 from schema.errors import ErrorCodes
 from schema.events import Event
+from schema.exchanges import ExchangeRequest
 from schema.execution import PlainFieldsExecutionContext
 from schema.limits import Limits, limits_rule
 from schema.mutation import Mutation
@@ -68,6 +69,7 @@ def build_schema(
             Reply,
             Event,
             Notification,
+            ExchangeRequest,
         ],
         extensions=extensions,
         config=StrawberryConfig(

@@ -104,6 +104,14 @@ class Agreement:
     signed_on: date | None
 
 
+@strawberry.type(description="How a practice's peer exchanges went.")
+class ExchangeStats:
+    completed_count: int = strawberry.field(description="Exchanges about it that were completed.")
+    mean_rating: float | None = strawberry.field(
+        description="The requesters' mean rating of those, 1 to 5 (two decimals); null when none."
+    )
+
+
 def _value(cls: type[Any], value: Any) -> Any:
     return copy_record(cls, value) if value is not None else None
 
@@ -225,6 +233,15 @@ class Practice(Content):
     async def case_studies(self, info: Info[Context, None]) -> list[CaseStudy]:
         found = await info.context.loaders.case_studies_of_practice.load(self.local_id)
         return [CaseStudy.from_record(r) for r in found]
+
+    @strawberry.field(
+        description="How many peer exchanges about this practice were completed, and how the "
+        "requesters rated them; for everyone."
+    )
+    async def exchange_stats(self, info: Info[Context, None]) -> ExchangeStats:
+        stats = await info.context.loaders.exchange_stats.load(self.local_id)
+        mean = round(stats.mean_rating, 2) if stats.mean_rating is not None else None
+        return ExchangeStats(completed_count=stats.completed_count, mean_rating=mean)
 
 
 @strawberry.type(description="Studi kasus: a partner's study of how something worked, with evidence.")

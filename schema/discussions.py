@@ -28,6 +28,7 @@ from storage.vocabulary import FollowKind
 
 if TYPE_CHECKING:
     from schema.content import Content
+    from schema.exchanges import ExchangeRequest
 
 ContentType = Annotated["Content", strawberry.lazy("schema.content")]
 
@@ -330,8 +331,21 @@ class Report(Node):
             record=record,
         )
 
-    @strawberry.field(description="The thread or reply reported.")
+    @strawberry.field(description="The exchange request reported, when it is one.")
+    async def exchange_request(
+        self, info: Info[Context, None]
+    ) -> Annotated[ExchangeRequest, strawberry.lazy("schema.exchanges")] | None:
+        from schema.exchanges import ExchangeRequest  # exchanges show their organizations: a cycle
+
+        if self.record.subject_collection != info.context.stores.exchanges.collection.name:
+            return None
+        found = await info.context.loaders.exchanges.load(self.record.subject_id)
+        return ExchangeRequest.from_record(found) if found else None
+
+    @strawberry.field(description="The thread or reply reported; null for an exchange request.")
     async def post(self, info: Info[Context, None]) -> Post | None:
+        if self.record.subject_collection not in ("threads", "replies"):
+            return None
         if self.record.subject_collection == "threads":
             thread = await info.context.loaders.threads.load(self.record.subject_id)
             return Thread.from_record(thread) if thread else None

@@ -11,6 +11,7 @@ from enum import Enum
 import strawberry
 
 from resolvers.errors import ErrorCode
+from resolvers.exchanges import ExchangeDirection, ExchangeStep
 from storage.vocabulary import (
     AgreementKind,
     AuditAction,
@@ -19,6 +20,8 @@ from storage.vocabulary import (
     DiscussionKind,
     EventKind,
     EventStatus,
+    ExchangeKind,
+    ExchangeState,
     FollowKind,
     FundingSource,
     Language,
@@ -62,6 +65,10 @@ _DESCRIPTIONS: dict[type[Enum], str] = {
     NotificationReason: "Why someone is told of something.",
     DigestFrequency: "How often unread notifications are emailed as a digest.",
     Language: "The language of a user's emails.",
+    ExchangeKind: "What a government asks of the organization behind a practice or a partnership.",
+    ExchangeState: "Where a peer exchange stands.",
+    ExchangeDirection: "Exchanges asked of an organization (INCOMING) or by it (OUTGOING).",
+    ExchangeStep: "A step of a peer exchange after its request, each its own mutation.",
 }
 for _enum, _description in _DESCRIPTIONS.items():
     strawberry.enum(_enum, description=_description)
@@ -89,6 +96,10 @@ __all__ = [
     "ErrorCode",
     "EventKind",
     "EventStatus",
+    "ExchangeDirection",
+    "ExchangeKind",
+    "ExchangeState",
+    "ExchangeStep",
     "FollowKind",
     "FundingSource",
     "Language",

@@ -8,6 +8,16 @@ a connection (``edges``, ``nodes``, ``hits``) were already counted by the connec
 ``practices(first: 50) { nodes { regions { name } } }`` costs 1 + 50 * (1 + 10 * 2).
 Each limit is checked while validating, before anything executes, and reported with its own
 ``extensions.code``.
+
+Introspection (``__schema``, ``__type``) is measured by what the operation selects, not by the
+shape the schema gives it: the standard introspection query of every tool nests some fifteen levels
+(``ofType`` nine deep) and, with its lists counted as ten, would cost more than the budget, yet
+it reads nothing but the schema. Inside an introspection field each selection costs one, with
+fragments inlined and no list multiplying it, and the depth has its own bound,
+``INTROSPECTION_MAX_DEPTH``. Introspection reaches only introspection types, so no real field can
+hide under it; its one costly shape, lists of types nested in lists of types
+(``fields { type { fields { ...`` ), is graphql-core's ``MaxIntrospectionDepthRule``, one of the
+specified rules. Aliases count everywhere.
 """
 
 from __future__ import annotations
@@ -42,6 +52,10 @@ TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
 
 UNPAGED_LIST_SIZE = 10
 _CONNECTION_ITEMS = frozenset({"edges", "nodes", "hits"})
+_INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
+# The standard introspection query nests 15 levels; wrapper types (``ofType``) nest only a few
+# deep in any schema. The bound keeps the walk's recursion (and fragment chains) short.
+INTROSPECTION_MAX_DEPTH = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +72,8 @@ class _Tally:
     cost: int = 0
     depth: int = 0
     aliases: int = 0
+    # within introspection fields, counted from the introspection field itself
+    introspection_depth: int = 0
 
 
 class _Measure:
@@ -118,6 +134,11 @@ class _Measure:
             if isinstance(selection, FieldNode):
                 if selection.alias is not None:
                     self.tally.aliases += 1
+                if selection.name.value in _INTROSPECTION_ROOTS and parent is self.schema.query_type:
+                    self.tally.cost += multiplier
+                    if selection.selection_set is not None:
+                        self.walk_introspection(selection.selection_set, 1, entered)
+                    continue
                 definition = self._field(parent, selection.name.value)
                 self.tally.cost += multiplier
                 if selection.selection_set is not None:
@@ -136,6 +157,26 @@ class _Measure:
                 if fragment is not None and name not in entered:
                     inner = self.schema.get_type(fragment.type_condition.name.value)
                     self.walk(fragment.selection_set, inner, multiplier, depth, entered | {name}, page)
+
+    def walk_introspection(self, selections: SelectionSetNode, depth: int, entered: frozenset[str]) -> None:
+        """The selections of an introspection field: one each, as written (module docstring)."""
+        self.tally.introspection_depth = max(self.tally.introspection_depth, depth)
+        if depth > INTROSPECTION_MAX_DEPTH or self.tally.cost > self.limits.max_cost:
+            return
+        for selection in selections.selections:
+            if isinstance(selection, FieldNode):
+                if selection.alias is not None:
+                    self.tally.aliases += 1
+                self.tally.cost += 1
+                if selection.selection_set is not None:
+                    self.walk_introspection(selection.selection_set, depth + 1, entered)
+            elif isinstance(selection, InlineFragmentNode):
+                self.walk_introspection(selection.selection_set, depth, entered)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if fragment is not None and name not in entered:
+                    self.walk_introspection(fragment.selection_set, depth, entered | {name})
 
     @staticmethod
     def _field(parent: GraphQLNamedType | None, name: str) -> GraphQLField | None:
@@ -156,6 +197,10 @@ def limits_rule(limits: Limits) -> type[ValidationRule]:
             tally = measure.tally
             if tally.depth > limits.max_depth:
                 self._report(QUERY_TOO_DEEP, f"The query nests deeper than {limits.max_depth} levels.")
+            if tally.introspection_depth > INTROSPECTION_MAX_DEPTH:
+                self._report(
+                    QUERY_TOO_DEEP, f"The introspection nests deeper than {INTROSPECTION_MAX_DEPTH} levels."
+                )
             if tally.aliases > limits.max_aliases:
                 self._report(TOO_MANY_ALIASES, f"The query uses more than {limits.max_aliases} aliases.")
             if tally.cost > limits.max_cost:

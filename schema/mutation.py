@@ -19,6 +19,7 @@ from schema.accounts import AccountMutation
 from schema.content import CaseStudy, Partnership, Practice, Replication
 from schema.discussions import DiscussionMutation
 from schema.events import EventMutation
+from schema.exchanges import ExchangeMutation
 from schema.follows import FollowMutation
 from schema.inputs import (
     CaseStudyInput,
@@ -115,7 +116,13 @@ _REPLICATIONS = _Writes(REPLICATION, ReplicationPayload, "replication", Replicat
 
 @strawberry.type
 class Mutation(
-    AccountMutation, WorkflowMutation, DiscussionMutation, EventMutation, FollowMutation, NotificationMutation
+    AccountMutation,
+    WorkflowMutation,
+    DiscussionMutation,
+    EventMutation,
+    FollowMutation,
+    NotificationMutation,
+    ExchangeMutation,
 ):
     @strawberry.mutation
     async def create_organization(

@@ -33,6 +33,15 @@ class OwnerOrReviewer(BasePermission):
         return visibility.can_read_audit_trail(info.context.viewer, source.organization_id)
 
 
+class OwnOrganizationOrReviewer(BasePermission):
+    """The organization's own users and the reviewers (``source`` is an Organization)."""
+
+    message = "Only the organization's users and the reviewers see its exchanges."
+
+    def has_permission(self, source: Any, info: Info[Context, None], **kwargs: Any) -> bool:
+        return visibility.can_list_exchanges_of(info.context.viewer, source.local_id)
+
+
 class SelfOrAdmin(BasePermission):
     """The user, the admins of the user's organization and the hub's admins."""
 

@@ -17,6 +17,7 @@ from schema.content import CaseStudy, Partnership, Practice, Replication
 from schema.discussions import DiscussionQuery, Reply, Thread
 from schema.enums import ContentOrder, OrganizationKind, OrganizationOrder, RegionLevel
 from schema.events import Event, EventQuery
+from schema.exchanges import ExchangeRequest
 from schema.follows import FollowQuery
 from schema.inputs import (
     CaseStudyFilter,
@@ -46,6 +47,7 @@ _NODE_TYPES: dict[str, Callable[[Any], Node]] = {
     "Reply": Reply.from_record,
     "Event": Event.from_record,
     "Notification": Notification.from_record,
+    "ExchangeRequest": ExchangeRequest.from_record,
 }
 _CONTENT_ORDER = {ContentOrder.NEWEST: SortOrder.NEWEST, ContentOrder.TITLE: SortOrder.TITLE}
 _ORGANIZATION_ORDER = {OrganizationOrder.NAME: SortOrder.TITLE, OrganizationOrder.NEWEST: SortOrder.NEWEST}

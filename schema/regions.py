@@ -10,16 +10,17 @@ from strawberry.types import Info
 
 from resolvers.context import Context
 from schema import following
-from schema.enums import OrganizationKind, RegionLevel
+from schema.enums import ExchangeDirection, ExchangeState, OrganizationKind, RegionLevel
 from schema.node import Node, copy_record
-from schema.pagination import Connection
-from schema.permissions import OwnerOrReviewer, hidden_unless
+from schema.pagination import DEFAULT_PAGE_SIZE, After, Connection, First
+from schema.permissions import OwnerOrReviewer, OwnOrganizationOrReviewer, hidden_unless
 from storage.records import OrganizationRecord, RegionRecord
 from storage.vocabulary import FollowKind
 
 if TYPE_CHECKING:
     from schema.audit import AuditEntry
     from schema.events import Event
+    from schema.exchanges import ExchangeRequest
 
 
 @strawberry.type(description="A province, regency/city, kecamatan or kelurahan/desa (Kemendagri 2025 codes).")
@@ -131,6 +132,26 @@ class Organization(Node):
         from schema.events import events_of_organization  # events show their organizers: a cycle
 
         return await events_of_organization(info, self.local_id, upcoming=upcoming, first=first, after=after)
+
+    @strawberry.field(
+        description="Peer exchanges asked of this organization (INCOMING) or by it (OUTGOING), newest "
+        "first, in any of `states` when given; for its own users and the reviewers, null for anyone else.",
+        extensions=hidden_unless(OwnOrganizationOrReviewer()),
+    )
+    async def exchange_requests(
+        self,
+        info: Info[Context, None],
+        direction: ExchangeDirection,
+        states: list[ExchangeState] | None = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+    ) -> Connection[Annotated[ExchangeRequest, strawberry.lazy("schema.exchanges")]] | None:
+        # Imported here: schema.exchanges imports schema.content, which imports this module.
+        from schema.exchanges import exchange_connection
+
+        return await exchange_connection(
+            info, self.local_id, direction=direction, states=states, first=first, after=after
+        )
 
 
 async def load_organization(info: Info[Context, None], organization_id: str) -> Organization | None:

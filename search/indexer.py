@@ -3,10 +3,14 @@
 Every write of a searchable record sets its ``search_pending`` mark in the same document write;
 every delete leaves an outbox entry in the same transaction (storage/store.py). The indexer
 
-1. takes a lease, so that among N app instances one indexes at a time;
-2. reads a batch of pending records, renews the lease and sends the batch to Meilisearch without
-   waiting, then reads and sends the next one, keeping a few batches in flight: Meilisearch
-   merges tasks that queue up into one indexing batch, which costs little more than one task;
+1. holds a lease, so that among N app instances one indexes at a time: a heartbeat renews it
+   every second beside the rounds, however long Meilisearch takes (storage/leases.py), and a
+   successor takes over a few seconds after a holder dies, at once if it is a process of the same
+   host that has ended;
+2. reads a batch of pending records, checks that the lease is surely still its own (a local
+   check, against its monotonic clock) and sends the batch to Meilisearch without waiting, then
+   reads and sends the next one, keeping a few batches in flight: Meilisearch merges tasks that
+   queue up into one indexing batch, which costs little more than one task;
 3. as each task succeeds, in the order sent, clears each mark of its batch if the record's
    version is still the one sent (a write in between leaves the mark, and the newer version goes
    in the next round), and any ``search_failed`` left by an earlier version. A record that is no
@@ -36,6 +40,7 @@ from datetime import timedelta
 from typing import Any
 
 from meilisearch_python_sdk.index import AsyncIndex
+from pymongo import UpdateOne
 
 from search.documents import (
     SearchDocument,
@@ -54,9 +59,17 @@ from storage.database import Stores
 from storage.discussions import THREADS, ThreadRecord
 from storage.errors import StorageError
 from storage.events import EVENTS, EventRecord
-from storage.leases import Lease
+from storage.leases import DEFAULT_TTL, Lease, Process
 from storage.records import ContentRecord, OrganizationRecord, VersionedRecord
-from storage.store import SEARCH_FAILED, SEARCH_OUTBOX, SEARCH_PENDING, VersionedStore, utc_now
+from storage.store import (
+    SEARCH_FAILED,
+    SEARCH_MARK_FIELDS,
+    SEARCH_OUTBOX,
+    SEARCH_PENDING,
+    VersionedStore,
+    search_mark,
+    utc_now,
+)
 
 logger = logging.getLogger("lumbung.indexer")
 
@@ -75,7 +88,7 @@ ROUND_BATCHES = 12
 # Tasks per kind and round to single out records that Meilisearch refuses (search/refusals.py):
 # enough to find two in a full batch (each takes two tasks at each of 8 halvings of 250).
 SPLIT_TASKS = 32
-# IDs per mark-clearing update: SecantusDB matches an ``_id`` $in list in quadratic time.
+# Records per mark-clearing bulk write.
 MARK_CHUNK = 50
 LEASE_NAME = "search-indexer"
 # Replies of a thread whose text its search document holds (the first ones: the answers).
@@ -169,9 +182,11 @@ class Indexer:
         in_flight: int = IN_FLIGHT,
         round_batches: int = ROUND_BATCHES,
         split_tasks: int = SPLIT_TASKS,
-        # Longer than a batch can take (a task wait is capped at 30 s), renewed before each batch
-        # is sent: a holder that lost it stops before sending more.
-        lease_ttl: timedelta = timedelta(seconds=90),
+        # Short, as a successor waits it out after a crash: the heartbeat of run() renews it
+        # whatever the rounds wait for, and a holder that could not renew it sends nothing more.
+        lease_ttl: timedelta = DEFAULT_TTL,
+        # This process, so that a successor on the same host may prove it dead (storage/leases.py).
+        process: Process | None = None,
         fault: FaultPoint = _no_fault,
     ) -> None:
         self.stores = stores
@@ -181,7 +196,9 @@ class Indexer:
         self.round_batches = round_batches
         self.split_tasks = split_tasks
         self.fault = fault
-        self.lease = Lease(stores.database["leases"], name=LEASE_NAME, owner=owner, ttl=lease_ttl)
+        self.lease = Lease(
+            stores.database["leases"], name=LEASE_NAME, owner=owner, ttl=lease_ttl, process=process
+        )
         self.wake = asyncio.Event()
         # Whether the indexes exist with their settings: a document sent to a missing index would
         # create it without them. Checked again after any failure (Meilisearch may have lost data).
@@ -189,7 +206,7 @@ class Indexer:
 
     async def run_once(self) -> int:
         """One round over every searchable collection and the outbox; returns records handled."""
-        if not await self.lease.acquire():
+        if not await self._may_send():
             return 0
         if not self._prepared:
             await self.engine.prepare_all()
@@ -212,9 +229,15 @@ class Indexer:
         return handled
 
     async def run(self) -> None:
-        """The background loop: soon after a write (``wake``), else at most a second apart."""
+        """The background loop, while the lease is ours: soon after a write (``wake``), else at
+        most a second apart. The lease is released when the loop is cancelled."""
+        async with self.lease.kept():
+            await self._rounds()
+
+    async def _rounds(self) -> None:
         idle_wait = 0.05
         while True:
+            await self.lease.wait_held()  # at once while ours; else until the heartbeat takes it
             self.wake.clear()  # before the round: a write during it wakes the next one at once
             try:
                 handled = await self.run_once()
@@ -229,8 +252,11 @@ class Indexer:
                 handled, idle_wait = 0, ERROR_WAIT_MAX
             if handled:
                 continue
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+            # that comes as the event is set, and the loop would outlive the app's shutdown.
             try:
-                await asyncio.wait_for(self.wake.wait(), timeout=idle_wait)
+                async with asyncio.timeout(idle_wait):
+                    await self.wake.wait()
                 idle_wait = 0.05
             except TimeoutError:
                 pass
@@ -293,9 +319,18 @@ class Indexer:
             )
         return handled
 
+    async def _may_send(self) -> bool:
+        """Whether the lease is surely ours; renewed first when that is no longer sure.
+
+        The heartbeat of ``run()`` keeps it renewed, so this is nearly always a local check. An
+        indexer run without it (``run_once`` alone), or one whose heartbeat could not renew the
+        lease in time, asks MongoDB, and only a lease counted from that request's start will do.
+        """
+        return self.lease.held() or await self.lease.acquire()
+
     async def _send(self, index: AsyncIndex, batch: Batch) -> int | None:
-        if not await self.lease.acquire():
-            return None  # another instance holds the lease now: send nothing more
+        if not await self._may_send():
+            return None  # another instance holds the lease now, or MongoDB cannot tell: stop
         await self.fault("sending")  # the lease is checked; the batch is not sent yet
         return await self._enqueue(index.add_documents(batch.documents, primary_key="id"))
 
@@ -320,9 +355,14 @@ class Indexer:
         for version, ids in by_version.items():
             for start in range(0, len(ids), MARK_CHUNK):
                 chunk = ids[start : start + MARK_CHUNK]
-                result = await store.collection.update_many(
-                    {"_id": {"$in": chunk}, "version": version, SEARCH_PENDING: True},
-                    {"$unset": {SEARCH_PENDING: "", SEARCH_FAILED: ""}},
+                # One update per record, all in one round trip, rather than an updateMany: run
+                # outside a transaction, SecantusDB's updateMany retries a write conflict while
+                # holding the collection's lock, which the conflicting transaction (a new practice
+                # holding its organization, say) needs to finish: a deadlock. MongoDB yields.
+                clear = {"$unset": {**SEARCH_MARK_FIELDS, SEARCH_FAILED: ""}}
+                result = await store.collection.bulk_write(
+                    [UpdateOne({"_id": id, "version": version, SEARCH_PENDING: True}, clear) for id in chunk],
+                    ordered=False,
                 )
                 if result.matched_count < len(chunk):
                     # Written or deleted since they were read. Usually the newer version is still
@@ -334,13 +374,13 @@ class Indexer:
         for store in self.stores.searchable:
             if store is not self.stores.organizations:
                 await store.collection.update_many(
-                    {"organization_id": {"$in": organization_ids}}, {"$set": {SEARCH_PENDING: True}}
+                    {"organization_id": {"$in": organization_ids}}, search_mark()
                 )
 
     async def _push_deletions(self) -> int:
         outbox = self.stores.database[SEARCH_OUTBOX]
         entries = await outbox.find({"done": False}).sort("deleted_at", 1).limit(self.batch_size).to_list()
-        if not entries or not await self.lease.acquire():
+        if not entries or not await self._may_send():
             return 0
         by_collection: dict[str, list[str]] = {}
         for entry in entries:

@@ -39,7 +39,7 @@ from search.documents import SearchDocument
 from search.engine import SearchEngine, TaskOutcome
 from storage.database import Stores
 from storage.records import VersionedRecord
-from storage.store import SEARCH_FAILED, SEARCH_PENDING, VersionedStore, utc_now
+from storage.store import SEARCH_FAILED, SEARCH_MARK_FIELDS, VersionedStore, utc_now
 from storage.store import translate_errors as translate_storage_errors
 
 logger = logging.getLogger("lumbung.indexer")
@@ -82,7 +82,7 @@ async def park(store: VersionedStore[Any], record: VersionedRecord, outcome: Tas
     failed = {"version": record.version, "error": outcome.describe(), "at": utc_now()}
     result = await store.collection.update_one(
         {"_id": record.id, "version": record.version},
-        {"$unset": {SEARCH_PENDING: ""}, "$set": {SEARCH_FAILED: failed}},
+        {"$unset": SEARCH_MARK_FIELDS, "$set": {SEARCH_FAILED: failed}},
     )
     if not result.modified_count:  # its newer version is pending, and is tried in its turn
         return False

@@ -20,7 +20,7 @@ from search.indexes import SPECS, IndexSpec
 from search.refusals import Batch, Refusals, park, parked
 from storage.database import Stores
 from storage.records import VersionedRecord
-from storage.store import SEARCH_OUTBOX, SEARCH_PENDING, VersionedStore, utc_now
+from storage.store import SEARCH_OUTBOX, VersionedStore, search_mark, utc_now
 
 BATCH_SIZE = 1000
 # Clocks of several app instances differ a little: re-mark a margin before the start.
@@ -96,11 +96,9 @@ async def _rebuild(stores: Stores, engine: SearchEngine, spec: IndexSpec, progre
         if not swapped.succeeded:
             raise IndexingFailed(f"Meilisearch failed to swap {fresh} into {live}: {swapped.describe()}")
         # Writes that raced the rebuild may have gone to the index just swapped out: send them again.
-        await store.collection.update_many(written_since(started), {"$set": {SEARCH_PENDING: True}})
+        await store.collection.update_many(written_since(started), search_mark())
         # Records parked before and accepted now: the indexer sends them again and unparks them.
-        await store.collection.update_many(
-            {**parked(), "_id": {"$nin": refused}}, {"$set": {SEARCH_PENDING: True}}
-        )
+        await store.collection.update_many({**parked(), "_id": {"$nin": refused}}, search_mark())
         await stores.database[SEARCH_OUTBOX].update_many(
             deleted_since(spec.collection, started), {"$set": {"done": False}}
         )

@@ -27,18 +27,22 @@ from starlette.routing import Mount, Route
 
 from resolvers.accounts import seed_demo_accounts
 from resolvers.auth import AuthConfig
+from resolvers.digests import DigestConfig, DigestSender
 from resolvers.notifier import Notifier
 from resolvers.posting import PostingConfig
 from schema import Limits, build_schema
+from search.backlog import search_backlog
 from search.engine import SearchEngine
 from search.errors import SearchUnavailable
 from search.indexer import Indexer
 from search.indexes import IndexNames
 from search.refusals import count_parked
-from server import calendar, exports
+from server import calendar, exports, unsubscribe
 from server.endpoint import PREFLIGHT_HEADERS, STRAWBERRY_BATCH_CAP, LumbungGraphQL
+from server.ide import GraphiQLPage
 from server.limits import BodySizeLimit
 from server.logs import AccessLog
+from server.mail import transport_for
 from server.metrics import Metrics, metrics_endpoint, serve_metrics
 from server.settings import Settings
 from server.supervisor import LocalService, announce, local_meilisearch, local_mongo, withdraw
@@ -46,7 +50,7 @@ from server.web import WebClient
 from storage.database import Stores, open_client
 from storage.demo import has_content, load_demo_content
 from storage.errors import StorageUnavailable
-from storage.leases import Lease
+from storage.leases import Lease, Process
 from storage.store import SEARCH_PENDING, Document
 
 logger = logging.getLogger("lumbung")
@@ -59,6 +63,7 @@ class State(TypedDict):
     search: SearchEngine
     indexer: Indexer | None
     notifier: Notifier | None
+    digests: DigestSender | None
 
 
 def auth_config(settings: Settings) -> AuthConfig:
@@ -179,8 +184,14 @@ async def _run_leased(run: Callable[[], Awaitable[None]], lease: Lease) -> None:
             await lease.release()
 
 
-async def _run_indexer(indexer: Indexer) -> None:
-    await _run_leased(indexer.run, indexer.lease)
+def _digest_sender(stores: Stores, settings: Settings, auth: AuthConfig) -> DigestSender:
+    transport = transport_for(settings)
+    if settings.smtp is None:
+        logger.info("email digests: no SMTP_URL, so they are written as %s (development)", transport)
+    else:
+        logger.info("email digests: sent by %s", transport)
+    config = DigestConfig(auth=auth, public_url=settings.base_url, mail_from=settings.mail_from)
+    return DigestSender(stores=stores, transport=transport, config=config, owner=_owner())
 
 
 # Below this many records waiting for the indexer at start-up, its progress is not worth a line.
@@ -233,8 +244,15 @@ def _lifespan(settings: Settings, auth: AuthConfig, metrics: Metrics) -> Any:
             search = await open_search(stack, settings, metrics=metrics)
             indexer = None
             if settings.search_indexer:
-                indexer = Indexer(stores=stores, engine=search, owner=_owner())
-                task = asyncio.create_task(_run_indexer(indexer), name="search-indexer")
+                indexer = Indexer(
+                    stores=stores,
+                    engine=search,
+                    owner=_owner(),
+                    lease_ttl=timedelta(seconds=settings.lease_seconds),
+                    process=Process.current() if settings.lease_prove_dead else None,
+                )
+                # Cancelled at shutdown, it stops its lease's heartbeat and releases the lease.
+                task = asyncio.create_task(indexer.run(), name="search-indexer")
                 stack.push_async_callback(_cancel, task)
                 report = asyncio.create_task(_report_indexing(stores), name="indexing-progress")
                 stack.push_async_callback(_cancel, report)
@@ -247,9 +265,20 @@ def _lifespan(settings: Settings, auth: AuthConfig, metrics: Metrics) -> Any:
                 notifier = Notifier(stores=stores, owner=_owner())
                 task = asyncio.create_task(_run_leased(notifier.run, notifier.lease), name="notifier")
                 stack.push_async_callback(_cancel, task)
+            digests = None
+            if settings.digests:
+                digests = _digest_sender(stores, settings, auth)
+                task = asyncio.create_task(_run_leased(digests.run, digests.lease), name="digest-sender")
+                stack.push_async_callback(_cancel, task)
             gc.freeze()
             stack.callback(gc.unfreeze)
-            yield {"stores": stores, "search": search, "indexer": indexer, "notifier": notifier}
+            yield {
+                "stores": stores,
+                "search": search,
+                "indexer": indexer,
+                "notifier": notifier,
+                "digests": digests,
+            }
 
     return lifespan
 
@@ -276,18 +305,26 @@ async def readyz(request: Request) -> JSONResponse:
 
     ``parked`` counts the records the search engine refused (search/refusals.py): they are left
     out of search until their next write, which an operator should know of, but they do not make
-    an instance unready.
+    an instance unready. ``searchBacklog`` is what the indexer has still to send (search/backlog.py):
+    every instance reports the same, whichever holds the indexer's lease.
     """
     stores: Stores = request.state.stores
     search = await _check_search(request.state.search)
     try:
         await stores.ping()
         parked = await count_parked(stores)
+        backlog = await search_backlog(stores=stores)
     except StorageUnavailable:
         checks = {"mongodb": "unreachable", "search": search}
         return JSONResponse({"status": "unavailable", "checks": checks}, status_code=503)
     status = "ready" if search == "ok" else "degraded"
-    return JSONResponse({"status": status, "checks": {"mongodb": "ok", "search": search, "parked": parked}})
+    ready: dict[str, Any] = {
+        "mongodb": "ok",
+        "search": search,
+        "parked": parked,
+        "searchBacklog": backlog.to_json(),
+    }
+    return JSONResponse({"status": status, "checks": ready})
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -313,9 +350,11 @@ def create_app(settings: Settings) -> Starlette:
     schema = build_schema(
         production=settings.is_production, limits=limits, max_batch_operations=STRAWBERRY_BATCH_CAP
     )
+    # GraphiQL is for development only, like introspection.
+    graphiql = None if settings.is_production else GraphiQLPage()
     graphql = LumbungGraphQL(
         schema,
-        graphql_ide=None if settings.is_production else "graphiql",
+        graphiql=graphiql,
         allow_queries_via_get=True,
         auth=auth,
         max_operations=settings.max_batch_operations,
@@ -328,11 +367,14 @@ def create_app(settings: Settings) -> Starlette:
         metrics=metrics,
     )
     calendar_feed, event_calendar = calendar.routes(auth)
+    unsubscribe_page = unsubscribe.routes(auth)
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/events.ics", calendar_feed),
             Route("/events/{id}.ics", event_calendar),
+            *(graphiql.routes() if graphiql else []),
+            Route("/unsubscribe", unsubscribe_page, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", scrape),

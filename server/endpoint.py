@@ -38,6 +38,7 @@ from resolvers.posting import PostingConfig
 from resolvers.viewer import Viewer
 from server import logs
 from server.graphql_view import GraphQLView, is_request_error
+from server.ide import GraphiQLPage
 from server.metrics import Metrics
 from storage.errors import StorageUnavailable
 
@@ -77,6 +78,8 @@ def refusal(status_code: int, message: str, code: str) -> Response:
 
 
 class LumbungGraphQL(GraphQLView[Context, None]):
+    """The endpoint; ``graphiql`` is the page browsers get in development (None: no GraphiQL)."""
+
     def __init__(
         self,
         *args: object,
@@ -84,13 +87,22 @@ class LumbungGraphQL(GraphQLView[Context, None]):
         max_operations: int,
         posting: PostingConfig | None = None,
         metrics: Metrics | None = None,
+        graphiql: GraphiQLPage | None = None,
         **kwargs: object,
     ) -> None:
+        kwargs["graphql_ide"] = "graphiql" if graphiql else None
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # strawberry's own keyword arguments
         self.auth = auth
         self.max_operations = max_operations
         self.posting = posting or PostingConfig()
         self.metrics = metrics
+        self.graphiql = graphiql
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """Our page, from local files, instead of strawberry's, which loads a CDN (server/ide.py)."""
+        if self.graphiql is None:  # strawberry asks only when graphql_ide is set
+            raise Refused(404, "Not Found", code="NOT_FOUND")
+        return self.graphiql.page()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

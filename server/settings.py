@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import email.utils
 import os
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,10 +35,67 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+_SMTP_URL_SHAPE = "smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465 (TLS)"
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpEndpoint:
+    """Where digests go: parsed from ``SMTP_URL``, the password kept secret."""
+
+    host: str
+    port: int
+    # smtps://: TLS from the first byte; smtp://: plain, upgraded by STARTTLS.
+    implicit_tls: bool
+    # None: STARTTLS when the server offers it; True: required (?starttls=true); False: never.
+    starttls: bool | None
+    username: str | None = None
+    password: SecretStr | None = None
+
+    def __str__(self) -> str:
+        """The URL without its password, for logs."""
+        user = f"{self.username}@" if self.username else ""
+        return f"{'smtps' if self.implicit_tls else 'smtp'}://{user}{self.host}:{self.port}"
+
+
+def parse_smtp_url(url: str) -> SmtpEndpoint:
+    """``SMTP_URL`` as an endpoint; a ValueError whose message never repeats the password."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("smtp", "smtps"):
+        raise ValueError(f"SMTP_URL must look like {_SMTP_URL_SHAPE}; its scheme is {parts.scheme!r}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if not parts.hostname or port == -1 or parts.path not in ("", "/") or parts.fragment:
+        raise ValueError(f"SMTP_URL must look like {_SMTP_URL_SHAPE}, with a host and a numeric port")
+    starttls: bool | None = None
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        if name != "starttls" or value.lower() not in ("true", "false"):
+            raise ValueError(
+                f"SMTP_URL takes one parameter, ?starttls=true or ?starttls=false (not {name!r})"
+            )
+        starttls = value.lower() == "true"
+    implicit = parts.scheme == "smtps"
+    if implicit and starttls is not None:
+        raise ValueError("SMTP_URL: smtps:// is TLS from the start; ?starttls belongs to smtp:// only")
+    password = unquote(parts.password) if parts.password is not None else None
+    return SmtpEndpoint(
+        host=parts.hostname,
+        port=port or (465 if implicit else 587),
+        implicit_tls=implicit,
+        starttls=starttls,
+        username=unquote(parts.username) if parts.username else None,
+        password=SecretStr(password) if password is not None else None,
+    )
+
+
 class Settings(BaseSettings):
     """Configuration of one app instance; every field maps to an environment variable."""
 
-    model_config = SettingsConfigDict(env_prefix="LUMBUNG_", extra="ignore", frozen=True)
+    # Errors leave out the input: it holds SMTP_URL's and MONGODB_URI's passwords.
+    model_config = SettingsConfigDict(
+        env_prefix="LUMBUNG_", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
 
     env: Environment = Environment.DEVELOPMENT
     host: str = "127.0.0.1"
@@ -65,6 +125,21 @@ class Settings(BaseSettings):
     search_indexer: bool = True
     # Run the notifier (activities into notifications) in this instance; a lease lets one run.
     notifier: bool = True
+    # Email digests (README "Email digests"): send them from this instance (a lease lets one
+    # send at a time); over SMTP_URL, or without it (development) into data_dir/mail/.
+    digests: bool = True
+    smtp_url: Annotated[
+        SecretStr | None, Field(validation_alias=AliasChoices("SMTP_URL", "LUMBUNG_SMTP_URL"))
+    ] = None
+    mail_from: str = "Lumbung <no-reply@lumbung.local>"
+    # The hub's address in links of mails (unsubscribe, items); default http://127.0.0.1:PORT.
+    public_url: str | None = None
+    # Leases of background workers (storage/leases.py): a successor takes over this long after a
+    # holder dies; renewed every fifth of it. Hosts' clocks must agree to well within a fifth.
+    lease_seconds: Annotated[float, Field(ge=1, le=600)] = 5.0
+    # Let an instance take a lease over at once from a holder on the same host whose process has
+    # ended (Linux /proc); off, it waits for the lease to expire.
+    lease_prove_dead: bool = True
     mongodb_timeout_ms: Annotated[int, Field(ge=100)] = 3000
     # Load the Kemendagri regions and the demo content into an empty database at start-up.
     seed_regions: bool = True
@@ -127,6 +202,46 @@ class Settings(BaseSettings):
                 "LUMBUNG_SECRET_KEY must be set to a random string of at least 32 characters in production "
                 "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
+        return self
+
+    @property
+    def smtp(self) -> SmtpEndpoint | None:
+        return parse_smtp_url(self.smtp_url.get_secret_value()) if self.smtp_url is not None else None
+
+    @property
+    def base_url(self) -> str:
+        """The hub's public address, without a trailing slash."""
+        return (self.public_url or f"http://127.0.0.1:{self.port}").rstrip("/")
+
+    @model_validator(mode="after")
+    def _mail(self) -> Settings:
+        if self.smtp_url is not None:  # a bad SMTP_URL stops start-up with parse_smtp_url's sentence
+            parse_smtp_url(self.smtp_url.get_secret_value())
+        _, address = email.utils.parseaddr(self.mail_from)
+        local, _, domain = address.rpartition("@")
+        if not local or "." not in domain or any(c in self.mail_from for c in "\r\n"):
+            raise ValueError(
+                f"LUMBUNG_MAIL_FROM must be an address, optionally with a name, such as "
+                f"'Lumbung <no-reply@hub.example.org>' (got {self.mail_from!r})"
+            )
+        if self.public_url is not None:
+            parts = urlsplit(self.public_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+                raise ValueError(
+                    "LUMBUNG_PUBLIC_URL must be the hub's http(s) address, such as https://hub.example.org "
+                    f"(got {self.public_url!r})"
+                )
+        if self.is_production and self.digests:
+            if self.smtp_url is None:
+                raise ValueError(
+                    "LUMBUNG_DIGESTS is on in production but SMTP_URL is unset: set SMTP_URL "
+                    f"({_SMTP_URL_SHAPE}), or LUMBUNG_DIGESTS=false"
+                )
+            if self.public_url is None:
+                raise ValueError(
+                    "LUMBUNG_DIGESTS is on in production but LUMBUNG_PUBLIC_URL is unset: set it to the "
+                    "hub's address (the links in the mails point there), or LUMBUNG_DIGESTS=false"
+                )
         return self
 
     @model_validator(mode="after")

@@ -22,6 +22,7 @@ from storage.accounts import (
     derive_user,
 )
 from storage.activity import ACTIVITY_INDEXES, ACTIVITY_OUTBOX
+from storage.digests import DIGEST_CLAIMS, DigestStore
 from storage.discussions import (
     REPLIES,
     REPLY_INDEXES,
@@ -39,6 +40,7 @@ from storage.events import (
     derive_event,
     event_sort_keys,
 )
+from storage.exchanges import EXCHANGE_INDEXES, ExchangeStore, derive_exchange
 from storage.follows import FOLLOW_INDEXES, FOLLOWS, FollowStore
 from storage.moderation import REPORT_INDEXES, REPORTS, ReportStore
 from storage.notifications import (
@@ -49,6 +51,7 @@ from storage.notifications import (
 )
 from storage.records import (
     CaseStudyRecord,
+    ExchangeRecord,
     OrganizationRecord,
     PartnershipRecord,
     PracticeRecord,
@@ -60,6 +63,7 @@ from storage.store import (
     AUDIT_TRAIL,
     SEARCH_FAILED,
     SEARCH_OUTBOX,
+    SEARCH_PENDING_SINCE,
     Document,
     VersionedStore,
     ensure_indexes,
@@ -155,6 +159,7 @@ class Stores:
     case_studies: VersionedStore[CaseStudyRecord]
     partnerships: VersionedStore[PartnershipRecord]
     replications: VersionedStore[ReplicationRecord]
+    exchanges: ExchangeStore
     users: UserStore
     sessions: SessionStore
     invitations: InvitationStore
@@ -166,6 +171,7 @@ class Stores:
     registrations: RegistrationStore
     follows: FollowStore
     notifications: NotificationStore
+    digests: DigestStore
 
     @classmethod
     def of(cls, database: AsyncDatabase[Document]) -> Stores:
@@ -183,6 +189,8 @@ class Stores:
             partnerships=content("partnerships", PartnershipRecord),
             # Replications are found through their practice, not searched on their own.
             replications=content("replications", ReplicationRecord, searchable=False),
+            # Peer exchanges are private to their two organizations: never searched.
+            exchanges=ExchangeStore(database["exchanges"], ExchangeRecord, derive=derive_exchange),
             users=UserStore(database["users"], UserRecord, derive=derive_user),
             sessions=SessionStore(database["sessions"], users="users", organizations="organizations"),
             invitations=InvitationStore(database["invitations"]),
@@ -196,6 +204,11 @@ class Stores:
             registrations=RegistrationStore(database[EVENTS], database[REGISTRATIONS]),
             follows=FollowStore(database[FOLLOWS]),
             notifications=NotificationStore(database[NOTIFICATIONS], database[NOTIFICATION_SETTINGS]),
+            digests=DigestStore(
+                database[DIGEST_CLAIMS],
+                notifications=database[NOTIFICATIONS],
+                settings=database[NOTIFICATION_SETTINGS],
+            ),
         )
 
     def content(self, collection: str) -> VersionedStore[Any]:
@@ -220,6 +233,7 @@ class Stores:
     async def ensure_indexes(self) -> None:
         await ensure_indexes(self.regions.collection, REGION_INDEXES)
         await ensure_indexes(self.organizations.collection, _ORGANIZATION_INDEXES)
+        await ensure_indexes(self.exchanges.collection, EXCHANGE_INDEXES)
         for name in ("practices", "case_studies", "partnerships", "replications"):
             await ensure_indexes(self.database[name], (*_CONTENT_INDEXES, *_EXTRA_INDEXES.get(name, ())))
         for store in self.searchable:  # a reindex re-marks what was written or deleted meanwhile
@@ -232,6 +246,8 @@ class Stores:
             # index entry of a document on each update; a partial index, which MongoDB would use
             # as well, SecantusDB's planner left unused for this query).
             await ensure_indexes(store.collection, (((f"{SEARCH_FAILED}.version", 1),),), sparse=True)
+            # The oldest pending record, for the backlog on /readyz: sparse for the same reason.
+            await ensure_indexes(store.collection, (((SEARCH_PENDING_SINCE, 1),),), sparse=True)
         await ensure_indexes(self.database[SEARCH_OUTBOX], ((("done", 1), ("deleted_at", 1)),))
         await self.users.collection.create_index([("email", 1)], unique=True)
         await ensure_indexes(self.users.collection, USER_INDEXES)
@@ -246,6 +262,7 @@ class Stores:
         await ensure_indexes(self.registrations.collection, REGISTRATION_INDEXES)
         await ensure_indexes(self.follows.collection, FOLLOW_INDEXES)
         await ensure_indexes(self.notifications.collection, NOTIFICATION_INDEXES)
+        await self.digests.ensure_indexes()
         await self._migrate()
 
     async def _migrate(self) -> None:

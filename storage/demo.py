@@ -1,26 +1,37 @@
-"""Demo content: realistic but fictional practices, case studies, partnerships and discussions.
+"""Demo content: fictional practices, case studies, partnerships, discussions, events, exchanges.
 
 The JSON files under ``demo/`` refer to each other by ``key``; loading gives every item a fresh
 ID, resolves the keys and marks every record ``is_demo`` so it can be told apart (and removed).
 Demo posts are signed by name by the staff of demo organizations: they have no author account.
+
+Events are written relative to the day they are loaded, so that a demo always has some to come
+and some past: ``starts_in_days`` (negative: past), ``local_time`` ("09:00") in the venue's own
+zone (WIB, WITA or WIT; Jakarta time online), ``days`` (default 1) and ``hours`` on the last
+day. Their ``registrations`` are participants by name only, not accounts: the seats they hold,
+the waiting list and the certificates of those who attended.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime, time, timedelta
 from importlib import resources
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from storage.database import Stores
+from storage.events import EventRecord, RegistrationRecord, time_zone_of_region
 from storage.records import Record
-from storage.store import Document, VersionedStore, new_id, translate_errors
+from storage.store import Document, VersionedStore, new_id, translate_errors, utc_now
+from storage.vocabulary import RegistrationStatus
 
 _CONTENT_FILES = ("practices", "case_studies", "partnerships", "replications")
 # `@[Nama Organisasi]` in a post, as resolvers/discussions.py reads it; demo text names its
 # organizations exactly.
 _MENTION = re.compile(r"@\[([^\[\]\n]{2,200})\]")
+_SUBJECT_FILES = {"practices": "PRACTICE", "partnerships": "PARTNERSHIP"}
 
 
 def read_demo_file(name: str) -> list[dict[str, Any]]:
@@ -60,6 +71,30 @@ def _prepare(item: dict[str, Any], keys: _Keys) -> Document:
     return document
 
 
+def _prepare_exchange(item: dict[str, Any], keys: _Keys, subjects: dict[str, tuple[str, str]]) -> Document:
+    """An exchange: its subject's kind and owner come from the subject's own item.
+
+    ``last_by`` names the side that took the latest step: the other side is the one to notify.
+    """
+    subject_kind, owner_key = subjects[item["subject"]]
+    owner, requester = keys(owner_key), keys(item["requester"])
+    document = {
+        k: v for k, v in item.items() if k not in ("key", "subject", "requester", "replication", "last_by")
+    }
+    document.update(
+        _id=keys(item["key"]),
+        is_demo=True,
+        subject_kind=subject_kind,
+        subject_id=keys(item["subject"]),
+        owner_organization_id=owner,
+        requester_organization_id=requester,
+        replication_id=keys(item["replication"]) if "replication" in item else None,
+        notify_organization_ids=[owner if item["last_by"] == "requester" else requester],
+        created_at=datetime.fromisoformat(item["created_at"]),
+    )
+    return document
+
+
 async def _load(store: VersionedStore[Any], documents: list[Document], record_type: type[Record]) -> int:
     for document in documents:  # fail loudly on a data error rather than store a bad record
         record_type.model_validate({**document, "version": 1, "updated_at": document.get("created_at")})
@@ -67,12 +102,102 @@ async def _load(store: VersionedStore[Any], documents: list[Document], record_ty
     return len(documents)
 
 
+# Fields of events.json that are turned into others (keys into IDs, offsets into times).
+_EVENT_SOURCE_ONLY = {
+    "key",
+    "organizer",
+    "co_organizers",
+    "related_practices",
+    "registrations",
+    "starts_in_days",
+    "local_time",
+    "days",
+    "hours",
+    "registration_closes_days_before",
+}
+
+
+def _event_times(item: dict[str, Any], now: datetime) -> tuple[datetime, datetime]:
+    """The UTC start and end of a demo event, from its day offset and its venue's local time."""
+    venue = item.get("venue")
+    zone = ZoneInfo(time_zone_of_region(venue["region_code"] if venue else None))
+    day = now.astimezone(zone).date() + timedelta(days=item["starts_in_days"])
+    starts = datetime.combine(day, time.fromisoformat(item["local_time"]), tzinfo=zone)
+    ends = starts + timedelta(days=item.get("days", 1) - 1, hours=item["hours"])
+    return starts.astimezone(UTC), ends.astimezone(UTC)
+
+
+def _prepare_event(item: dict[str, Any], keys: _Keys, now: datetime) -> tuple[Document, list[Document]]:
+    """An event document and its registrations, with the seat and waiting-list counts they make."""
+    event_id = keys(item["key"])
+    starts_at, ends_at = _event_times(item, now)
+    document: Document = {k: v for k, v in item.items() if k not in _EVENT_SOURCE_ONLY}
+    document.update(
+        _id=event_id,
+        is_demo=True,
+        organizer_id=keys(item["organizer"]),
+        co_organizer_ids=[keys(k) for k in item.get("co_organizers", [])],
+        related_practice_ids=[keys(k) for k in item.get("related_practices", [])],
+        starts_at=starts_at,
+        ends_at=ends_at,
+        # Written some weeks before it takes place (or before today, for those to come).
+        created_at=min(starts_at, now) - timedelta(days=21),
+    )
+    if (closes_before := item.get("registration_closes_days_before")) is not None:
+        document["registration_deadline"] = starts_at - timedelta(days=closes_before)
+    registrations: list[Document] = []
+    waiting = 0
+    # Registered in the week before the event, or the week before today for one to come.
+    first_registered = min(starts_at, now) - timedelta(days=7)
+    for number, entry in enumerate(item.get("registrations", [])):
+        status = RegistrationStatus[entry.get("status", RegistrationStatus.REGISTERED.value)]
+        waiting += status is RegistrationStatus.WAITLISTED
+        user_id = new_id()
+        attended = bool(entry.get("attended", False))
+        registrations.append(
+            {
+                "_id": f"{event_id}:{user_id}",
+                "event_id": event_id,
+                "user_id": user_id,
+                "user_name": entry["name"],
+                "organization_id": keys(entry["organization"]),
+                "status": status.value,
+                "position": waiting if status is RegistrationStatus.WAITLISTED else None,
+                "registered_at": first_registered + timedelta(hours=3 * number),
+                "cancelled_at": None,
+                "attended": attended,
+                "attendance_marked_at": ends_at + timedelta(hours=1) if attended else None,
+                "certificate_code": entry.get("certificate_code"),
+            }
+        )
+    document["registered_count"] = len(registrations) - waiting
+    document["waitlist_count"] = waiting
+    document["waitlist_seq"] = waiting  # the next to wait gets the next position
+    if document["registered_count"] > document["capacity"]:
+        raise ValueError(f"demo event {item['key']}: more seats taken than it has")
+    return document, registrations
+
+
+async def _load_events(stores: Stores, items: Sequence[dict[str, Any]], keys: _Keys) -> int:
+    """Through the events store, as any event is written: sort keys, readers, search mark."""
+    now = utc_now()
+    prepared = [_prepare_event(item, keys, now) for item in items]
+    registrations = [registration for _, found in prepared for registration in found]
+    for registration in registrations:
+        RegistrationRecord.model_validate(registration)
+    count = await _load(stores.events, [document for document, _ in prepared], EventRecord)
+    await stores.registrations.insert_many(registrations)
+    return count
+
+
 @translate_errors
 async def load_demo_content(stores: Stores) -> dict[str, int]:
-    """Insert the demo organizations and content; returns how many of each were loaded."""
+    """Insert the demo organizations, content and events; returns how many of each were loaded."""
     keys = _Keys()
     files = {name: read_demo_file(name) for name in ("organizations", *_CONTENT_FILES)}
-    for items in files.values():
+    events = read_demo_file("events")
+    exchanges = read_demo_file("exchanges")
+    for items in (*files.values(), events, exchanges):
         for item in items:
             keys.assign(item)
     counts: dict[str, int] = {}
@@ -85,6 +210,14 @@ async def load_demo_content(stores: Stores) -> dict[str, int]:
     threads, replies = _discussions(read_demo_file("discussions"), keys, collections, organizations)
     await stores.discussions.insert_many(threads, replies)
     counts["threads"], counts["replies"] = len(threads), len(replies)
+    counts["events"] = await _load_events(stores, events, keys)
+    subjects = {
+        item["key"]: (kind, item["organization"])
+        for name, kind in _SUBJECT_FILES.items()
+        for item in files[name]
+    }
+    documents = [_prepare_exchange(item, keys, subjects) for item in exchanges]
+    counts["exchanges"] = await _load(stores.exchanges, documents, stores.exchanges.record_type)
     return counts
 
 

@@ -29,6 +29,7 @@ from storage.records import Id, Record, VersionedRecord
 from storage.store import (
     AUDIT_TRAIL,
     SEARCH_PENDING,
+    SEARCH_PENDING_SINCE,
     AuditNote,
     Document,
     VersionedStore,
@@ -293,6 +294,7 @@ class DiscussionStore:
             "reply_count": 0,
             "answered": False,
             SEARCH_PENDING: True,
+            SEARCH_PENDING_SINCE: utc_now(),
         }
 
         async def write(session: AsyncClientSession) -> None:
@@ -336,6 +338,7 @@ class DiscussionStore:
                         "last_activity_at": now,
                         "activity_key": activity_key(now, thread_id),
                         SEARCH_PENDING: True,
+                        SEARCH_PENDING_SINCE: utc_now(),
                     },
                     "$inc": {"reply_count": 1},
                 },
@@ -388,7 +391,9 @@ class DiscussionStore:
             assert document is not None  # the transaction reads its own write
             thread_id = document["_id"] if collection == THREADS else document["thread_id"]
             await self.threads.collection.update_one(
-                {"_id": thread_id}, {"$set": {SEARCH_PENDING: True}}, session=session
+                {"_id": thread_id},
+                {"$set": {SEARCH_PENDING: True, SEARCH_PENDING_SINCE: utc_now()}},
+                session=session,
             )
             await self._audit_entry(
                 audit, collection=collection, subject_id=id, version=document["version"], session=session
@@ -462,6 +467,7 @@ class DiscussionStore:
                 "reply_count": len(its_replies),
                 "answered": accepted is not None,
                 SEARCH_PENDING: True,
+                SEARCH_PENDING_SINCE: utc_now(),
             }
             for reply in its_replies:  # fail loudly on a data error rather than store a bad post
                 ReplyRecord.model_validate(reply)
@@ -482,7 +488,8 @@ class DiscussionStore:
         """Have the indexer send the threads of items again (their status or regions changed)."""
         if subject_ids:
             await self.threads.collection.update_many(
-                {"subject_id": {"$in": list(subject_ids)}}, {"$set": {SEARCH_PENDING: True}}
+                {"subject_id": {"$in": list(subject_ids)}},
+                {"$set": {SEARCH_PENDING: True, SEARCH_PENDING_SINCE: utc_now()}},
             )
 
     @translate_errors

@@ -5,7 +5,9 @@ conditional increment of ``registered_count`` below ``capacity``, in the same tr
 registration. Concurrent registrations for the last seats conflict on that document, MongoDB
 commits one at a time, and the others are retried against the new count, so the seats taken can
 never exceed the capacity. Whoever finds it full joins the waiting list at the next position; a
-cancellation hands its seat to the first in line in the same transaction.
+cancellation hands its seat to the first in line in the same transaction. Whoever leaves the
+list (for a seat, or giving up) moves those behind up one place, so a position is always the
+place in line: 1 is next.
 """
 
 from __future__ import annotations
@@ -46,6 +48,29 @@ EVENTS = "events"
 REGISTRATIONS = "event_registrations"
 # Who may read an event: everyone once it is out of draft, always its organizers.
 PUBLIC = "public"
+
+# Indonesia's three time zones by province code (Kemendagri): WIT in Maluku and Papua, WITA in
+# Bali, Nusa Tenggara, Kalimantan Selatan, Timur and Utara and Sulawesi, WIB elsewhere. Kept
+# here, below every layer that needs it: the API shows times in it, the demo content is
+# written in it.
+_WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
+_WIT = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
+JAKARTA = "Asia/Jakarta"
+ZONE_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+
+def time_zone_of_region(region_code: str | None) -> str:
+    """The IANA zone of a region; no region (an online event) is Jakarta time (WIB)."""
+    province = (region_code or "")[:2]
+    if province in _WIT:
+        return "Asia/Jayapura"
+    if province in _WITA:
+        return "Asia/Makassar"
+    return JAKARTA
+
+
+class AlreadyRegistered(Exception):
+    """The user holds a seat or a place on the waiting list already."""
 
 
 class Venue(Record):
@@ -218,6 +243,11 @@ class RegistrationStore:
         registration_id = f"{event_id}:{user_id}"
 
         async def write(session: AsyncClientSession) -> Document:
+            # Read inside the transaction: two registrations of one user at once conflict on
+            # the event's count, and the one retried finds the other's registration here.
+            current = await self.collection.find_one({"_id": registration_id}, session=session)
+            if current is not None and current["status"] != RegistrationStatus.CANCELLED.value:
+                raise AlreadyRegistered(registration_id)
             now = utc_now()
             seat = await self.events.update_one(
                 {"_id": event_id, "$expr": {"$lt": ["$registered_count", "$capacity"]}},
@@ -274,9 +304,7 @@ class RegistrationStore:
                 session=session,
             )
             if current["status"] == RegistrationStatus.WAITLISTED.value:
-                await self.events.update_one(
-                    {"_id": event_id}, {"$inc": {"waitlist_count": -1}}, session=session
-                )
+                await self._leave_waitlist(event_id, current["position"], session)
                 return {**current, "status": RegistrationStatus.CANCELLED.value, "cancelled_at": now}, None
             promoted = await self.collection.find_one(
                 {"event_id": event_id, "status": RegistrationStatus.WAITLISTED.value},
@@ -293,9 +321,7 @@ class RegistrationStore:
                     {"$set": {"status": RegistrationStatus.REGISTERED.value}},
                     session=session,
                 )
-                await self.events.update_one(
-                    {"_id": event_id}, {"$inc": {"waitlist_count": -1}}, session=session
-                )
+                await self._leave_waitlist(event_id, promoted["position"], session)
                 promoted = {**promoted, "status": RegistrationStatus.REGISTERED.value}
                 await record_activity(
                     self._database,
@@ -313,6 +339,21 @@ class RegistrationStore:
 
         cancelled, promoted = await self._transaction(write)
         return self._record(cancelled), self._record(promoted) if promoted else None
+
+    async def _leave_waitlist(self, event_id: str, position: int, session: AsyncClientSession) -> None:
+        """Everyone behind ``position`` moves up one place: a position is the place in line."""
+        await self.collection.update_many(
+            {
+                "event_id": event_id,
+                "status": RegistrationStatus.WAITLISTED.value,
+                "position": {"$gt": position},
+            },
+            {"$inc": {"position": -1}},
+            session=session,
+        )
+        await self.events.update_one(
+            {"_id": event_id}, {"$inc": {"waitlist_count": -1, "waitlist_seq": -1}}, session=session
+        )
 
     @translate_errors
     async def mark_attendance(
@@ -374,6 +415,12 @@ class RegistrationStore:
             sorted(found, key=lambda r: (order[r.status], r.position or 0, r.registered_at))
             for found in (grouped[event_id] for event_id in event_ids)
         ]
+
+    @translate_errors
+    async def insert_many(self, documents: Sequence[Mapping[str, Any]]) -> None:
+        """Bulk load of prepared registrations (demo content); their events' counts must match."""
+        if documents:
+            await self.collection.insert_many([dict(document) for document in documents], ordered=False)
 
     @translate_errors
     async def get_many(self, ids: Sequence[str]) -> list[RegistrationRecord | None]:

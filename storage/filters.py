@@ -13,6 +13,7 @@ from typing import Any
 
 from storage.vocabulary import (
     ContentStatus,
+    ExchangeState,
     OrganizationKind,
     PartnershipStatus,
     RegionLevel,
@@ -108,4 +109,30 @@ class RegionFilter:
             query["parent_code"] = str(self.parent_code)
         if self.name_prefix:
             query["name_key"] = {"$gte": self.name_prefix, "$lt": self.name_prefix + "\uffff"}
+        return query
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExchangeFilter:
+    """Peer exchanges by the side an organization is on, their states and their subjects."""
+
+    # Incoming: asked of this organization.
+    owner_organization_id: str | None = None
+    # Outgoing: asked by this organization.
+    requester_organization_id: str | None = None
+    # On either side.
+    party_id: str | None = None
+    states: Sequence[ExchangeState] = ()
+    subject_ids: Sequence[str] = ()
+
+    def to_query(self) -> dict[str, Any]:
+        query: dict[str, Any] = {}
+        if self.owner_organization_id is not None:
+            query["owner_organization_id"] = str(self.owner_organization_id)
+        if self.requester_organization_id is not None:
+            query["requester_organization_id"] = str(self.requester_organization_id)
+        if self.party_id is not None:
+            query["party_organization_ids"] = str(self.party_id)
+        _any_of(query, "state", self.states)
+        _any_of(query, "subject_id", self.subject_ids)
         return query

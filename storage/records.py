@@ -16,6 +16,9 @@ from storage.vocabulary import (
     AgreementKind,
     AuditAction,
     ContentStatus,
+    ExchangeKind,
+    ExchangeState,
+    ExchangeSubjectKind,
     FundingSource,
     OrganizationKind,
     PartnerRole,
@@ -212,6 +215,59 @@ class ReplicationRecord(ContentRecord):
     comparison: str | None = None
 
 
+# --- peer exchanges ----------------------------------------------------------------------------
+
+
+class DateRange(Record):
+    start: date
+    end: date
+
+
+class ExchangeSchedule(Record):
+    """When and where an accepted exchange takes place: a place, an online link, or both."""
+
+    starts_at: datetime
+    ends_at: datetime | None = None
+    place: str | None = None
+    online_url: str | None = None
+
+
+class ExchangeRecord(VersionedRecord):
+    """A government's request to the organization behind a practice or a partnership.
+
+    ``owner_organization_id`` is the subject's owner when the request was made: the side that
+    answers stays the same even if the subject changes hands later.
+    """
+
+    kind: ExchangeKind
+    state: ExchangeState
+    subject_kind: ExchangeSubjectKind
+    subject_id: Id
+    owner_organization_id: Id
+    requester_organization_id: Id
+    requested_by: Id | None = None
+    requesting_region_code: str
+    message: str
+    preferred_dates: list[DateRange]
+    participants: int
+    decline_reason: str | None = None
+    schedule: ExchangeSchedule | None = None
+    feedback: str | None = None
+    rating: int | None = None
+    cancel_reason: str | None = None
+    replication_id: Id | None = None
+    # Who must be told of the latest step: the parties other than the one that took it (both
+    # when a hub admin took it). Each audit entry of an exchange carries the same for its step.
+    notify_organization_ids: list[Id] = []
+
+
+class ExchangeStats(Record):
+    """How a subject's exchanges went: how many were completed, and their mean rating (1-5)."""
+
+    completed_count: int = 0
+    mean_rating: float | None = None
+
+
 # --- accounts and the audit trail --------------------------------------------------------------
 
 
@@ -270,3 +326,5 @@ class AuditEntryRecord(Record):
     version: int | None = None
     changes: list[FieldChange] = []
     comment: str | None = None
+    # The organizations to tell of this change (peer exchanges; empty elsewhere).
+    notify_organization_ids: list[Id] = []

@@ -72,12 +72,25 @@ def region_scope(codes: Sequence[str]) -> list[str]:
 # Set on every write of a searchable record, in the same single-document write; the search
 # indexer clears it (compare-and-set on the version) once the search engine holds that version.
 SEARCH_PENDING = "search_pending"
+# When the record became pending, set and cleared with the mark: the age of the search backlog
+# (search/backlog.py). A write sets it (the version it makes supersedes any earlier one still
+# pending); marking a record again for another reason keeps the earlier time.
+SEARCH_PENDING_SINCE = "search_pending_since"
 # Set by the indexer instead of clearing the mark when the search engine refuses a version of a
 # record ({"version", "error", "at"}): the record is parked until its next write sets the mark
 # again. Cleared once a version is indexed.
 SEARCH_FAILED = "search_failed"
 # Deletions of searchable records, written in the delete's transaction (a transactional outbox).
 SEARCH_OUTBOX = "search_outbox"
+# Clears the mark ($unset): the record's version is in the search engine, or parked.
+SEARCH_MARK_FIELDS = {SEARCH_PENDING: "", SEARCH_PENDING_SINCE: ""}
+
+
+def search_mark() -> Document:
+    """The update that marks records pending again, keeping when they first became so."""
+    return {"$set": {SEARCH_PENDING: True}, "$min": {SEARCH_PENDING_SINCE: utc_now()}}
+
+
 # Who changed what: one entry per write of an audited store, written in the write's transaction.
 AUDIT_TRAIL = "audit_trail"
 
@@ -115,8 +128,15 @@ class AuditNote:
     # {"field": ..., "before": ..., "after": ...} with JSON values
     changes: Sequence[Mapping[str, Any]] = ()
     comment: str | None = None
+    # The organizations a later notifier must tell of this change (peer exchanges).
+    notify_organization_ids: Sequence[str] = ()
 
     def entry(self, *, collection: str, subject_id: str, version: int | None) -> Document:
+        notify = (
+            {"notify_organization_ids": list(self.notify_organization_ids)}
+            if self.notify_organization_ids
+            else {}
+        )
         return {
             "_id": new_id(),
             "subject_collection": collection,
@@ -128,6 +148,7 @@ class AuditNote:
             "version": version,
             "changes": [dict(change) for change in self.changes],
             "comment": self.comment,
+            **notify,
         }
 
 
@@ -188,7 +209,7 @@ class VersionedStore(Generic[R]):
             keys["newest_key"] = newest_key(meta["created_at"], record_id)
         if self._sort_keys is not None:
             keys.update(self._sort_keys(fields, record_id))
-        pending = {SEARCH_PENDING: True} if self.searchable else {}
+        pending = {SEARCH_PENDING: True, SEARCH_PENDING_SINCE: utc_now()} if self.searchable else {}
         return {**fields, **derived, **keys, **meta, **pending}
 
     async def _atomically(
@@ -372,7 +393,7 @@ class VersionedStore(Generic[R]):
         newer = [doc["_id"] for doc in found if doc["version"] != indexed_version]
         if newer:
             await self.collection.update_many(
-                {"_id": {"$in": newer}, "version": {"$ne": indexed_version}}, {"$set": {SEARCH_PENDING: True}}
+                {"_id": {"$in": newer}, "version": {"$ne": indexed_version}}, search_mark()
             )
         for id in set(ids) - {doc["_id"] for doc in found}:
             await self._unindex(id)

@@ -126,6 +126,15 @@ class ReplicationStatus(LabelledEnum):
 
 SDG_GOALS = range(1, 18)
 
+# The organization kinds whose staff are members: they write practices and request exchanges.
+GOVERNMENTS = frozenset(
+    {
+        OrganizationKind.KECAMATAN_GOVERNMENT,
+        OrganizationKind.KELURAHAN_GOVERNMENT,
+        OrganizationKind.CITY_GOVERNMENT,
+    }
+)
+
 
 class Role(LabelledEnum):
     """What a user may do, always within the organization the user belongs to."""
@@ -155,6 +164,13 @@ class AuditAction(LabelledEnum):
     CANCELLED = ("CANCELLED", "Dibatalkan", "Cancelled")
     FINISHED = ("FINISHED", "Selesai", "Finished")
     ATTENDANCE_MARKED = ("ATTENDANCE_MARKED", "Kehadiran dicatat", "Attendance marked")
+    EXCHANGE_REQUESTED = ("EXCHANGE_REQUESTED", "Pertukaran diminta", "Exchange requested")
+    EXCHANGE_ACCEPTED = ("EXCHANGE_ACCEPTED", "Pertukaran diterima", "Exchange accepted")
+    EXCHANGE_DECLINED = ("EXCHANGE_DECLINED", "Pertukaran ditolak", "Exchange declined")
+    EXCHANGE_SCHEDULED = ("EXCHANGE_SCHEDULED", "Pertukaran dijadwalkan", "Exchange scheduled")
+    EXCHANGE_COMPLETED = ("EXCHANGE_COMPLETED", "Pertukaran selesai", "Exchange completed")
+    EXCHANGE_CANCELLED = ("EXCHANGE_CANCELLED", "Pertukaran dibatalkan", "Exchange cancelled")
+    EXCHANGE_CONVERTED = ("EXCHANGE_CONVERTED", "Dijadikan replikasi", "Turned into a replication")
 
 
 class DiscussionKind(LabelledEnum):
@@ -289,3 +305,29 @@ class ReportStatus(LabelledEnum):
     OPEN = ("OPEN", "Terbuka", "Open")
     RESOLVED = ("RESOLVED", "Ditindaklanjuti", "Acted on: the post was hidden")
     DISMISSED = ("DISMISSED", "Ditolak", "Dismissed")
+
+
+class ExchangeKind(LabelledEnum):
+    """What a government asks of the organization behind a practice or a partnership."""
+
+    STUDY_VISIT = ("STUDY_VISIT", "Kunjungan belajar", "Study visit")
+    MENTORING = ("MENTORING", "Pendampingan/mentoring", "Mentoring")
+    DOCUMENTS = ("DOCUMENTS", "Berbagi dokumen", "Document sharing")
+
+
+class ExchangeState(LabelledEnum):
+    """Where a peer exchange stands (see resolvers/exchanges.py for the steps between them)."""
+
+    REQUESTED = ("REQUESTED", "Diminta", "Requested")
+    ACCEPTED = ("ACCEPTED", "Diterima", "Accepted")
+    DECLINED = ("DECLINED", "Ditolak", "Declined")
+    SCHEDULED = ("SCHEDULED", "Dijadwalkan", "Scheduled")
+    COMPLETED = ("COMPLETED", "Selesai", "Completed")
+    CANCELLED = ("CANCELLED", "Dibatalkan", "Cancelled")
+
+
+class ExchangeSubjectKind(LabelledEnum):
+    """What an exchange is about."""
+
+    PRACTICE = ("PRACTICE", "Praktik baik", "Practice")
+    PARTNERSHIP = ("PARTNERSHIP", "Kemitraan", "Partnership")

@@ -7,6 +7,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Literal
 
 import httpx
 import pytest
@@ -28,6 +29,7 @@ from tests.support import (
 )
 
 # The browser tests' fixtures (the site on the demo content, Chromium, a page per test).
+# The browser tests' fixtures (Chromium, the served demo site), shared by their modules.
 pytest_plugins = ("tests.browser",)
 
 # Regions of the per-test databases: Kota Depok, Jakarta Pusat and Kota Surabaya with their
@@ -65,6 +67,8 @@ def settings_for(mongo: LocalService, meili: LocalService, database: str, **over
         "seed_regions": False,
         "seed_demo": False,
         "secret_key": TEST_SECRET_KEY,
+        # The digest tests drive their own senders, with a clock of their own.
+        "digests": False,
         **TEST_HASH_COST,
         **overrides,
     }
@@ -136,11 +140,16 @@ def output_dir() -> Path:
 
 
 @contextlib.asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[str]:
-    """The app under uvicorn on a free loopback port, for clients in other processes; its base URL."""
+async def serving(
+    settings: Settings, *, http: Literal["auto", "h11", "httptools"] = "auto"
+) -> AsyncIterator[str]:
+    """The app under uvicorn on a free loopback port, for clients in other processes; its base URL.
+
+    ``http`` is uvicorn's HTTP/1.1 implementation ("auto" is httptools where it is installed).
+    """
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, http=http, log_level="warning")
     )
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -158,3 +167,22 @@ async def serving(settings: Settings) -> AsyncIterator[str]:
 async def served(mongo: LocalService, meili: LocalService, stores: Stores) -> AsyncIterator[str]:
     async with serving(settings_for(mongo, meili, stores.database.name, search_index_prefix="shared")) as url:
         yield url
+
+
+@pytest.fixture
+async def production_api(
+    mongo: LocalService, meili: LocalService, stores: Stores
+) -> AsyncIterator[GraphQLClient]:
+    """The app as production runs it (no introspection, no GraphiQL), on a fresh database."""
+    settings = settings_for(
+        mongo,
+        meili,
+        stores.database.name,
+        env=Environment.PRODUCTION,
+        secret_key="k" * 40,
+        search_index_prefix="shared",
+        search_indexer=False,
+        cors_origins=["https://hub.example.org"],
+    )
+    async with running_app(settings) as client:
+        yield client

@@ -306,3 +306,143 @@ async def test_each_demo_account_of_the_readme_signs_in_with_its_role(
         "session": {"user": {"role": role, "organization": {"name": organization}}},
         "errors": [],
     }
+
+
+DEMO_EVENTS = """
+query($filter: EventFilterInput) {
+  events(filter: $filter, first: 100) {
+    totalCount
+    nodes {
+      title status isDemo startsAt localStartsAt timeZoneAbbreviation cancellationReason
+      seatsLeft waitlistCount venue { region { code } } onlineUrl organizer { name }
+    }
+  }
+}
+"""
+DEMO_TOKEN = """
+mutation($input: SignInInput!) { signIn(input: $input) { session { accessToken } errors { code } } }
+"""
+DEMO_EXCHANGES = """
+{
+  organizations(first: 100) {
+    nodes {
+      exchangeRequests(direction: OUTGOING, first: 20) {
+        nodes {
+          state kind isDemo message
+          replication { practice { id } }
+          subject { __typename ... on Practice { id } }
+          requestingRegion { code }
+          ownerOrganization { region { code } }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+async def test_demo_events_span_zones_provinces_past_and_upcoming(demo_api: GraphQLClient) -> None:
+    # given
+    now = datetime.now(UTC)
+    # when
+    everything = (await demo_api.data(DEMO_EVENTS))["events"]
+    upcoming = (await demo_api.data(DEMO_EVENTS, {"filter": {"from": now.isoformat()}}))["events"]
+    # then: a dozen and more, each organized by a demo organization, in all three zones
+    events = everything["nodes"]
+    assert everything["totalCount"] >= 12
+    assert all(event["isDemo"] and event["organizer"] for event in events)
+    assert {event["timeZoneAbbreviation"] for event in events} == {"WIB", "WITA", "WIT"}
+    provinces = {event["venue"]["region"]["code"][:2] for event in events if event["venue"]}
+    assert len(provinces) >= 8
+    assert any(event["onlineUrl"] and not event["venue"] for event in events)
+    # some took place, some are to come, one was called off and says why
+    past = [event for event in events if _moment(event["startsAt"]) < now]
+    assert past
+    assert {event["status"] for event in past} == {"FINISHED"}
+    (cancelled,) = [event for event in events if event["status"] == "CANCELLED"]
+    assert cancelled["cancellationReason"]
+    # the listing from now holds the rest, soonest first, open for registration
+    starts = [_moment(event["startsAt"]) for event in upcoming["nodes"]]
+    assert upcoming["totalCount"] == len(events) - len(past)
+    assert starts == sorted(starts)
+    assert all(start >= now for start in starts)
+    assert sum(event["status"] == "PUBLISHED" for event in upcoming["nodes"]) >= 8
+    # one is full and has a waiting list; times are the venue's own
+    assert any(event["seatsLeft"] == 0 and event["waitlistCount"] > 0 for event in upcoming["nodes"])
+    (makassar,) = [e for e in events if e["title"].startswith("Pelatihan Kader Posyandu")]
+    assert makassar["timeZoneAbbreviation"] == "WITA"
+    assert makassar["localStartsAt"].endswith("T08:30:00+08:00")
+
+
+def _moment(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+EVENT_SEARCH = """
+query($query: String!) {
+  search(query: $query, filter: {types: [EVENT]}, first: 5, facets: []) {
+    hits { type node { ... on Event { title timeZoneAbbreviation } } }
+  }
+}
+"""
+VERIFY_DEMO_CERTIFICATE = """
+query($code: String!) {
+  verifyCertificate(code: $code) { valid participantName attendedEvent { title status } }
+}
+"""
+
+
+async def test_a_demo_event_is_found_through_search_and_its_certificates_verify(
+    demo_api: GraphQLClient,
+) -> None:
+    # when
+    found = await demo_api.data(EVENT_SEARCH, {"query": "pelatihan kader posyandu"})
+    verified = await demo_api.data(VERIFY_DEMO_CERTIFICATE, {"code": "lmb-dpj7k-bs2q4"})
+    # then
+    hits = found["search"]["hits"]
+    assert hits
+    assert {hit["type"] for hit in hits} == {"EVENT"}
+    assert hits[0]["node"] == {
+        "title": "Pelatihan Kader Posyandu: Pemantauan Pertumbuhan dan Konseling Gizi Balita",
+        "timeZoneAbbreviation": "WITA",
+    }
+    assert verified["verifyCertificate"] == {
+        "valid": True,
+        "participantName": "Dewi Lestari",
+        "attendedEvent": {"title": "Pelatihan Pengelolaan Bank Sampah Digital", "status": "FINISHED"},
+    }
+
+
+async def test_demo_exchanges_cover_every_state_between_provinces_and_one_became_a_replication(
+    demo_api: GraphQLClient,
+) -> None:
+    # given: the demo hub admin, who reads every organization's exchanges
+    signed_in = await demo_api.mutate(
+        DEMO_TOKEN, {"email": "admin@demo.lumbung.id", "password": "lumbung-admin-demo"}
+    )
+    admin = demo_api.as_user(signed_in["session"]["accessToken"])
+    # when
+    data = await admin.data(DEMO_EXCHANGES)
+    # then
+    exchanges = [
+        exchange
+        for organization in data["organizations"]["nodes"]
+        for exchange in organization["exchangeRequests"]["nodes"]
+    ]
+    assert len(exchanges) >= 8
+    assert all(exchange["isDemo"] for exchange in exchanges)
+    assert {exchange["state"] for exchange in exchanges} == {
+        "REQUESTED",
+        "ACCEPTED",
+        "DECLINED",
+        "SCHEDULED",
+        "COMPLETED",
+        "CANCELLED",
+    }
+    assert {exchange["kind"] for exchange in exchanges} == {"STUDY_VISIT", "MENTORING", "DOCUMENTS"}
+    assert {exchange["subject"]["__typename"] for exchange in exchanges} == {"Practice", "Partnership"}
+    for exchange in exchanges:  # from one province to another
+        assert exchange["requestingRegion"]["code"][:2] != exchange["ownerOrganization"]["region"]["code"][:2]
+    (converted,) = [exchange for exchange in exchanges if exchange["replication"]]
+    assert converted["state"] == "COMPLETED"
+    assert converted["replication"]["practice"]["id"] == converted["subject"]["id"]

@@ -286,17 +286,34 @@ async def test_cancellation_moves_first_waiting_up(hub: Organizers) -> None:
         await client.mutate(REGISTER, {"eventId": event["id"]})
     # when a seat holder cancels
     cancelled = await people[0][1].mutate(CANCEL_REGISTRATION, {"eventId": event["id"]})
-    # then the first on the waiting list holds the seat, the second is next, and is told
+    # then the first on the waiting list holds the seat and is told; the second is next
     assert cancelled["errors"] == []
     assert cancelled["event"] == {"registeredCount": 2, "waitlistCount": 1}
     listed = await hub.organizer.data(REGISTRATIONS, {"id": event["id"]})
     rows = [(r["status"], r["position"]) for r in listed["node"]["registrations"]]
-    assert rows == [("REGISTERED", None), ("REGISTERED", 1), ("WAITLISTED", 2)]
+    assert rows == [("REGISTERED", None), ("REGISTERED", 1), ("WAITLISTED", 1)]
     promoted = await hub.stores.database[ACTIVITY_OUTBOX].find_one({"kind": "WAITLIST_PROMOTED"})
     assert promoted is not None
     assert promoted["user_ids"] == [_local(people[2][0])]
     # and others than the organizers do not see who registered
     assert (await hub.outsider.data(REGISTRATIONS, {"id": event["id"]}))["node"]["registrations"] == []
+
+
+async def test_leaving_the_waiting_list_moves_those_behind_up(hub: Organizers) -> None:
+    # given a full event of 1 seat with three people waiting, and one more to come
+    event = await _event(hub, capacity=1)
+    people = await _participants(hub, 5)
+    for _, client in people[:4]:
+        await client.mutate(REGISTER, {"eventId": event["id"]})
+    # when the second in line gives up, and someone registers after
+    left = await people[2][1].mutate(CANCEL_REGISTRATION, {"eventId": event["id"]})
+    late = await people[4][1].mutate(REGISTER, {"eventId": event["id"]})
+    # then the third is second now, and the newcomer joins at the end of the line
+    assert left["errors"] == []
+    assert late["registration"] == {"status": "WAITLISTED", "position": 3}
+    listed = await hub.organizer.data(REGISTRATIONS, {"id": event["id"]})
+    rows = [(r["status"], r["position"]) for r in listed["node"]["registrations"]]
+    assert rows == [("REGISTERED", None), ("WAITLISTED", 1), ("WAITLISTED", 2), ("WAITLISTED", 3)]
 
 
 async def test_register_twice_refused_and_after_cancel_allowed(hub: Organizers) -> None:
@@ -429,3 +446,14 @@ async def test_organization_lists_its_upcoming_events(hub: Organizers) -> None:
     query = "query($id: ID!) { node(id: $id) { ... on Organization { events { nodes { title } } } } }"
     data = await hub.anonymous.data(query, {"id": hub.organization})
     assert [e["title"] for e in data["node"]["events"]["nodes"]] == ["Yang akan datang"]
+
+
+async def test_one_user_registering_twice_at_once_takes_one_seat(hub: Organizers) -> None:
+    # a double click sends two registrations of one user at the same moment
+    event = await _event(hub, capacity=3)
+    ((_, client),) = await _participants(hub, 1)
+    results = await asyncio.gather(*(client.mutate(REGISTER, {"eventId": event["id"]}) for _ in range(4)))
+    assert sorted(len(result["errors"]) for result in results) == [0, 1, 1, 1]
+    stored = await hub.stores.events.collection.find_one({"_id": _local(event["id"])})
+    assert stored is not None
+    assert stored["registered_count"] == 1

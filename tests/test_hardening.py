@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from pydantic import ValidationError
 
 from server.settings import Environment, Settings
-from server.supervisor import LocalService
-from storage.database import Stores
-from tests.conftest import running_app, settings_for
 from tests.support import GraphQLClient
 
 DEEP = '{ region(code: "32.76.05.1001") { ' + "parent { " * 14 + "name" + " }" * 14 + " } }"
@@ -138,33 +133,17 @@ def test_production_refuses_to_start_without_a_strong_secret_key() -> None:
         Settings(env=Environment.PRODUCTION, secret_key="short")
 
 
-@pytest.fixture
-async def production_api(
-    mongo: LocalService, meili: LocalService, stores: Stores
-) -> AsyncIterator[GraphQLClient]:
-    settings = settings_for(
-        mongo,
-        meili,
-        stores.database.name,
-        env=Environment.PRODUCTION,
-        secret_key="k" * 40,
-        search_index_prefix="shared",
-        search_indexer=False,
-        cors_origins=["https://hub.example.org"],
-    )
-    async with running_app(settings) as client:
-        yield client
-
-
 async def test_production_hides_the_schema(production_api: GraphQLClient) -> None:
     # when
     introspection = await production_api.post(INTROSPECTION)
     misspelt = await production_api.post("{ practises { totalCount } }")
     graphiql = await production_api.http.get("/graphql", headers={"accept": "text/html"})
+    graphiql_file = await production_api.http.get("/graphiql/graphiql.min.js")
     # then
     assert _code(introspection) == "GRAPHQL_VALIDATION_FAILED"
     assert "Did you mean" not in misspelt["errors"][0]["message"]
     assert "graphiql" not in graphiql.text.lower()
+    assert graphiql_file.status_code == 404
 
 
 async def test_production_allows_only_configured_origins(production_api: GraphQLClient) -> None:

@@ -245,7 +245,8 @@ async def test_first_start_prints_what_a_person_needs_in_at_most_30_lines(tmp_pa
             for _ in range(3):  # the web client's and the API's requests add no line
                 await client.get(f"http://127.0.0.1:{port}/")
                 await client.post(
-                    f"http://127.0.0.1:{port}/graphql", json={"query": "{ organizations(first: 5) { nodes { name } } }"}
+                    f"http://127.0.0.1:{port}/graphql",
+                    json={"query": "{ organizations(first: 5) { nodes { name } } }"},
                 )
             await asyncio.sleep(1.0)
     finally:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from resolvers.exchange_drafts import today_in_indonesia
 from schema import build_schema
 from storage.database import Stores
 from storage.vocabulary import OrganizationKind, Role
@@ -460,6 +461,89 @@ def follow(name: str) -> Prepare:
     return prepare
 
 
+# --- peer exchanges: A (member, org_admin) asks B (the outsider's organization) about B's practice --
+
+EXCHANGE_ID = """
+mutation($input: {input}!) {{
+  {name}(input: $input) {{ exchangeRequest {{ id version }} errors {{ code }} }}
+}}
+"""
+
+
+def exchange_request_input(world: World, practice_id: str) -> dict[str, Any]:
+    start = today_in_indonesia() + timedelta(days=30)
+    return {
+        "subjectId": practice_id,
+        "kind": "STUDY_VISIT",
+        "message": "Kami ingin belajar pengelolaan bank sampah digital.",
+        "preferredDates": [{"start": start.isoformat(), "end": start.isoformat()}],
+        "participants": 8,
+        "requestingRegionCode": "32.76.05.1001",
+        "organizationId": world.org_a,
+    }
+
+
+def exchange_schedule() -> dict[str, Any]:
+    return {"startsAt": (datetime.now(UTC) + timedelta(days=30)).isoformat(), "place": "Kantor Kelurahan"}
+
+
+# The steps that bring a fresh exchange to each state, taken by the hub admin (who acts for both sides).
+_EXCHANGE_PATH: tuple[tuple[str, str, str, Callable[[], dict[str, Any]]], ...] = (
+    ("ACCEPTED", "acceptExchange", "AcceptExchangeInput", lambda: {}),
+    ("SCHEDULED", "scheduleExchange", "ScheduleExchangeInput", exchange_schedule),
+    (
+        "COMPLETED",
+        "completeExchange",
+        "CompleteExchangeInput",
+        lambda: {"feedback": "Kunjungan sangat bermanfaat bagi tim kami.", "rating": 5},
+    ),
+)
+
+
+async def exchange(world: World, state: str) -> tuple[str, int]:
+    """A fresh exchange asked by A about a new published practice of B, in ``state``; (ID, version)."""
+    practice = await create_practice(world.admin, world.org_b, published=True, regionCodes=["35.78.09.1001"])
+    document = EXCHANGE_ID.format(input="RequestExchangeInput", name="requestExchange")
+    payload = await world.admin.mutate(document, exchange_request_input(world, practice["id"]))
+    assert payload["errors"] == [], payload["errors"]
+    exchange_id, version = payload["exchangeRequest"]["id"], payload["exchangeRequest"]["version"]
+    for reached, name, input_type, details in _EXCHANGE_PATH:
+        if state == "REQUESTED":
+            break
+        document = EXCHANGE_ID.format(input=input_type, name=name)
+        stepped = await world.admin.mutate(document, {"id": exchange_id, "version": version, **details()})
+        assert stepped["errors"] == [], stepped["errors"]
+        version = stepped["exchangeRequest"]["version"]
+        if reached == state:
+            break
+    return exchange_id, version
+
+
+async def _request_exchange(world: World) -> tuple[str, dict[str, Any]]:
+    practice = await create_practice(world.admin, world.org_b, published=True, regionCodes=["35.78.09.1001"])
+    return _mutation("requestExchange", "RequestExchangeInput"), exchange_request_input(world, practice["id"])
+
+
+def exchange_step(name: str, input_type: str, state: str, details: Callable[[], dict[str, Any]]) -> Prepare:
+    async def prepare(world: World) -> tuple[str, dict[str, Any]]:
+        exchange_id, version = await exchange(world, state)
+        return _mutation(name, input_type), {"id": exchange_id, "version": version, **details()}
+
+    return prepare
+
+
+async def _mark_read(world: World) -> tuple[str, dict[str, Any]]:
+    return _mutation("markNotificationsRead", "MarkNotificationsReadInput"), {"all": True}
+
+
+async def _notification_settings(world: World) -> tuple[str, dict[str, Any]]:
+    return _mutation("updateNotificationSettings", "NotificationSettingsInput"), {"digest": "DAILY"}
+
+
+REQUESTERS = ("member", "org_admin", "hub_admin")  # A's side
+ANSWERERS = ("outsider", "hub_admin")  # B's side
+NOT_PARTIES = ("partner",)  # cannot read the exchange
+
 SIGNED_IN = ("member", "org_admin", "partner", "reviewer", "hub_admin", "outsider")
 # Mutations anyone may call, signed in or not: they check credentials, not roles.
 OPEN = {"signIn", "refreshSession", "acceptInvitation"}
@@ -499,6 +583,36 @@ MATRIX: dict[str, tuple[Prepare, dict[str, str]]] = {
     "verifyPractice": (
         step("verifyPractice", "VerifyPracticeInput", "PUBLISHED", stillActive=True),
         allowed(*REVIEW),
+    ),
+    "requestExchange": (_request_exchange, allowed(*REQUESTERS)),
+    "acceptExchange": (
+        exchange_step("acceptExchange", "AcceptExchangeInput", "REQUESTED", lambda: {"comment": "Silakan."}),
+        allowed(*ANSWERERS, hidden_from=NOT_PARTIES),
+    ),
+    "declineExchange": (
+        exchange_step("declineExchange", "DeclineExchangeInput", "REQUESTED", lambda: {"reason": "Penuh."}),
+        allowed(*ANSWERERS, hidden_from=NOT_PARTIES),
+    ),
+    "scheduleExchange": (
+        exchange_step("scheduleExchange", "ScheduleExchangeInput", "ACCEPTED", exchange_schedule),
+        allowed(*ANSWERERS, hidden_from=NOT_PARTIES),
+    ),
+    "completeExchange": (
+        exchange_step(
+            "completeExchange",
+            "CompleteExchangeInput",
+            "SCHEDULED",
+            lambda: {"feedback": "Kunjungan yang sangat bermanfaat.", "rating": 4},
+        ),
+        allowed(*REQUESTERS, hidden_from=NOT_PARTIES),
+    ),
+    "cancelExchange": (
+        exchange_step("cancelExchange", "CancelExchangeInput", "REQUESTED", lambda: {}),
+        allowed(*REQUESTERS, *ANSWERERS, hidden_from=NOT_PARTIES),
+    ),
+    "convertExchangeToReplication": (
+        exchange_step("convertExchangeToReplication", "ConvertExchangeInput", "COMPLETED", lambda: {}),
+        allowed(*REQUESTERS, hidden_from=NOT_PARTIES),
     ),
     "inviteUser (member)": (_invite("MEMBER"), allowed("org_admin", "hub_admin")),
     "inviteUser (reviewer)": (_invite("REVIEWER"), allowed("hub_admin")),
@@ -550,6 +664,9 @@ MATRIX: dict[str, tuple[Prepare, dict[str, str]]] = {
     "cancelRegistration": (_cancel_registration, allowed(*SIGNED_IN)),
     "markAttendance": (_mark_attendance, allowed("partner", "hub_admin")),
     "follow": (follow("follow"), allowed(*SIGNED_IN)),
+    # One's own notifications only: the store filters by the viewer (test_notifications.py).
+    "markNotificationsRead": (_mark_read, allowed(*SIGNED_IN)),
+    "updateNotificationSettings": (_notification_settings, allowed(*SIGNED_IN)),
     "unfollow": (follow("unfollow"), allowed(*SIGNED_IN)),
     "changePassword": (_change_password, allowed(*SIGNED_IN)),
     "signOut": (_sign_out, allowed(*SIGNED_IN)),

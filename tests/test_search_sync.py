@@ -15,20 +15,22 @@ from typing import Any
 import pytest
 
 from resolvers.ids import decode_id, encode_id
+from search.backlog import pending_since
 from search.engine import SearchEngine, TaskOutcome
 from search.errors import IndexingFailed, SearchUnavailable
-from search.indexer import LEASE_NAME, PENDING_ORDER, Indexer, pending_after
+from search.indexer import PENDING_ORDER, Indexer, pending_after
 from search.indexes import SPECS, IndexNames
 from search.refusals import count_parked, park, parked
 from search.reindex import deleted_since, reindex, written_since
 from server.supervisor import LocalService, free_port, local_meilisearch
 from storage.database import Stores
-from storage.leases import Lease
-from storage.store import SEARCH_FAILED, SEARCH_OUTBOX, SEARCH_PENDING, utc_now
+from storage.store import SEARCH_FAILED, SEARCH_OUTBOX, SEARCH_PENDING, SEARCH_PENDING_SINCE, utc_now
 from tests.conftest import running_app, settings_for
 from tests.support import GraphQLClient, create_organization, create_practice
 
 LEASE = timedelta(milliseconds=300)
+# Renewed by a heartbeat every fifth of it: long enough for a loaded machine's event loop.
+HEARTBEAT_LEASE = timedelta(seconds=1)
 DELETE_PRACTICE = """
 mutation($input: DeleteInput!) { deletePractice(input: $input) { errors { code } } }
 """
@@ -262,29 +264,65 @@ async def test_a_failed_batch_among_several_in_flight_leaves_only_its_records_pe
 
 
 @pytest.mark.parametrize("in_flight", [1, 4])
-async def test_an_indexer_that_loses_its_lease_mid_round_sends_no_more(sync: Sync, in_flight: int) -> None:
+async def test_an_indexer_that_stalls_past_its_lease_mid_round_sends_no_more(
+    sync: Sync, in_flight: int
+) -> None:
     # given
     async with running_app(sync.settings, admin_in=sync.stores) as api:
         ids = await _indexed_organization_with_practices(sync, api, 4)
-    leases = sync.stores.database["leases"]
-    other = Lease(leases, name=LEASE_NAME, owner="another instance", ttl=timedelta(seconds=30))
+    other = sync.indexer(lease_ttl=timedelta(seconds=30))
+    taken_over = False
 
-    async def taken_over(step: str) -> None:
-        if step == "sent" and (await leases.delete_one({"owner": {"$ne": other.owner}})).deleted_count:
-            assert await other.acquire()  # as if this one had stalled past its lease
+    async def stall(step: str) -> None:
+        nonlocal taken_over
+        if step == "sent" and not taken_over:
+            # its process stops for longer than its lease (run_once runs no heartbeat: nothing
+            # renews it meanwhile), and another instance takes the lease
+            await asyncio.sleep(2 * LEASE.total_seconds())
+            taken_over = await other.lease.acquire()
 
-    indexer = sync.indexer(
-        batch_size=1, in_flight=in_flight, lease_ttl=timedelta(seconds=30), fault=taken_over
-    )
+    indexer = sync.indexer(batch_size=1, in_flight=in_flight, fault=stall)
     # when
     handled = await indexer.run_once()
     # then: the batch already sent was cleared once indexed, and nothing more went out
+    assert taken_over
     assert handled == 1
     assert await _pending_practices(sync) == ids[1:]
     assert await indexer.run_once() == 0
-    await other.release()
+    await other.lease.release()
     await sync.converge()
     await _assert_converged(sync)
+
+
+async def test_an_indexer_keeps_its_lease_while_a_task_takes_longer_than_the_lease(sync: Sync) -> None:
+    # given: pending practices, and another instance that wants the lease
+    async with running_app(sync.settings, admin_in=sync.stores) as api:
+        await _indexed_organization_with_practices(sync, api, 3)
+    other = sync.indexer()
+    during_the_wait: list[tuple[bool, bool]] = []
+
+    async def slow_task(step: str) -> None:
+        if step == "indexed" and not during_the_wait:  # Meilisearch takes three leases' time
+            await asyncio.sleep(3 * HEARTBEAT_LEASE.total_seconds())
+            during_the_wait.append((indexer.lease.held(), await other.lease.acquire()))
+
+    indexer = sync.indexer(batch_size=1, in_flight=1, lease_ttl=HEARTBEAT_LEASE, fault=slow_task)
+    # when: it runs as in the app, with its lease's heartbeat
+    running = asyncio.create_task(indexer.run())
+    try:
+        for _ in range(600):
+            if await sync.pending() == 0:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    # then: the lease stayed its own throughout, and it sent the rest after the wait
+    assert during_the_wait == [(True, False)]
+    await _assert_converged(sync)
+    # and it released the lease when it stopped
+    assert await other.lease.acquire()
 
 
 @pytest.mark.parametrize("change", ["retitled", "deleted"])
@@ -326,10 +364,19 @@ async def test_an_old_version_sent_late_by_a_stalled_instance_does_not_stay_inde
         ("practices", pending_after("6a0000000000000000000000"), PENDING_ORDER),
         ("practices", written_since(utc_now()), None),
         ("practices", parked(), None),
+        ("practices", pending_since(), (SEARCH_PENDING_SINCE, 1)),
         (SEARCH_OUTBOX, {"done": False}, ("deleted_at", 1)),
         (SEARCH_OUTBOX, deleted_since("practices", utc_now()), None),
     ],
-    ids=["pending", "pending-after", "reindex-written", "parked", "outbox", "reindex-deleted"],
+    ids=[
+        "pending",
+        "pending-after",
+        "reindex-written",
+        "parked",
+        "backlog-oldest",
+        "outbox",
+        "reindex-deleted",
+    ],
 )
 async def test_the_indexer_and_reindex_queries_are_served_by_an_index(
     stores: Stores, collection: str, query: dict[str, Any], sort: tuple[str, int] | None
@@ -499,10 +546,14 @@ async def test_search_is_unavailable_while_meilisearch_is_down_and_converges_aft
     assert down["errors"][0]["extensions"]["code"] == "SEARCH_UNAVAILABLE"
     assert down_counting["errors"][0]["extensions"]["code"] == "SEARCH_UNAVAILABLE"
     assert ready.status_code == 200
-    assert ready.json() == {
+    readiness = ready.json()
+    backlog = readiness["checks"].pop("searchBacklog")
+    assert readiness == {
         "status": "degraded",
         "checks": {"mongodb": "ok", "search": "unavailable", "parked": 0},
     }
+    # the admin's association, the organization and the practice wait for the search engine
+    assert backlog["pending"] == 3
     assert titles == ["Bank Sampah Saat Mati Listrik"]
 
 
@@ -518,6 +569,29 @@ async def _eventually_found(api: GraphQLClient, query: str, *, within: float = 3
             return [hit["node"]["title"] for hit in body["data"]["search"]["hits"]]
         await asyncio.sleep(0.1)
     return []
+
+
+async def test_readiness_reports_the_pending_writes_and_how_long_the_oldest_has_waited(sync: Sync) -> None:
+    # given: writes that no indexer has sent, the first (the admin's association) before a pause
+    before = utc_now()
+    async with running_app(sync.settings, admin_in=sync.stores) as api:
+        entered = utc_now()
+        await asyncio.sleep(0.3)
+        organization = await create_organization(api)
+        practices = [await create_practice(api, organization) for _ in range(2)]
+        await api.mutate(DELETE_PRACTICE, {"id": practices[1]["id"], "version": 1})
+        # when
+        asked = utc_now()
+        waiting = (await api.http.get("/readyz")).json()["checks"]["searchBacklog"]
+        answered = utc_now()
+        await sync.converge()
+        caught_up = (await api.http.get("/readyz")).json()["checks"]["searchBacklog"]
+    # then: the association, the organization, a practice and a deletion wait
+    assert waiting["pending"] == 4
+    # for as long as the association has, the oldest
+    age = waiting["oldestPendingSeconds"]
+    assert (asked - entered).total_seconds() - 0.001 <= age <= (answered - before).total_seconds() + 0.001
+    assert caught_up == {"pending": 0, "oldestPendingSeconds": 0}
 
 
 # --- records Meilisearch refuses ----------------------------------------------------------------

@@ -117,6 +117,11 @@ export const SEARCH = `
             id threadTitle: title discussionKind: kind isAnswered
             subject { id title titleEn organization { name } regions { code name ancestors { code name } } }
           }
+          ... on Event {
+            id title titleEn startsAt endsAt timeZone timeZoneAbbreviation
+            organizer { name }
+            venue { region { code name ancestors { code name } } }
+          }
         }
       }
       facets { facet values { value label count } }
@@ -167,6 +172,7 @@ export const NODE = `
       ... on Practice {
         problem approach stage isDigital legalBasis
         verification { verifiedAt stillActive }
+        exchangeStats { completedCount meanRating }
         period { start end }
         beneficiaries { count description }
         funding { source amount note }
@@ -233,6 +239,171 @@ export const SUBMIT_FOR_REVIEW = `
       content { id version status }
       errors { field code message }
     }
+  }`;
+
+// --- Events and trainings (js/events.js) --------------------------------------------------
+
+// Times come twice: `startsAt` in UTC, and `timeZone` with its abbreviation (WIB, WITA, WIT) to
+// show them as the venue's own clock does. An online event keeps Jakarta time.
+const EVENT_ROW_FIELDS = `
+  id title titleEn kind status isDemo startsAt endsAt timeZone timeZoneAbbreviation
+  capacity seatsLeft waitlistCount onlineUrl
+  venue { name address region { ${REGION_FIELDS} } }
+  organizer { id name }`;
+// `position` is the place on the waiting list (1 is next); a certificate code comes once the
+// organizers mark the person as attended.
+const REGISTRATION_FIELDS = 'status position attended certificateCode';
+
+// Filter: { from, to, regionCode, themes, kinds }; soonest first. `from` stays the same while
+// one pages through, so the cursor goes on from where the list was.
+export const EVENTS = `
+  query Events($filter: EventFilterInput, $after: String) {
+    events(filter: $filter, first: 20, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes { ${EVENT_ROW_FIELDS} }
+    }
+  }`;
+
+// `registrations` is empty for anyone but the organizers (and reviewers); `viewerIsOrganizer`
+// says whether the page may offer to keep attendance.
+export const EVENT = `
+  query Event($id: ID!) {
+    node(id: $id) {
+      __typename
+      ... on Event {
+        ${EVENT_ROW_FIELDS}
+        version description descriptionEn themes registrationDeadline cancellationReason
+        registeredCount calendarUrl viewerIsOrganizer
+        coOrganizers { id name }
+        materials { label url }
+        relatedPractices { ${PRACTICE_LINK_FIELDS} }
+        viewerRegistration { ${REGISTRATION_FIELDS} }
+        registrations { ${REGISTRATION_FIELDS} userName user { id } }
+      }
+    }
+  }`;
+
+// The viewer's own registrations, newest first (the `viewer` is null when signed out).
+export const MY_EVENT_REGISTRATIONS = `
+  query MyEventRegistrations {
+    viewer {
+      eventRegistrations(first: 20) {
+        nodes { status position event { id title titleEn status startsAt endsAt timeZone timeZoneAbbreviation } }
+      }
+    }
+  }`;
+
+// A seat, or a place on the waiting list when the event is full. Errors: INVALID_TRANSITION
+// (not open, or closed), DUPLICATE (registered already), UNAUTHENTICATED.
+export const REGISTER_FOR_EVENT = `
+  mutation RegisterForEvent($input: RegistrationInput!) {
+    registerForEvent(input: $input) {
+      registration { ${REGISTRATION_FIELDS} }
+      event { seatsLeft registeredCount waitlistCount }
+      errors { field code message }
+    }
+  }`;
+
+// Gives the seat to the first in line, or leaves the line; refused once the event has started.
+export const CANCEL_REGISTRATION = `
+  mutation CancelRegistration($input: RegistrationInput!) {
+    cancelRegistration(input: $input) {
+      registration { ${REGISTRATION_FIELDS} }
+      event { seatsLeft registeredCount waitlistCount }
+      errors { field code message }
+    }
+  }`;
+
+// Organizers: who came. `userIds` are User IDs; an attendee gets a certificate code once.
+export const MARK_ATTENDANCE = `
+  mutation MarkAttendance($input: AttendanceInput!) {
+    markAttendance(input: $input) {
+      registrations { attended certificateCode user { id } }
+      errors { field code message }
+    }
+  }`;
+
+// Anyone may check a certificate; an unknown code answers `valid: false`, not an error.
+export const VERIFY_CERTIFICATE = `
+  query VerifyCertificate($code: String!) {
+    verifyCertificate(code: $code) {
+      valid code participantName markedAt
+      attendedEvent { id title titleEn startsAt endsAt timeZone timeZoneAbbreviation }
+    }
+  }`;
+
+// --- Peer exchanges -----------------------------------------------------------------------
+
+// A government asks the organization behind a published practice or partnership for a study
+// visit, mentoring or documents. Every step answers with the whole exchange, whose `version`
+// the next step quotes back and whose `viewerSteps` say which buttons to show.
+const EXCHANGE_FIELDS = `
+  id version state kind message participants createdAt
+  preferredDates { start end }
+  declineReason feedback rating cancelReason viewerSteps
+  schedule { startsAt endsAt place onlineUrl }
+  subject { __typename ... on Practice { id title titleEn } ... on Partnership { id title titleEn } }
+  requesterOrganization { id name }
+  ownerOrganization { id name }
+  requestingRegion { code name ancestors { code name } }
+  requestedBy { name }
+  replication { id title status }`;
+
+export const REQUEST_EXCHANGE = `
+  mutation RequestExchange($input: RequestExchangeInput!) {
+    requestExchange(input: $input) {
+      exchangeRequest { ${EXCHANGE_FIELDS} }
+      errors { field code message }
+    }
+  }`;
+
+/** The document of one step: every step takes `{id, version, ...}` and answers the same. */
+function exchangeStep(name, inputType) {
+  return `
+  mutation ${name[0].toUpperCase()}${name.slice(1)}($input: ${inputType}!) {
+    ${name}(input: $input) {
+      exchangeRequest { ${EXCHANGE_FIELDS} }
+      errors { field code message }
+    }
+  }`;
+}
+
+export const ACCEPT_EXCHANGE = exchangeStep('acceptExchange', 'AcceptExchangeInput');
+export const DECLINE_EXCHANGE = exchangeStep('declineExchange', 'DeclineExchangeInput');
+export const SCHEDULE_EXCHANGE = exchangeStep('scheduleExchange', 'ScheduleExchangeInput');
+export const COMPLETE_EXCHANGE = exchangeStep('completeExchange', 'CompleteExchangeInput');
+export const CANCEL_EXCHANGE = exchangeStep('cancelExchange', 'CancelExchangeInput');
+
+export const CONVERT_EXCHANGE = `
+  mutation ConvertExchangeToReplication($input: ConvertExchangeInput!) {
+    convertExchangeToReplication(input: $input) {
+      exchangeRequest { ${EXCHANGE_FIELDS} }
+      replication { id title status }
+      errors { field code message }
+    }
+  }`;
+
+// The signed-in user's organization, its incoming or outgoing exchanges in some states. The
+// listing is null for anyone but the organization's users and the reviewers.
+export const EXCHANGES = `
+  query Exchanges($direction: ExchangeDirection!, $states: [ExchangeState!], $after: String) {
+    viewer {
+      organization {
+        id
+        exchangeRequests(direction: $direction, states: $states, first: 20, after: $after) {
+          totalCount
+          pageInfo { hasNextPage endCursor }
+          nodes { ${EXCHANGE_FIELDS} }
+        }
+      }
+    }
+  }`;
+
+// Where the requesting delegation comes from, by default: the organization's own region.
+export const ORGANIZATION_REGION = `
+  query OrganizationRegion($id: ID!) {
+    node(id: $id) { ... on Organization { region { code } } }
   }`;
 
 // --- Accounts -----------------------------------------------------------------------------

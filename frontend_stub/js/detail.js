@@ -4,6 +4,7 @@
 import { ApiError, graphql, NODE, SIMILAR_PRACTICES } from './api.js';
 import { DISCUSSED_TYPES, discussionSection, threadHref } from './discussion.js';
 import { externalLink, h, replace, spinner } from './dom.js';
+import { exchangeRequestSection } from './exchanges.js';
 import { formatDate, formatNumber, formatRupiah, label, language, localized, t } from './i18n.js';
 import { hashFor } from './router.js';
 import { LAST_SEARCH_KEY } from './search.js';
@@ -43,7 +44,10 @@ export async function renderDetail(outlet, { args, params, signal }) {
     Replication: replicationSections,
     Organization: organizationSections,
   }[node.__typename] ?? (() => []);
-  replace(body, header(node), sections(node));
+  // A government may ask the organization behind a practice or partnership to show it first-hand.
+  const exchange = ['Practice', 'Partnership'].includes(node.__typename)
+    ? exchangeRequestSection(node, { signal }) : null;
+  replace(body, header(node), exchange, sections(node));
   document.title = `${node.title ?? node.name} · Lumbung`;
 
   // Similar practices come in their own request: they need the search engine, and the item
@@ -103,9 +107,16 @@ function facts(node) {
       ? 'detail.verifiedActive' : 'detail.verifiedStopped', { date: formatDate(node.verification.verifiedAt) })
       : null],
     [t('detail.author'), node.authorName],
+    [t('detail.exchangeStats'), node.exchangeStats?.completedCount ? exchangeStats(node.exchangeStats) : null],
   ];
   return h('dl', { class: 'facts' }, rows.filter(([, value]) => value).map(([term, value]) =>
     h('div', {}, h('dt', {}, term), h('dd', {}, value))));
+}
+
+function exchangeStats({ completedCount, meanRating }) {
+  if (meanRating === null || meanRating === undefined) return t('detail.exchangeStatsNoRating', { count: completedCount });
+  const rating = formatNumber(meanRating, { maximumFractionDigits: 1 });
+  return t('detail.exchangeStatsValue', { count: formatNumber(completedCount), rating });
 }
 
 function organizationLine(organization) {

@@ -4,10 +4,12 @@ import { renderContribute } from './contribute.js';
 import { renderDetail } from './detail.js';
 import { MODERATION_PATH, moderationNavItem, renderModeration } from './discussion.js';
 import { h, replace } from './dom.js';
+import { EVENTS_PATH, renderEventDetail, renderEvents } from './events.js';
+import { EXCHANGES_PATH, renderExchanges } from './exchanges.js';
 import { language, onLanguageChange, setLanguage, t } from './i18n.js';
 import { currentLocation, startRouter } from './router.js';
 import { renderSearch } from './search.js';
-import { onSessionChange, renderAccount, renderSignIn, SIGN_IN_PATH } from './session.js';
+import { currentUser, onSessionChange, renderAccount, renderSignIn, SIGN_IN_PATH } from './session.js';
 
 const outlet = document.getElementById('main');
 const announcer = document.getElementById('announcer');
@@ -17,12 +19,17 @@ const ROUTES = [
   ['/search', renderSearch],
   ['/item/:id', renderDetail],
   ['/contribute', renderContribute],
+  [EXCHANGES_PATH, renderExchanges],
   [SIGN_IN_PATH, renderSignIn],
   [MODERATION_PATH, renderModeration],
+  // events and trainings (js/events.js)
+  [EVENTS_PATH, renderEvents],
+  [`${EVENTS_PATH}/:id`, renderEventDetail],
 ];
 // Pages with nothing to show to someone signed out: leaving the session leaves them too.
 const SIGNED_IN_ONLY = new Set(['/contribute']);
 SIGNED_IN_ONLY.add(MODERATION_PATH);
+SIGNED_IN_ONLY.add(EXCHANGES_PATH);
 
 function renderChrome(path) {
   document.documentElement.lang = language();
@@ -35,6 +42,9 @@ function renderChrome(path) {
   replace(nav, h('ul', {},
     h('li', {}, link('#/', t('nav.search'), path === '/' || path === '/search')),
     h('li', {}, link('#/contribute', t('nav.contribute'), path === '/contribute')),
+    h('li', {}, link(`#${EVENTS_PATH}`, t('nav.events'), path === EVENTS_PATH || path.startsWith(`${EVENTS_PATH}/`))),
+    // An organization's exchanges are for its own users: the link shows once someone is signed in.
+    currentUser() ? h('li', {}, link(`#${EXCHANGES_PATH}`, t('nav.exchanges'), path === EXCHANGES_PATH)) : null,
     moderationNavItem(path)));
   renderAccount(document.getElementById('account'));
   const toggle = document.getElementById('language-toggle');

@@ -9,7 +9,7 @@ import { ApiError, graphql, SEARCH, SEARCH_SUGGESTIONS } from './api.js';
 import { combobox } from './combobox.js';
 import { threadHref } from './discussion.js';
 import { append, h, highlighted, replace, spinner } from './dom.js';
-import { formatNumber, label, language, localized, t, values as enumValues } from './i18n.js';
+import { formatEventTime, formatNumber, label, language, localized, t, values as enumValues } from './i18n.js';
 import { codePath, childrenOf, REGION_CODE, regionPicker } from './regions.js';
 import { hashFor, navigate, updateUrl } from './router.js';
 
@@ -386,9 +386,12 @@ function hitItem(hit) {
     .filter((x) => !/^(title|name)/.test(x.field) && x.snippet.includes('<mark>'))
     .sort((a, b) => (english(b) - english(a)) * (language() === 'en' ? 1 : -1))
     .slice(0, 2);
-  const place = isOrganization ? shortPlace(node.region) : shortPlace(node.regions?.[0]);
+  // An event has a page of its own (js/events.js), a venue rather than regions, and a time.
+  const isEvent = hit.type === 'EVENT';
+  const place = isOrganization ? shortPlace(node.region)
+    : isEvent ? shortPlace(node.venue?.region) : shortPlace(node.regions?.[0]);
   const titleEn = !isOrganization ? localized(null, node.titleEn) : null;
-  const href = hashFor(`/item/${encodeURIComponent(node.id)}`);
+  const href = hashFor(`/${isEvent ? 'kegiatan' : 'item'}/${encodeURIComponent(node.id)}`);
   return h('li', { class: 'hit', 'data-type': hit.type },
     h('article', {},
       h('p', { class: `badge type-${hit.type.toLowerCase()}` }, label('contentType', hit.type)),
@@ -396,9 +399,10 @@ function hitItem(hit) {
         h('a', { href }, titleHighlight ? highlighted(titleHighlight.snippet) : title)),
       titleEn?.lang === 'en' ? h('p', { class: 'hit-subtitle', lang: 'en' }, titleEn.text) : null,
       h('p', { class: 'hit-meta' },
-        h('span', {}, isOrganization ? label('organizationKind', node.kind) : node.organization?.name),
+        h('span', {}, isOrganization ? label('organizationKind', node.kind) : (node.organization ?? node.organizer)?.name),
         place ? h('span', { class: 'place' }, place) : null,
-        node.stage ? h('span', { class: 'stage' }, label('stage', node.stage)) : null),
+        node.stage ? h('span', { class: 'stage' }, label('stage', node.stage)) : null,
+        isEvent ? h('span', { class: 'event-when' }, formatEventTime(node)) : null),
       snippets.length
         ? snippets.map((s) => h('p', { class: 'snippet', lang: english(s) ? 'en' : 'id' }, highlighted(s.snippet)))
         : node.summary ? h('p', { class: 'snippet clamp', lang: 'id' }, node.summary) : null));
