@@ -4,7 +4,8 @@ Each app has a registry of its own (not prometheus_client's global one), so seve
 process (the tests) count apart. What is counted as it happens: GraphQL operations by name and
 outcome with their latency, HTTP requests by route, MongoDB commands (pymongo's command
 monitoring), searches and failed sign-ins. What is state in MongoDB, shared by every instance
-(the search indexer's backlog and parked records, the notification outbox), is read when
+(the search indexer's backlog and parked records, the notification outbox, the email
+digests waiting), is read when
 scraped, with one indexed count each.
 
 In production ``/metrics`` is closed unless ``LUMBUNG_METRICS_TOKEN`` is set (then a bearer token
@@ -36,6 +37,7 @@ from starlette.responses import Response
 
 from search.refusals import parked
 from storage.activity import ACTIVITY_OUTBOX
+from storage.digests import ClaimState
 from storage.store import SEARCH_OUTBOX, SEARCH_PENDING, utc_now
 
 if TYPE_CHECKING:
@@ -123,6 +125,17 @@ class Metrics:
             "Age of the oldest undelivered activity outbox entry (0 when none)",
             registry=registry,
         )
+        self.digest_backlog = Gauge(
+            "lumbung_digest_backlog",
+            "Email digests waiting (pending: to be sent or retried; sending: an attempt under way)",
+            ["state"],
+            registry=registry,
+        )
+        self.digest_overdue = Gauge(
+            "lumbung_digest_overdue",
+            "Pending email digests whose (re)try time has passed (the sender is behind or stopped)",
+            registry=registry,
+        )
         self.mongodb_up = Gauge(
             "lumbung_mongodb_up", "1 when the last scrape could read MongoDB", registry=registry
         )
@@ -202,6 +215,11 @@ class Metrics:
             self.outbox_oldest.set(0)
         else:
             self.outbox_oldest.set(max(0.0, (utc_now() - oldest["at"]).total_seconds()))
+        claims = stores.digests.claims
+        for state in (ClaimState.PENDING, ClaimState.SENDING):
+            self.digest_backlog.labels(state.value).set(await claims.count_documents({"state": state.value}))
+        overdue = {"state": ClaimState.PENDING.value, "next_check_at": {"$lte": utc_now()}}
+        self.digest_overdue.set(await claims.count_documents(overdue))
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from server.settings import Environment
 from server.supervisor import LocalService, free_port
 from storage.activity import ACTIVITY_OUTBOX
 from storage.database import Stores
+from storage.digests import ClaimState
 from storage.store import SEARCH_PENDING, utc_now
 from storage.vocabulary import OrganizationKind, Role
 from tests.conftest import running_app, settings_for
@@ -60,15 +62,23 @@ def total(scrape: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: st
 async def test_metrics_count_operations_mongodb_searches_sign_ins_and_backlogs(
     mongo: LocalService, meili: LocalService, stores: Stores
 ) -> None:
-    # given: an app, a record waiting for the indexer and an undelivered activity
+    # given: an app, a record waiting for the indexer, an undelivered activity and an overdue digest
     settings = settings_for(
-        mongo, meili, stores.database.name, search_index_prefix="shared", search_indexer=False, notifier=False
+        mongo,
+        meili,
+        stores.database.name,
+        search_index_prefix="shared",
+        search_indexer=False,
+        notifier=False,
+        digests=False,
     )
     organization = await organization_record(stores, kind=OrganizationKind.KELURAHAN_GOVERNMENT)
     await stores.organizations.collection.update_one(
         {"_id": organization.id}, {"$set": {SEARCH_PENDING: True}}
     )
     await stores.database[ACTIVITY_OUTBOX].insert_one({"_id": "a1", "at": utc_now(), "delivered_at": None})
+    overdue = {"state": ClaimState.PENDING.value, "next_check_at": utc_now() - timedelta(minutes=5)}
+    await stores.digests.claims.insert_one({"_id": "d1", **overdue})
     user, _ = await user_with_token(stores, role=Role.MEMBER, organization_id=organization.id)
     async with running_app(settings) as api:
         # when: operations succeed, fail validation, sign in wrongly, search
@@ -96,6 +106,9 @@ async def test_metrics_count_operations_mongodb_searches_sign_ins_and_backlogs(
     assert value(scrape, "lumbung_search_parked", collection="practices") == 0
     assert value(scrape, "lumbung_notification_outbox_backlog") == 1
     assert value(scrape, "lumbung_notification_outbox_oldest_seconds") >= 0
+    assert value(scrape, "lumbung_digest_backlog", state="pending") == 1
+    assert value(scrape, "lumbung_digest_backlog", state="sending") == 0
+    assert value(scrape, "lumbung_digest_overdue") == 1
     assert value(scrape, "lumbung_mongodb_up") == 1
 
 
