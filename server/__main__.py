@@ -77,6 +77,9 @@ def serve() -> None:
         port=settings.port,
         log_config=None,  # ours (server/logs.py), not uvicorn's
         access_log=False,  # server/logs.py's AccessLog writes one line per request
+        # The app reads X-Forwarded-For itself, from LUMBUNG_FORWARDED_ALLOW_IPS only (server/app.py);
+        # uvicorn's own reading would believe any local client.
+        proxy_headers=False,
         timeout_graceful_shutdown=10,
     )
     Server(config).run()

@@ -24,6 +24,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from resolvers.accounts import seed_demo_accounts
 from resolvers.auth import AuthConfig
@@ -384,6 +385,13 @@ def create_app(settings: Settings) -> Starlette:
         ],
         lifespan=_lifespan(settings, auth, metrics),
         middleware=[
+            # First: everything after it (the access log, sign-in throttling) sees the client's
+            # address, not the reverse proxy's, and only from the proxies configured as trusted.
+            *(
+                [Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)]
+                if settings.trusted_proxies
+                else []
+            ),
             Middleware(AccessLog, observe=metrics.observe_http),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
             Middleware(

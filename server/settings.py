@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import ipaddress
 import os
 from dataclasses import dataclass
 from enum import StrEnum
@@ -158,6 +159,10 @@ class Settings(BaseSettings):
     metrics_host: str | None = None
     # Signs tokens (accounts); required in production, at least 32 characters.
     secret_key: SecretStr | None = None
+    # Reverse proxies whose X-Forwarded-For (and -Proto) is believed: addresses or networks,
+    # comma-separated (10.0.0.0/8,127.0.0.1), or * behind a proxy that alone reaches the app.
+    # Empty: the client is the TCP peer. The client address counts sign-in failures (throttling).
+    forwarded_allow_ips: str = ""
     # Origins allowed to call the API from a browser (CORS); empty allows same-origin only.
     cors_origins: list[str] = []
     # Limits on one request (see schema/limits.py and README "Limits").
@@ -202,6 +207,24 @@ class Settings(BaseSettings):
                 "LUMBUNG_SECRET_KEY must be set to a random string of at least 32 characters in production "
                 "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
+        return self
+
+    @property
+    def trusted_proxies(self) -> list[str]:
+        return [part.strip() for part in self.forwarded_allow_ips.split(",") if part.strip()]
+
+    @model_validator(mode="after")
+    def _proxies(self) -> Settings:
+        for part in self.trusted_proxies:
+            if part == "*":
+                continue
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(
+                    "LUMBUNG_FORWARDED_ALLOW_IPS must list IP addresses or networks separated by commas, "
+                    f"such as 10.0.0.0/8,127.0.0.1, or be * (got {part!r})"
+                ) from None
         return self
 
     @property
