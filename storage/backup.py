@@ -12,7 +12,7 @@ archive never holds a reply without its thread or an audit entry without its wri
   ``minSnapshotHistoryWindowInSeconds``, 300 s by default: a larger database needs it raised,
   or ``mongodump --oplog``);
 - on SecantusDB, which accepts ``snapshot=True`` but does not honour it (a second read of the
-  session sees a write made in between: tests/test_backup.py), inside one multi-document
+  session sees a write made in between), inside one multi-document
   transaction, which reads at one snapshot there.
 
 Collections created after the listing (a first write of a new kind during the backup) are not
