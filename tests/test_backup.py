@@ -100,6 +100,10 @@ async def test_backup_and_restore_give_back_the_demo_hub_record_for_record(
     assert restored.returncode == 0, restored.stderr
     assert backed_up.stdout.startswith("backed up ")
     assert "rebuilt the search indexes" in restored.stdout
+    # and, with no terminal attached, progress came as plain lines: the collections, then the indexes
+    assert "regions: " in backed_up.stderr
+    assert f"{restored_name}_practices: " in restored.stderr
+    assert "(100%)" in restored.stderr
     # and the archive says what it holds
     manifest = read_manifest(archive)
     assert manifest.database == demo_database
