@@ -256,3 +256,9 @@ async def test_x_forwarded_for_is_ignored_when_no_proxy_is_trusted(
 def test_a_bad_trusted_proxy_setting_stops_start_up_with_a_sentence() -> None:
     with pytest.raises(ValueError, match="LUMBUNG_FORWARDED_ALLOW_IPS must list IP addresses"):
         Settings(forwarded_allow_ips="proxy.internal")
+
+
+def test_the_readme_says_how_to_bring_the_stack_up_and_scale_it() -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    assert "docker compose up" in readme
+    assert "app-3" in readme
