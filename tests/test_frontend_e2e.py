@@ -96,6 +96,13 @@ async def test_search_with_a_typo_finds_waste_banks_and_two_facets_narrow_it(
     assert 0 < narrowed < everything
     assert set(await results(page).evaluate_all("items => items.map(i => i.dataset.type)")) == {"PRACTICE"}
     await page.screenshot(path=output_dir / "frontend-search.png")
+    # and the practices of these filters download as a spreadsheet (the export route, no GraphQL)
+    export = page.locator(".export-links").get_by_role("link", name="CSV")
+    await expect(export).to_have_attribute("href", "/export/practices.csv?theme=WASTE_MANAGEMENT")
+    download = await page.request.get(await export.get_attribute("href") or "")
+    assert download.ok
+    exported = [line for line in (await download.text()).splitlines()[1:] if line.strip()]
+    assert exported, "waste-management practices are exported"
 
     # when: the URL is opened again, as a shared link would be
     await page.reload()

@@ -65,6 +65,23 @@ function searchFilter(state) {
   return Object.keys(filter).length ? filter : null;
 }
 
+// The facets the practice export (/export/practices.*, server/exports.py) takes, by URL parameter.
+const EXPORT_PARAMS = { theme: 'theme', sdg: 'sdg', stage: 'stage' };
+
+/** The export's address for a state, or null when the state's types leave practices out. */
+export function exportHref(state, { extension = 'csv', layout = null } = {}) {
+  const types = state.filters.type;
+  if (types.length && !types.includes('PRACTICE')) return null;
+  const params = new URLSearchParams();
+  for (const [param, name] of Object.entries(EXPORT_PARAMS)) {
+    for (const value of state.filters[param]) params.append(name, value);
+  }
+  if (state.region) params.set('regionCode', state.region);
+  if (layout) params.set('layout', layout);
+  const query = params.toString();
+  return `/export/practices.${extension}${query ? `?${query}` : ''}`;
+}
+
 function filterCount(state) {
   return FACETS.reduce((n, spec) => n + state.filters[spec.param].length, 0) + (state.region ? 1 : 0);
 }
@@ -115,6 +132,7 @@ export async function renderSearch(outlet, { params, signal }) {
 
   const statusLine = h('p', { id: 'result-status', class: 'result-status', role: 'status', 'aria-live': 'polite' });
   const chips = h('ul', { class: 'chips', 'aria-label': t('search.filters') });
+  const exportLinks = h('p', { class: 'export-links small' });
   const errorBox = h('div', { class: 'error-box', role: 'alert' });
   const hitList = h('ol', { class: 'hits', id: 'hits' });
   const loading = h('div', { class: 'loading-slot' });
@@ -122,7 +140,7 @@ export async function renderSearch(outlet, { params, signal }) {
     t('search.loadMore'));
   const results = h('section', { class: 'results', 'aria-labelledby': 'results-heading' },
     h('h2', { id: 'results-heading', class: 'visually-hidden' }, t('search.results')),
-    statusLine, chips, errorBox, loading, hitList, h('div', { class: 'more' }, moreButton));
+    statusLine, chips, exportLinks, errorBox, loading, hitList, h('div', { class: 'more' }, moreButton));
 
   replace(outlet,
     h('section', { class: 'search-page' },
@@ -188,6 +206,7 @@ export async function renderSearch(outlet, { params, signal }) {
           : t('search.count', { count: formatNumber(search.totalCount) });
       renderFacets(search.facets);
       renderChips();
+      renderExportLinks();
     } catch (error) {
       if (error.name === 'AbortError') return;
       replace(hitList);
@@ -223,6 +242,17 @@ export async function renderSearch(outlet, { params, signal }) {
       moreButton.disabled = false;
       replace(loading);
     }
+  }
+
+  function renderExportLinks() {
+    const csv = exportHref(state);
+    exportLinks.hidden = csv === null;
+    if (csv === null) return replace(exportLinks);
+    const link = (href, text) => h('a', { href, download: '' }, text);
+    replace(exportLinks, t('search.export'), ' ',
+      link(csv, t('search.exportCsv')), ' · ',
+      link(exportHref(state, { extension: 'xlsx' }), t('search.exportXlsx')), ' · ',
+      link(exportHref(state, { extension: 'xlsx', layout: 'national' }), t('search.exportNational')));
   }
 
   function showError(error, retry) {
