@@ -282,7 +282,10 @@ class Stores:
             self.replications,
         ):
             await store.rederive_all()
-        await migrations.insert_one({"_id": DERIVED_FIELDS_MIGRATION, "done_at": utc_now()})
+        # An upsert: instances that start together on a new database may both get here.
+        await migrations.update_one(
+            {"_id": DERIVED_FIELDS_MIGRATION}, {"$setOnInsert": {"done_at": utc_now()}}, upsert=True
+        )
 
     @translate_errors
     async def ping(self) -> None:

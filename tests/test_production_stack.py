@@ -8,6 +8,7 @@ configuration in compose.yaml is one the app accepts. The proxy's part of sign-i
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -262,3 +263,12 @@ def test_the_readme_says_how_to_bring_the_stack_up_and_scale_it() -> None:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     assert "docker compose up" in readme
     assert "app-3" in readme
+
+
+async def test_two_instances_starting_at_once_on_an_empty_database_both_start(stores: Stores) -> None:
+    # given: the stack's first start, two apps preparing one new database at the same moment
+    first, second = Stores.of(stores.database), Stores.of(stores.database)
+    # when
+    await asyncio.gather(first.ensure_indexes(), second.ensure_indexes())
+    # then: neither failed, and the database's migration is recorded once
+    assert await stores.database["migrations"].count_documents({}) == 1
