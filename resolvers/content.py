@@ -274,6 +274,11 @@ async def write_fields(
     writes more in the same transaction.
     """
     references = held_references(context.stores, draft, unchanged=unchanged) if draft else []
+    if kind.name == "Replication":
+        # Its threads are found under its status and regions, so they are marked for the indexer
+        # in the same transaction. Searchable kinds have the indexer mark their threads as it
+        # indexes them; replications are not indexed themselves.
+        also = _and_threads_of(context, record.id, also)
     try:
         updated = await kind.store(context.stores).update(
             id=record.id,
@@ -291,12 +296,19 @@ async def write_fields(
         if draft is None:  # held nothing: cannot happen
             raise
         return WriteResult(errors=[missing_reference_error(context.stores, draft, exc)])
-    if kind.name == "Replication":
-        # Its threads are found under its status and regions. Searchable kinds have the indexer
-        # mark their threads as it indexes them; replications are not indexed themselves.
-        await context.stores.discussions.mark_threads_of([updated.id])
     context.on_write()
     return WriteResult(record=updated)
+
+
+def _and_threads_of(
+    context: Context, id: str, also: Callable[[AsyncClientSession | None], Awaitable[Any]] | None
+) -> Callable[[AsyncClientSession | None], Awaitable[Any]]:
+    async def write(session: AsyncClientSession | None) -> None:
+        if also is not None:
+            await also(session)
+        await context.stores.discussions.mark_threads_of([id], session=session)
+
+    return write
 
 
 async def update(

@@ -15,41 +15,11 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
-from storage.vocabulary import DigestFrequency, Language, NotificationReason
+from storage.vocabulary import MONTH_NAMES, DigestFrequency, Language, NotificationReason
 
 SUMMARY_MAX = 200
 _SPACES = re.compile(r"\s+")
 
-_MONTHS = {
-    Language.ID: (
-        "Januari",
-        "Februari",
-        "Maret",
-        "April",
-        "Mei",
-        "Juni",
-        "Juli",
-        "Agustus",
-        "September",
-        "Oktober",
-        "November",
-        "Desember",
-    ),
-    Language.EN: (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
 _WEEKDAYS = {
     Language.ID: ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
     Language.EN: ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
@@ -141,7 +111,7 @@ class Digest:
 
 
 def _day(day: date, language: Language, *, weekday: bool = False, year: bool = True) -> str:
-    text = f"{day.day} {_MONTHS[language][day.month - 1]}" + (f" {day.year}" if year else "")
+    text = f"{day.day} {MONTH_NAMES[language][day.month - 1]}" + (f" {day.year}" if year else "")
     return f"{_WEEKDAYS[language][day.weekday()]} {text}" if weekday else text
 
 

@@ -67,34 +67,6 @@ _NODE_TYPES: dict[ContentType, tuple[Any, Callable[[Loaders], DataLoader[str, An
     ContentType.DISCUSSION: (Thread, lambda loaders: loaders.threads),
     ContentType.EVENT: (Event, lambda loaders: loaders.events),
 }
-_MONTHS_ID = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
-_MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 # Indonesian and English labels of the content types.
 _CONTENT_TYPE_LABELS = {
     "PRACTICE": ("Praktik Baik", "Good practice"),
@@ -128,8 +100,13 @@ def _labels(facet: SearchFacet, value: str, region_names: Mapping[str, str]) -> 
         return _CONTENT_TYPE_LABELS[value]
     if facet is SearchFacet.MONTH and len(value) == 7 and value[5:].isdigit() and 1 <= int(value[5:]) <= 12:
         month = int(value[5:])
-        return f"{_MONTHS_ID[month - 1]} {value[:4]}", f"{_MONTHS_EN[month - 1]} {value[:4]}"
+        year = value[:4]
+        return _month(vocabulary.Language.ID, month, year), _month(vocabulary.Language.EN, month, year)
     return value, value  # SDG numbers and years
+
+
+def _month(language: vocabulary.Language, month: int, year: str) -> str:
+    return f"{vocabulary.MONTH_NAMES[language][month - 1]} {year}"
 
 
 async def _region_names(context: Context, facets: Mapping[str, Mapping[str, int]]) -> dict[str, str]:

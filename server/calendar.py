@@ -1,7 +1,9 @@
 """iCalendar (RFC 5545) feeds of events at plain HTTP routes, for calendar apps that speak no GraphQL.
 
 ``/events.ics`` lists the events of a filter (``from``, ``to``, ``regionCode``, ``theme``,
-``kind``: the same as `events(filter:)`), ``/events/<id>.ics`` one event. Calendar apps fetch
+``kind``: the same as `events(filter:)`), ``/events/<id>.ics`` one event. Without ``from`` the
+feed starts ``FEED_PAST_DAYS`` ago: a calendar app that subscribes to it wants what is coming
+and what just happened, not the oldest events of the hub. Calendar apps fetch
 them without credentials, so they show what anonymous visitors see: events out of draft.
 Times are written in UTC (``Z``), which every calendar app shows in its user's own zone.
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -27,6 +29,7 @@ from storage.vocabulary import EventKind, EventStatus, Theme
 
 MEDIA_TYPE = "text/calendar; charset=utf-8"
 FEED_LIMIT = 100
+FEED_PAST_DAYS = 90
 _LINE_OCTETS = 75
 
 
@@ -145,7 +148,8 @@ def routes(auth: AuthConfig) -> tuple[Endpoint, Endpoint]:
         try:
             store_filter = events.event_filter(
                 context,
-                starts_from=_datetime(params.get("from"), "from"),
+                starts_from=_datetime(params.get("from"), "from")
+                or utc_now() - timedelta(days=FEED_PAST_DAYS),
                 starts_before=_datetime(params.get("to"), "to"),
                 region_code=params.get("regionCode"),
                 themes=_themes(params.getlist("theme")),

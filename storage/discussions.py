@@ -484,12 +484,18 @@ class DiscussionStore:
         await self._transaction(write)
 
     @translate_errors
-    async def mark_threads_of(self, subject_ids: Sequence[str]) -> None:
-        """Have the indexer send the threads of items again (their status or regions changed)."""
+    async def mark_threads_of(
+        self, subject_ids: Sequence[str], *, session: AsyncClientSession | None = None
+    ) -> None:
+        """Have the indexer send the threads of items again (their status or regions changed).
+
+        With a ``session``, in the transaction of the write that changed the items.
+        """
         if subject_ids:
             await self.threads.collection.update_many(
                 {"subject_id": {"$in": list(subject_ids)}},
                 {"$set": {SEARCH_PENDING: True, SEARCH_PENDING_SINCE: utc_now()}},
+                session=session,
             )
 
     @translate_errors

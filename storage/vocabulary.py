@@ -292,6 +292,39 @@ class Language(LabelledEnum):
     EN = ("EN", "English", "English")
 
 
+# The months by language, January first: dates in mails and the labels of the search's MONTH facet.
+MONTH_NAMES: dict[Language, tuple[str, ...]] = {
+    Language.ID: (
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ),
+    Language.EN: (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+
+
 class ReportReason(LabelledEnum):
     SPAM = ("SPAM", "Spam atau iklan", "Spam or advertising")
     ABUSIVE = ("ABUSIVE", "Kasar atau menyerang", "Abusive or harassing")

@@ -7,6 +7,7 @@ from typing import Any
 from resolvers.ids import encode_id
 from tests.support import create_organization, create_practice, publish
 from tests.test_discussions import REPLY, START, _local
+from tests.test_replications import UPDATE_REPLICATION, create_replication
 from tests.test_search import SearchHub, hub
 
 __all__ = ["hub"]  # the fixture, shared with the search tests
@@ -97,3 +98,39 @@ async def test_hidden_reply_text_leaves_search(hub: SearchHub) -> None:
     await hub.settle()
     # then its words no longer find the thread
     assert (await hub.api.data(SEARCH, {"query": "pengingat whatsapp"}))["search"]["hits"] == []
+
+
+async def test_replication_thread_moves_with_its_regions(hub: SearchHub) -> None:
+    # given a question on a published replication in Keputih (Surabaya)
+    practice, _ = await _discussed_practice(hub, published=True)
+    organization = await create_organization(hub.writer, name="Pemerintah Kelurahan Keputih")
+    replication = await create_replication(hub.writer, organization, practice["id"])
+    version = await publish(hub.writer, replication["id"], replication["version"])
+    asked = await hub.writer.mutate(
+        START,
+        {
+            "subjectId": replication["id"],
+            "kind": "QUESTION",
+            "title": "Berapa biaya timbangan digital bank sampah?",
+            "body": "Kami ingin tahu harga timbangan yang dipakai di Keputih.",
+        },
+    )
+    assert asked["errors"] == []
+    await hub.settle()
+    surabaya = {"query": "timbangan digital", "filter": {"regionCodes": ["35.78"]}}
+    assert _threads(await hub.api.data(SEARCH, surabaya)) == [asked["thread"]["id"]]
+    # when the replication is moved to Depok
+    moved = await hub.writer.mutate(
+        UPDATE_REPLICATION,
+        {"id": replication["id"], "version": version, "changes": {"regionCodes": ["32.76.05"]}},
+    )
+    assert moved["errors"] == []
+    await hub.settle()
+    # then its thread is found under Depok, no longer under Surabaya
+    depok = {"query": "timbangan digital", "filter": {"regionCodes": ["32.76"]}}
+    assert _threads(await hub.api.data(SEARCH, depok)) == [asked["thread"]["id"]]
+    assert _threads(await hub.api.data(SEARCH, surabaya)) == []
+
+
+def _threads(data: dict[str, Any]) -> list[str]:
+    return [h["node"]["id"] for h in data["search"]["hits"] if h["type"] == "DISCUSSION"]

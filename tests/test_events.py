@@ -422,7 +422,8 @@ async def test_calendar_feeds_are_valid_icalendar(hub: Organizers) -> None:
         },
     )
     await _event(hub, title="Masih draf", published=False)
-    # when a calendar app fetches the event's file and the feed
+    await _event(hub, title="Tahun lalu", startsAt=_soon(-200), endsAt=_soon(-199))
+    # when a calendar app fetches the event's file and the feed (no `from`: the last 90 days on)
     one = await hub.api.http.get(f"/events/{event['id']}.ics")
     feed = await hub.api.http.get("/events.ics", params={"regionCode": "32.76"})
     # then both parse as RFC 5545 calendars with the published event only, in UTC
@@ -435,6 +436,9 @@ async def test_calendar_feeds_are_valid_icalendar(hub: Organizers) -> None:
     assert str(vevent["LOCATION"]) == "Aula Kecamatan, Jl. Tole Iskandar No. 1, Depok"
     summaries = [str(v["SUMMARY"]) for v in icalendar.Calendar.from_ical(feed.text).walk("VEVENT")]
     assert summaries == ["Pelatihan Bank Sampah, Angkatan 2; Depok"]
+    year = await hub.api.http.get("/events.ics", params={"from": _soon(-365), "regionCode": "32.76"})
+    titles = [str(v["SUMMARY"]) for v in icalendar.Calendar.from_ical(year.text).walk("VEVENT")]
+    assert titles == ["Tahun lalu", "Pelatihan Bank Sampah, Angkatan 2; Depok"]
     missing = await hub.api.http.get("/events/bm9uZQ.ics")
     assert missing.status_code == 404
     bad = await hub.api.http.get("/events.ics", params={"from": "kemarin"})
