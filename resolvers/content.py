@@ -11,7 +11,7 @@ from strawberry.dataloader import DataLoader
 
 from resolvers import visibility
 from resolvers.context import Context
-from resolvers.drafts import Draft, ReferenceKind
+from resolvers.drafts import Draft, ReferenceKind, keep_indicator_keys
 from resolvers.errors import ErrorCode, FieldError, UserInputError
 from resolvers.ids import InvalidGlobalId, decode_id_of
 from resolvers.loaders import Loaders
@@ -331,6 +331,7 @@ async def update(
         ):
             return WriteResult(errors=errors)
     unchanged = _references(kind, stored)
+    patch = keep_indicator_keys(stored, patch)
     draft = await _validated(context, kind, {**stored, **patch}, unchanged=unchanged)
     if isinstance(draft, list):
         return WriteResult(errors=draft)

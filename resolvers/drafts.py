@@ -6,7 +6,7 @@ and cross-field rules (a period's end after its start) hold after every partial 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -27,12 +27,14 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from resolvers.ids import InvalidGlobalId, decode_id_of
+from storage.records import slug
 from storage.vocabulary import (
     AgreementKind,
     ContentStatus,
     EventKind,
     EventStatus,
     FundingSource,
+    IndicatorDirection,
     OrganizationKind,
     PartnerRole,
     PartnershipStatus,
@@ -110,12 +112,38 @@ class Draft(BaseModel):
         return iter(())
 
 
+IndicatorKey = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9-]{0,59}$")]
+
+
 class IndicatorDraft(Draft):
     name: Short
     unit: Annotated[str, _text(50)]
     baseline: Amount | None = None
     target: Amount | None = None
     achieved: Amount | None = None
+    # Given by the client to keep an indicator's identity through a rename; else a slug of the name.
+    key: IndicatorKey | None = None
+    direction: IndicatorDirection | None = None
+
+
+def _keyed(indicators: list[IndicatorDraft]) -> list[IndicatorDraft]:
+    """Every indicator with a key unique in its item: the one given, else a slug of its name."""
+    given = [i.key for i in indicators if i.key]
+    if len(given) != len(set(given)):
+        raise PydanticCustomError("duplicate", "two indicators have the same key")
+    taken = set(given)
+    keyed = []
+    for indicator in indicators:
+        key = indicator.key
+        if not key:
+            base = slug(indicator.name)
+            key, number = base, 1
+            while key in taken:
+                number += 1
+                key = f"{base}-{number}"
+            taken.add(key)
+        keyed.append(indicator.model_copy(update={"key": key}))
+    return keyed
 
 
 class PeriodDraft(Draft):
@@ -181,6 +209,7 @@ class ContributionDraft(Draft):
 
 
 Items = Annotated[list[T], Field(max_length=MAX_ITEMS)]
+Indicators = Annotated[list[IndicatorDraft], Field(max_length=MAX_ITEMS), AfterValidator(_keyed)]
 
 
 class OrganizationDraft(Draft):
@@ -217,7 +246,7 @@ class ContentDraft(Draft):
 class PracticeDraft(ContentDraft):
     problem: LongText
     approach: LongText
-    results: Items[IndicatorDraft] = []
+    results: Indicators = []
     stage: Stage
     is_digital: bool = False
     funding: Items[FundingDraft] = []
@@ -240,7 +269,7 @@ class CaseStudyDraft(ContentDraft):
     methodology: LongText
     findings: LongText
     recommendations: LongText | None = None
-    metrics: Items[IndicatorDraft] = []
+    metrics: Indicators = []
     authors: Annotated[list[Short], Field(max_length=MAX_ITEMS)] = []
     publication: PublicationDraft | None = None
     license: Annotated[str, _text(100)] | None = None
@@ -285,7 +314,7 @@ class ReplicationDraft(ContentDraft):
     adaptations: LongText
     replication_status: ReplicationStatus = ReplicationStatus.PLANNED
     started_on: date | None = None
-    results: Items[IndicatorDraft] = []
+    results: Indicators = []
     comparison: LongText | None = None
 
     def references(self) -> Iterator[Reference]:
@@ -351,3 +380,33 @@ class EventDraft(Draft):
         if self.venue is not None:
             yield Reference("venue.regionCode", ReferenceKind.REGION, self.venue.region_code)
         yield from _practice_references("relatedPracticeIds", self.related_practice_ids)
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def keep_indicator_keys(stored: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """The patch, its indicators without a key given the stored key of the one with the same name.
+
+    A client that edits the list without sending keys back keeps the reports attached.
+    """
+    kept = dict(patch)
+    for field_name in ("results", "metrics"):
+        given = patch.get(field_name)
+        if not isinstance(given, list):
+            continue
+        known = {
+            _folded(str(old.get("name", ""))): old.get("key") or slug(str(old.get("name", "")))
+            for old in stored.get(field_name) or []
+            if isinstance(old, Mapping)
+        }
+        kept[field_name] = [
+            {**entry, "key": known[_folded(str(entry.get("name", "")))]}
+            if isinstance(entry, Mapping)
+            and not entry.get("key")
+            and _folded(str(entry.get("name", ""))) in known
+            else entry
+            for entry in given
+        ]
+    return kept

@@ -18,6 +18,7 @@ from storage.discussions import ReplyRecord, ThreadRecord
 from storage.events import EventRecord, RegistrationRecord
 from storage.exchanges import Party
 from storage.filters import ContentFilter
+from storage.indicators import IndicatorReportRecord
 from storage.notifications import NotificationRecord
 from storage.pagination import Page
 from storage.records import (
@@ -189,6 +190,9 @@ class Loaders:
     # Who may list them is asked before loading (visibility.can_list_exchanges_of).
     exchange_pages: DataLoader[ExchangeListing, Page[ExchangeRecord]]
     exchange_counts: DataLoader[ExchangeListing, int]
+    # Every indicator report of each practice or replication (by its ID), by indicator and period.
+    # Asked only for items the viewer read through ``practices`` or ``replications``.
+    indicator_reports: DataLoader[str, list[IndicatorReportRecord]]
 
     @classmethod
     def for_request(cls, stores: Stores, viewer: Viewer) -> Loaders:
@@ -279,4 +283,5 @@ class Loaders:
             exchange_stats=_loader(stores.exchanges.completion_stats),
             exchange_pages=_loader(_exchange_pages(stores)),
             exchange_counts=_loader(_exchange_counts(stores)),
+            indicator_reports=_loader(stores.indicator_reports.of_subjects),
         )

@@ -278,3 +278,17 @@ def authorize_exchange(
         who = " or the ".join(side.value for side in sorted(sides, key=lambda side: side.name, reverse=True))
         reason = f"Only the {who} may {action.value} this exchange."
     return [FieldError(None, ErrorCode.FORBIDDEN, reason)]
+
+
+# --- indicator reports -------------------------------------------------------------------------
+# The owning organization's members and admins report an item's indicators (whatever its
+# editorial status: the figures are theirs); the hub's admins may act for them. Reviewers
+# check the item, not its monthly figures.
+
+
+def authorize_indicator_report(viewer: Viewer, *, kind: str, owner_id: str) -> list[FieldError]:
+    if errors := _signed_in(viewer, "report indicators"):
+        return errors
+    if viewer.is_hub_admin or (viewer.role in AUTHORS[kind] and viewer.belongs_to(owner_id)):
+        return []
+    return _forbidden("Only the item's own organization reports its indicators.")

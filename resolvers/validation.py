@@ -29,6 +29,7 @@ _CODES = {
     "less_than_equal": ErrorCode.OUT_OF_RANGE,
     "invalid_id": ErrorCode.INVALID_ID,
     "date_order": ErrorCode.DATE_ORDER,
+    "duplicate": ErrorCode.DUPLICATE,
 }
 _MESSAGES = {
     ErrorCode.REQUIRED: "This field is required.",

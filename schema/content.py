@@ -21,6 +21,14 @@ from schema.enums import (
     Stage,
     Theme,
 )
+from schema.indicators import (
+    Indicator,
+    IndicatorComparison,
+    IndicatorFreshness,
+    comparison_of,
+    freshness_of,
+    indicators_of,
+)
 from schema.node import Node, copy_record
 from schema.permissions import OwnerOrReviewer, SignedIn, hidden_unless
 from schema.regions import Organization, Region, load_organization, load_regions
@@ -30,19 +38,6 @@ from storage.vocabulary import FollowKind
 
 if TYPE_CHECKING:
     from schema.discussions import Discussion
-
-
-@strawberry.type(description="A measured result: where it started, the goal, and what was reached.")
-class Indicator:
-    name: str
-    unit: str
-    baseline: float | None
-    target: float | None
-    achieved: float | None
-
-
-def _indicators(values: list[records.Indicator]) -> list[Indicator]:
-    return [copy_record(Indicator, value) for value in values]
 
 
 @strawberry.type
@@ -213,7 +208,7 @@ class Practice(Content):
         result: Practice = _content(
             cls,
             record,
-            results=_indicators(record.results),
+            results=indicators_of(record.results, record.id),
             funding=[copy_record(Funding, f) for f in record.funding],
             beneficiaries=_value(Beneficiaries, record.beneficiaries),
             period=_value(Period, record.period),
@@ -243,6 +238,12 @@ class Practice(Content):
         mean = round(stats.mean_rating, 2) if stats.mean_rating is not None else None
         return ExchangeStats(completed_count=stats.completed_count, mean_rating=mean)
 
+    # --- monitoring indicators (schema/indicators.py) ---
+
+    @strawberry.field(description="How up to date the reports of its indicators are.")
+    async def freshness(self, info: Info[Context, None]) -> IndicatorFreshness:
+        return await freshness_of(info, self.local_id, [i.record for i in self.results])
+
 
 @strawberry.type(description="Studi kasus: a partner's study of how something worked, with evidence.")
 class CaseStudy(Content):
@@ -261,7 +262,7 @@ class CaseStudy(Content):
         result: CaseStudy = _content(
             cls,
             record,
-            metrics=_indicators(record.metrics),
+            metrics=indicators_of(record.metrics, None),
             publication=_value(Publication, record.publication),
         )
         return result
@@ -326,15 +327,26 @@ class Replication(Content):
     replication_status: ReplicationStatus
     started_on: date | None
     results: list[Indicator]
-    comparison: str | None = strawberry.field(description="Results compared with the original practice.")
+    comparison: str | None = strawberry.field(
+        description="Results compared with the original practice, in words (see `indicatorComparison`)."
+    )
     practice_id: strawberry.Private[str]
 
     @classmethod
     def from_record(cls, record: records.ReplicationRecord) -> Replication:
-        result: Replication = _content(cls, record, results=_indicators(record.results))
+        result: Replication = _content(cls, record, results=indicators_of(record.results, record.id))
         return result
 
     @strawberry.field(description="The practice that was replicated.")
     async def practice(self, info: Info[Context, None]) -> Practice | None:
         record = await info.context.loaders.practices.load(self.practice_id)
         return Practice.from_record(record) if record else None
+
+    # --- monitoring indicators (schema/indicators.py) ---
+
+    @strawberry.field(
+        description="Each of its indicators beside the original practice's indicator with the same "
+        "unit and key or name, lined up by calendar period."
+    )
+    async def indicator_comparison(self, info: Info[Context, None]) -> list[IndicatorComparison]:
+        return await comparison_of(info, self.local_id, self.practice_id, [i.record for i in self.results])

@@ -20,6 +20,7 @@ from schema.enums import (
     AgreementKind,
     ContentStatus,
     FundingSource,
+    IndicatorDirection,
     OrganizationKind,
     PartnerRole,
     PartnershipStatus,
@@ -52,6 +53,14 @@ class IndicatorInput:
     baseline: float | None = UNSET
     target: float | None = UNSET
     achieved: float | None = UNSET
+    key: str | None = strawberry.field(
+        default=UNSET,
+        description="Keeps the indicator's identity (and its reports) through a rename; "
+        "omitted: a slug of the name, or the stored key of the indicator of the same name.",
+    )
+    direction: IndicatorDirection | None = strawberry.field(
+        default=UNSET, description="Omitted: DECREASE when the target is below the baseline, else INCREASE."
+    )
 
 
 @strawberry.input

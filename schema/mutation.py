@@ -21,6 +21,7 @@ from schema.discussions import DiscussionMutation
 from schema.events import EventMutation
 from schema.exchanges import ExchangeMutation
 from schema.follows import FollowMutation
+from schema.indicators import IndicatorMutation
 from schema.inputs import (
     CaseStudyInput,
     DeleteInput,
@@ -123,6 +124,7 @@ class Mutation(
     FollowMutation,
     NotificationMutation,
     ExchangeMutation,
+    IndicatorMutation,
 ):
     @strawberry.mutation
     async def create_organization(

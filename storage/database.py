@@ -42,6 +42,7 @@ from storage.events import (
 )
 from storage.exchanges import EXCHANGE_INDEXES, ExchangeStore, derive_exchange
 from storage.follows import FOLLOW_INDEXES, FOLLOWS, FollowStore
+from storage.indicators import INDICATOR_REPORTS, IndicatorReportStore
 from storage.moderation import REPORT_INDEXES, REPORTS, ReportStore
 from storage.notifications import (
     NOTIFICATION_INDEXES,
@@ -172,6 +173,7 @@ class Stores:
     follows: FollowStore
     notifications: NotificationStore
     digests: DigestStore
+    indicator_reports: IndicatorReportStore
 
     @classmethod
     def of(cls, database: AsyncDatabase[Document]) -> Stores:
@@ -209,6 +211,7 @@ class Stores:
                 notifications=database[NOTIFICATIONS],
                 settings=database[NOTIFICATION_SETTINGS],
             ),
+            indicator_reports=IndicatorReportStore(database[INDICATOR_REPORTS]),
         )
 
     def content(self, collection: str) -> VersionedStore[Any]:
@@ -263,6 +266,7 @@ class Stores:
         await ensure_indexes(self.follows.collection, FOLLOW_INDEXES)
         await ensure_indexes(self.notifications.collection, NOTIFICATION_INDEXES)
         await self.digests.ensure_indexes()
+        await self.indicator_reports.ensure_indexes()
         await self._migrate()
 
     async def _migrate(self) -> None:

@@ -6,6 +6,8 @@ of MongoDB ObjectIds; region references are dotted Kemendagri codes.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -20,6 +22,7 @@ from storage.vocabulary import (
     ExchangeState,
     ExchangeSubjectKind,
     FundingSource,
+    IndicatorDirection,
     OrganizationKind,
     PartnerRole,
     PartnershipStatus,
@@ -45,12 +48,36 @@ class Record(BaseModel):
 # --- value objects -----------------------------------------------------------------------------
 
 
+def slug(text: str) -> str:
+    """A lowercase ASCII slug of ``text``: "Prevalensi stunting (%)" -> "prevalensi-stunting"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    ascii_text = decomposed.encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:60].strip("-") or "indikator"
+
+
 class Indicator(Record):
     name: str
     unit: str
     baseline: float | None = None
     target: float | None = None
     achieved: float | None = None
+    # Stable identity of the indicator within its item: reports point at it. Given on create
+    # (a slug of the name) and kept on edit; records stored before it existed use the slug.
+    key: str | None = None
+    # None: derived from baseline and target (see ``effective_direction``).
+    direction: IndicatorDirection | None = None
+
+    @property
+    def effective_key(self) -> str:
+        return self.key or slug(self.name)
+
+    @property
+    def effective_direction(self) -> IndicatorDirection:
+        if self.direction is not None:
+            return self.direction
+        if self.baseline is not None and self.target is not None and self.target < self.baseline:
+            return IndicatorDirection.DECREASE
+        return IndicatorDirection.INCREASE
 
 
 class Funding(Record):

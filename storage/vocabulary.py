@@ -171,6 +171,13 @@ class AuditAction(LabelledEnum):
     EXCHANGE_COMPLETED = ("EXCHANGE_COMPLETED", "Pertukaran selesai", "Exchange completed")
     EXCHANGE_CANCELLED = ("EXCHANGE_CANCELLED", "Pertukaran dibatalkan", "Exchange cancelled")
     EXCHANGE_CONVERTED = ("EXCHANGE_CONVERTED", "Dijadikan replikasi", "Turned into a replication")
+    INDICATOR_REPORTED = ("INDICATOR_REPORTED", "Capaian indikator dilaporkan", "Indicator value reported")
+    INDICATOR_CORRECTED = ("INDICATOR_CORRECTED", "Laporan indikator dikoreksi", "Indicator report corrected")
+    INDICATOR_REPORT_DELETED = (
+        "INDICATOR_REPORT_DELETED",
+        "Laporan indikator dihapus",
+        "Indicator report deleted",
+    )
 
 
 class DiscussionKind(LabelledEnum):
@@ -364,3 +371,23 @@ class ExchangeSubjectKind(LabelledEnum):
 
     PRACTICE = ("PRACTICE", "Praktik baik", "Practice")
     PARTNERSHIP = ("PARTNERSHIP", "Kemitraan", "Partnership")
+
+
+class IndicatorDirection(LabelledEnum):
+    """Which way an indicator must move: stunting prevalence down, active customers up."""
+
+    INCREASE = ("INCREASE", "Naik", "Increase")
+    DECREASE = ("DECREASE", "Turun", "Decrease")
+
+
+class PeriodGranularity(LabelledEnum):
+    MONTH = ("MONTH", "Bulan", "Month")
+    QUARTER = ("QUARTER", "Triwulan", "Quarter")
+    YEAR = ("YEAR", "Tahun", "Year")
+
+
+class IndicatorTrend(LabelledEnum):
+    IMPROVING = ("IMPROVING", "Membaik", "Improving")
+    WORSENING = ("WORSENING", "Memburuk", "Worsening")
+    STABLE = ("STABLE", "Stabil", "Stable")
+    INSUFFICIENT_DATA = ("INSUFFICIENT_DATA", "Data belum cukup", "Insufficient data")

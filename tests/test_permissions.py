@@ -544,6 +544,41 @@ REQUESTERS = ("member", "org_admin", "hub_admin")  # A's side
 ANSWERERS = ("outsider", "hub_admin")  # B's side
 NOT_PARTIES = ("partner",)  # cannot read the exchange
 
+# --- indicator reports: on a published practice of A --------------------------------------------
+
+_INDICATOR = {"name": "Prevalensi stunting balita", "unit": "%", "baseline": 20.0, "target": 10.0}
+_REPORT = {
+    "indicatorKey": "prevalensi-stunting-balita",
+    "granularity": "YEAR",
+    "period": "2025",
+    "value": 15.0,
+}
+
+
+async def _reported_practice(world: World) -> str:
+    document = CREATED_ID.format(input="PracticeInput", name="createPractice", field="practice")
+    payload = await world.admin.mutate(document, practice_input(world.org_a, results=[_INDICATOR]))
+    practice = payload["practice"]
+    await publish(world.admin, practice["id"], practice["version"])
+    return str(practice["id"])
+
+
+async def _report_indicator(world: World) -> tuple[str, dict[str, Any]]:
+    practice = await _reported_practice(world)
+    return _mutation("reportIndicator", "ReportIndicatorInput"), {"subjectId": practice, **_REPORT}
+
+
+async def _delete_indicator_report(world: World) -> tuple[str, dict[str, Any]]:
+    practice = await _reported_practice(world)
+    reported = await world.admin.mutate(
+        "mutation($input: ReportIndicatorInput!) "
+        "{ reportIndicator(input: $input) { report { id } errors { code } } }",
+        {"subjectId": practice, **_REPORT},
+    )
+    assert reported["errors"] == [], reported["errors"]
+    return _mutation("deleteIndicatorReport", "DeleteIndicatorReportInput"), {"id": reported["report"]["id"]}
+
+
 SIGNED_IN = ("member", "org_admin", "partner", "reviewer", "hub_admin", "outsider")
 # Mutations anyone may call, signed in or not: they check credentials, not roles.
 OPEN = {"signIn", "refreshSession", "acceptInvitation"}
@@ -668,6 +703,9 @@ MATRIX: dict[str, tuple[Prepare, dict[str, str]]] = {
     "markNotificationsRead": (_mark_read, allowed(*SIGNED_IN)),
     "updateNotificationSettings": (_notification_settings, allowed(*SIGNED_IN)),
     "unfollow": (follow("unfollow"), allowed(*SIGNED_IN)),
+    # The owning organization's members and admins, and the hub's admins; not the reviewers.
+    "reportIndicator": (_report_indicator, allowed(*AUTHORS_A)),
+    "deleteIndicatorReport": (_delete_indicator_report, allowed(*AUTHORS_A)),
     "changePassword": (_change_password, allowed(*SIGNED_IN)),
     "signOut": (_sign_out, allowed(*SIGNED_IN)),
 }

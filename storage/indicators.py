@@ -1,0 +1,243 @@
+"""Periodic reports of the indicators of practices and replications, and the calendar periods they name.
+
+One report per item, indicator key and period (a unique index): reporting a period again
+corrects it. Each write carries its audit entry on the item, in the same transaction, with the
+report's values before and after, so a correction never loses what was reported first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import Field
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
+
+from storage.errors import NotFound
+from storage.records import Id, Record
+from storage.store import AUDIT_TRAIL, AuditNote, Document, new_id, translate_errors, utc_now
+from storage.vocabulary import PeriodGranularity
+
+INDICATOR_REPORTS = "indicator_reports"
+INDICATOR_REPORT_INDEXES = ((("subject_id", 1), ("indicator_key", 1), ("period_start", 1)),)
+
+_PATTERNS = {
+    PeriodGranularity.MONTH: re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"),
+    PeriodGranularity.QUARTER: re.compile(r"^(\d{4})-Q([1-4])$"),
+    PeriodGranularity.YEAR: re.compile(r"^(\d{4})$"),
+}
+PERIOD_FORMATS = {
+    PeriodGranularity.MONTH: "YYYY-MM",
+    PeriodGranularity.QUARTER: "YYYY-Qn",
+    PeriodGranularity.YEAR: "YYYY",
+}
+_PER_YEAR = {PeriodGranularity.MONTH: 12, PeriodGranularity.QUARTER: 4, PeriodGranularity.YEAR: 1}
+
+
+def period_ordinal(granularity: PeriodGranularity, period: str) -> int | None:
+    """The period as a count of periods since year 0 (consecutive ones differ by one); None if malformed."""
+    match = _PATTERNS[granularity].match(period)
+    if match is None:
+        return None
+    year = int(match.group(1))
+    if year < 1900:
+        return None
+    part = int(match.group(2)) - 1 if granularity is not PeriodGranularity.YEAR else 0
+    return year * _PER_YEAR[granularity] + part
+
+
+def period_of_ordinal(granularity: PeriodGranularity, ordinal: int) -> str:
+    year, part = divmod(ordinal, _PER_YEAR[granularity])
+    match granularity:
+        case PeriodGranularity.MONTH:
+            return f"{year:04d}-{part + 1:02d}"
+        case PeriodGranularity.QUARTER:
+            return f"{year:04d}-Q{part + 1}"
+        case _:
+            return f"{year:04d}"
+
+
+def period_containing(granularity: PeriodGranularity, day: date) -> str:
+    """The period that ``day`` falls in."""
+    per_year = _PER_YEAR[granularity]
+    return period_of_ordinal(granularity, day.year * per_year + (day.month - 1) * per_year // 12)
+
+
+def period_start(granularity: PeriodGranularity, period: str) -> date:
+    """The first day of a well-formed period."""
+    ordinal = period_ordinal(granularity, period)
+    assert ordinal is not None, period
+    year, part = divmod(ordinal, _PER_YEAR[granularity])
+    return date(year, part * 12 // _PER_YEAR[granularity] + 1, 1)
+
+
+class IndicatorReportRecord(Record):
+    id: str = Field(alias="_id")
+    subject_collection: str
+    subject_id: Id
+    indicator_key: str
+    granularity: PeriodGranularity
+    period: str
+    # ISO date of the period's first day: orders the reports of an indicator
+    period_start: str
+    value: float
+    note: str | None = None
+    evidence_url: str | None = None
+    reported_by: Id | None = None
+    reported_by_name: str | None = None
+    organization_id: Id | None = None
+    version: int = 1
+    created_at: datetime
+    updated_at: datetime
+    is_demo: bool = False
+
+    def values(self) -> dict[str, Any]:
+        """What the audit trail keeps of a report (JSON)."""
+        return {"value": self.value, "note": self.note, "evidenceUrl": self.evidence_url}
+
+
+def report_document(
+    *,
+    subject_collection: str,
+    subject_id: str,
+    indicator_key: str,
+    granularity: PeriodGranularity,
+    period: str,
+    value: float,
+    note: str | None,
+    evidence_url: str | None,
+    reported_by: str | None,
+    reported_by_name: str | None,
+    organization_id: str | None,
+) -> Document:
+    return {
+        "subject_collection": subject_collection,
+        "subject_id": subject_id,
+        "indicator_key": indicator_key,
+        "granularity": granularity.value,
+        "period": period,
+        "period_start": period_start(granularity, period).isoformat(),
+        "value": value,
+        "note": note,
+        "evidence_url": evidence_url,
+        "reported_by": reported_by,
+        "reported_by_name": reported_by_name,
+        "organization_id": organization_id,
+    }
+
+
+class IndicatorReportStore:
+    """Reports, one per (item, indicator key, period), each write audited on its item."""
+
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
+        self.collection = collection
+        self._audit = collection.database[AUDIT_TRAIL]
+
+    @staticmethod
+    def _record(document: Document) -> IndicatorReportRecord:
+        return IndicatorReportRecord.model_validate(document)
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index(
+            [("subject_id", 1), ("indicator_key", 1), ("period", 1)], unique=True
+        )
+        for keys in INDICATOR_REPORT_INDEXES:
+            await self.collection.create_index(list(keys))
+
+    @translate_errors
+    async def of_subjects(self, subject_ids: Sequence[str]) -> list[list[IndicatorReportRecord]]:
+        """Every report of each item, by indicator key then period, in the order of ``subject_ids``."""
+        grouped: dict[str, list[IndicatorReportRecord]] = defaultdict(list)
+        async for document in self.collection.find({"subject_id": {"$in": list(subject_ids)}}):
+            record = self._record(document)
+            grouped[record.subject_id].append(record)
+        return [sorted(grouped[key], key=lambda r: (r.indicator_key, r.period_start)) for key in subject_ids]
+
+    @translate_errors
+    async def get(self, id: str) -> IndicatorReportRecord | None:
+        document = await self.collection.find_one({"_id": id})
+        return self._record(document) if document else None
+
+    @translate_errors
+    async def report(
+        self, fields: Document, *, audit: AuditNote, corrected: AuditNote
+    ) -> tuple[IndicatorReportRecord, IndicatorReportRecord | None]:
+        """Store the report of its period, or correct the one stored; (the report, the one it replaced).
+
+        ``audit`` is the note of a first report, ``corrected`` that of a correction: the store
+        adds the values before and after.
+        """
+        key = {k: fields[k] for k in ("subject_id", "indicator_key", "period")}
+
+        async def write(session: AsyncClientSession) -> tuple[Document, Document | None]:
+            before = await self.collection.find_one(key, session=session)
+            now = utc_now()
+            await self.collection.update_one(
+                key,
+                {
+                    "$set": {**fields, "updated_at": now},
+                    "$inc": {"version": 1},
+                    "$setOnInsert": {"_id": new_id(), "created_at": now},
+                },
+                upsert=True,
+                session=session,
+            )
+            after = await self.collection.find_one(key, session=session)
+            assert after is not None  # the transaction reads its own write
+            previous = self._record(before) if before else None
+            note = audit if previous is None else corrected
+            change = {
+                "field": f"indicators.{fields['indicator_key']}.{fields['period']}",
+                "before": previous.values() if previous else None,
+                "after": self._record(after).values(),
+            }
+            entry = AuditNote(
+                action=note.action,
+                actor_id=note.actor_id,
+                actor_name=note.actor_name,
+                changes=[change],
+                comment=note.comment,
+            ).entry(collection=fields["subject_collection"], subject_id=fields["subject_id"], version=None)
+            await self._audit.insert_one(entry, session=session)
+            return after, before
+
+        async with self.collection.database.client.start_session() as session:
+            after, before = await session.with_transaction(write)
+        return self._record(after), self._record(before) if before else None
+
+    @translate_errors
+    async def delete(self, report: IndicatorReportRecord, *, audit: AuditNote) -> None:
+        """Delete the report, if unchanged since it was read (NotFound otherwise)."""
+
+        async def write(session: AsyncClientSession) -> None:
+            deleted = await self.collection.delete_one(
+                {"_id": report.id, "version": report.version}, session=session
+            )
+            if deleted.deleted_count == 0:
+                raise NotFound(report.id)
+            change = {
+                "field": f"indicators.{report.indicator_key}.{report.period}",
+                "before": report.values(),
+                "after": None,
+            }
+            entry = AuditNote(
+                action=audit.action, actor_id=audit.actor_id, actor_name=audit.actor_name, changes=[change]
+            ).entry(collection=report.subject_collection, subject_id=report.subject_id, version=None)
+            await self._audit.insert_one(entry, session=session)
+
+        async with self.collection.database.client.start_session() as session:
+            await session.with_transaction(write)
+
+    @translate_errors
+    async def insert_many(self, documents: Sequence[Document]) -> None:
+        """Bulk load of prepared reports (demo content)."""
+        now = utc_now()
+        prepared = [
+            {"_id": new_id(), "version": 1, "created_at": now, "updated_at": now, **d} for d in documents
+        ]
+        if prepared:
+            await self.collection.insert_many(prepared, ordered=False)

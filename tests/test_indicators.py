@@ -1,0 +1,463 @@
+"""Monitoring indicators over time: reports, progress, trend, staleness, corrections and comparisons."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from resolvers import indicators
+from resolvers.exchange_drafts import today_in_indonesia
+from resolvers.ids import encode_id
+from storage.database import Stores
+from storage.indicators import (
+    IndicatorReportRecord,
+    period_containing,
+    period_of_ordinal,
+    period_ordinal,
+    period_start,
+)
+from storage.records import Indicator
+from storage.vocabulary import IndicatorDirection, IndicatorTrend, OrganizationKind, PeriodGranularity, Role
+from tests.support import (
+    GraphQLClient,
+    create_organization,
+    create_practice,
+    create_replication,
+    organization_record,
+    user_with_token,
+)
+from tests.test_query_cost import CommandCounter, counted
+
+__all__ = ["counted"]
+
+STUNTING = {"name": "Prevalensi stunting balita", "unit": "%", "baseline": 20.0, "target": 10.0}
+CUSTOMERS = {"name": "Nasabah aktif", "unit": "orang", "baseline": 100.0, "target": 500.0}
+
+REPORT = """
+mutation($input: ReportIndicatorInput!) {
+  reportIndicator(input: $input) {
+    report { id period value note evidenceUrl version reportedByName }
+    indicator { key progressPercent trend latest { period value } }
+    errors { field code message }
+  }
+}
+"""
+DELETE = """
+mutation($input: DeleteIndicatorReportInput!) {
+  deleteIndicatorReport(input: $input) {
+    report { period } indicator { reports { period } } errors { field code }
+  }
+}
+"""
+INDICATORS = """
+query($id: ID!) {
+  node(id: $id) {
+    ... on Practice {
+      results {
+        key direction granularity progressPercent trend periodsWithoutReport stale
+        reports { period value } latest { period value }
+      }
+      freshness { indicatorCount reportedIndicatorCount staleIndicatorCount latestPeriodStart }
+      auditTrail { action changes { field before after } }
+    }
+  }
+}
+"""
+COMPARISON = """
+query($id: ID!) {
+  node(id: $id) {
+    ... on Replication {
+      indicatorComparison {
+        indicator { key }
+        original { key name }
+        points { period replicationValue originalValue }
+      }
+    }
+  }
+}
+"""
+
+
+def ago(granularity: PeriodGranularity, periods: int) -> str:
+    """The period ``periods`` before the one under way (0: the current one)."""
+    current = period_ordinal(granularity, period_containing(granularity, today_in_indonesia()))
+    assert current is not None
+    return period_of_ordinal(granularity, current - periods)
+
+
+def _report(period: str, value: float, granularity: PeriodGranularity = PeriodGranularity.QUARTER) -> Any:
+    now = datetime.now(UTC)
+    return IndicatorReportRecord.model_validate(
+        {
+            "_id": "r",
+            "subject_collection": "practices",
+            "subject_id": "p",
+            "indicator_key": "k",
+            "granularity": granularity,
+            "period": period,
+            "period_start": period_start(granularity, period).isoformat(),
+            "value": value,
+            "created_at": now,
+            "updated_at": now,
+        }
+    )
+
+
+async def _practice(api: GraphQLClient, *results: dict[str, Any]) -> tuple[str, str]:
+    """A published practice of a new kelurahan with these indicators; (practice ID, organization ID)."""
+    organization = await create_organization(
+        api, name="Pemerintah Kelurahan Mangasa", kind="KELURAHAN_GOVERNMENT"
+    )
+    practice = await create_practice(api, organization, published=True, results=list(results))
+    return practice["id"], organization
+
+
+async def _report_ok(
+    api: GraphQLClient, subject: str, key: str, period: str, value: float, **extra: Any
+) -> Any:
+    payload = await api.mutate(
+        REPORT,
+        {
+            "subjectId": subject,
+            "indicatorKey": key,
+            "granularity": "QUARTER",
+            "period": period,
+            "value": value,
+        }
+        | extra,
+    )
+    assert payload["errors"] == [], payload["errors"]
+    return payload
+
+
+# --- derived values ----------------------------------------------------------------------------
+
+
+def test_progress_counts_towards_a_lower_target_for_an_indicator_that_must_decrease() -> None:
+    # given stunting prevalence from 20 % to a target of 10 %
+    stunting = Indicator.model_validate(STUNTING)
+    # when / then: halfway down is 50 %, up from the baseline is 0 %, below the target is 100 %
+    assert stunting.effective_direction is IndicatorDirection.DECREASE
+    assert indicators.progress_percent(stunting, 15.0) == 50.0
+    assert indicators.progress_percent(stunting, 23.0) == 0.0
+    assert indicators.progress_percent(stunting, 8.0) == 100.0
+
+
+def test_progress_counts_towards_a_higher_target_and_is_null_without_a_baseline() -> None:
+    customers = Indicator.model_validate(CUSTOMERS)
+    assert customers.effective_direction is IndicatorDirection.INCREASE
+    assert indicators.progress_percent(customers, 300.0) == 50.0
+    assert indicators.progress_percent(Indicator(name="x", unit="%", target=10.0), 5.0) is None
+
+
+def test_trend_is_direction_aware_over_the_last_three_reports() -> None:
+    stunting = Indicator.model_validate(STUNTING)
+    customers = Indicator.model_validate(CUSTOMERS)
+    falling = [
+        _report("2025-Q1", 30.0),
+        _report("2025-Q2", 19.0),
+        _report("2025-Q3", 17.5),
+        _report("2025-Q4", 15.0),
+    ]
+    # then: falling stunting improves, customers leaving is worse, one report says nothing
+    assert indicators.trend(stunting, falling) is IndicatorTrend.IMPROVING
+    leaving = [_report("2025-Q2", 480.0), _report("2025-Q3", 400.0), _report("2025-Q4", 350.0)]
+    assert indicators.trend(customers, leaving) is IndicatorTrend.WORSENING
+    assert indicators.trend(stunting, falling[:1]) is IndicatorTrend.INSUFFICIENT_DATA
+    flat = [_report("2025-Q1", 15.0), _report("2025-Q2", 15.1)]
+    assert indicators.trend(stunting, flat) is IndicatorTrend.STABLE
+
+
+def test_an_indicator_is_stale_after_two_ended_quarters_without_a_report() -> None:
+    today = date(2026, 12, 8)  # in 2026-Q4
+    assert indicators.periods_without_report([_report("2026-Q3", 1.0)], today=today) == 0
+    assert not indicators.is_stale([_report("2026-Q3", 1.0)], today=today)
+    assert indicators.periods_without_report([_report("2026-Q1", 1.0)], today=today) == 2
+    assert indicators.is_stale([_report("2026-Q1", 1.0)], today=today)
+    assert indicators.periods_without_report([], today=today) is None
+
+
+def test_periods_are_read_and_written_per_granularity() -> None:
+    assert period_containing(PeriodGranularity.QUARTER, date(2026, 8, 1)) == "2026-Q3"
+    assert period_containing(PeriodGranularity.MONTH, date(2026, 8, 1)) == "2026-08"
+    assert period_start(PeriodGranularity.QUARTER, "2026-Q3") == date(2026, 7, 1)
+    assert period_ordinal(PeriodGranularity.MONTH, "2026-13") is None
+    assert period_ordinal(PeriodGranularity.QUARTER, "2026-03") is None
+
+
+# --- through the API ---------------------------------------------------------------------------
+
+
+async def test_reports_give_an_indicator_its_progress_trend_and_freshness(api: GraphQLClient) -> None:
+    # given a practice with a stunting indicator reported for the last three quarters
+    practice, _ = await _practice(api, STUNTING, CUSTOMERS)
+    for periods_ago, value in ((3, 19.0), (2, 17.0), (1, 15.0)):
+        await _report_ok(
+            api, practice, "prevalensi-stunting-balita", ago(PeriodGranularity.QUARTER, periods_ago), value
+        )
+    # when
+    node = (await api.data(INDICATORS, {"id": practice}))["node"]
+    # then
+    stunting, customers = node["results"]
+    assert stunting["key"] == "prevalensi-stunting-balita"
+    assert stunting["direction"] == "DECREASE"
+    assert [r["value"] for r in stunting["reports"]] == [19.0, 17.0, 15.0]
+    assert stunting["latest"] == {"period": ago(PeriodGranularity.QUARTER, 1), "value": 15.0}
+    assert stunting["progressPercent"] == 50.0
+    assert stunting["trend"] == "IMPROVING"
+    assert (stunting["granularity"], stunting["periodsWithoutReport"], stunting["stale"]) == (
+        "QUARTER",
+        0,
+        False,
+    )
+    assert customers["reports"] == []
+    assert customers["stale"] is False
+    assert node["freshness"]["reportedIndicatorCount"] == 1
+    assert node["freshness"]["staleIndicatorCount"] == 0
+
+
+async def test_an_indicator_not_reported_for_two_quarters_is_stale_and_counted(api: GraphQLClient) -> None:
+    practice, _ = await _practice(api, STUNTING)
+    await _report_ok(api, practice, "prevalensi-stunting-balita", ago(PeriodGranularity.QUARTER, 3), 18.0)
+    node = (await api.data(INDICATORS, {"id": practice}))["node"]
+    (stunting,) = node["results"]
+    assert (stunting["periodsWithoutReport"], stunting["stale"]) == (2, True)
+    assert node["freshness"]["staleIndicatorCount"] == 1
+
+
+async def test_a_correction_replaces_the_value_and_keeps_both_in_the_audit_trail(api: GraphQLClient) -> None:
+    # given a reported quarter
+    practice, _ = await _practice(api, STUNTING)
+    period = ago(PeriodGranularity.QUARTER, 1)
+    await _report_ok(api, practice, "prevalensi-stunting-balita", period, 16.0)
+    # when the same quarter is reported again with another value
+    corrected = await _report_ok(
+        api, practice, "prevalensi-stunting-balita", period, 15.2, note="Data e-PPGBM final."
+    )
+    # then there is one report, at the corrected value, and the audit trail has before and after
+    assert corrected["report"]["version"] == 2
+    node = (await api.data(INDICATORS, {"id": practice}))["node"]
+    assert node["results"][0]["reports"] == [{"period": period, "value": 15.2}]
+    entries = [e for e in node["auditTrail"] if e["action"].startswith("INDICATOR")]
+    assert [e["action"] for e in entries] == ["INDICATOR_CORRECTED", "INDICATOR_REPORTED"]
+    change = entries[0]["changes"][0]
+    assert change["field"] == f"indicators.prevalensi-stunting-balita.{period}"
+    assert change["before"]["value"] == 16.0
+    assert change["after"] == {"value": 15.2, "note": "Data e-PPGBM final.", "evidenceUrl": None}
+
+
+async def test_a_deleted_report_leaves_its_values_in_the_audit_trail(api: GraphQLClient) -> None:
+    practice, _ = await _practice(api, STUNTING)
+    written = await _report_ok(
+        api, practice, "prevalensi-stunting-balita", ago(PeriodGranularity.QUARTER, 1), 16.0
+    )
+    payload = await api.mutate(DELETE, {"id": written["report"]["id"]})
+    assert payload["errors"] == []
+    assert payload["indicator"]["reports"] == []
+    node = (await api.data(INDICATORS, {"id": practice}))["node"]
+    deleted = next(e for e in node["auditTrail"] if e["action"] == "INDICATOR_REPORT_DELETED")
+    assert deleted["changes"][0]["before"]["value"] == 16.0
+
+
+async def test_bad_reports_are_refused_with_typed_errors_and_nothing_written(api: GraphQLClient) -> None:
+    practice, _ = await _practice(api, STUNTING)
+    base = {"subjectId": practice, "indicatorKey": "prevalensi-stunting-balita", "granularity": "QUARTER"}
+    cases = {
+        "period format": ({"period": "2026-03", "value": 1.0}, ("period", "INVALID")),
+        "future": ({"period": ago(PeriodGranularity.QUARTER, -2), "value": 1.0}, ("period", "FUTURE_PERIOD")),
+        "too large": (
+            {"period": ago(PeriodGranularity.QUARTER, 1), "value": 1e300},
+            ("value", "OUT_OF_RANGE"),
+        ),
+        "link": (
+            {"period": ago(PeriodGranularity.QUARTER, 1), "value": 1.0, "evidenceUrl": "javascript:alert(1)"},
+            ("evidenceUrl", "INVALID"),
+        ),
+        "unknown": (
+            {"period": ago(PeriodGranularity.QUARTER, 1), "value": 1.0, "indicatorKey": "tidak-ada"},
+            ("indicatorKey", "UNKNOWN_INDICATOR"),
+        ),
+    }
+    for name, (fields, expected) in cases.items():
+        payload = await api.mutate(REPORT, base | fields)
+        assert [(e["field"], e["code"]) for e in payload["errors"]] == [expected], name
+        assert payload["report"] is None
+    node = (await api.data(INDICATORS, {"id": practice}))["node"]
+    assert node["results"][0]["reports"] == []
+
+
+async def test_a_value_that_is_not_a_finite_number_is_refused(stores: Stores) -> None:
+    # JSON cannot carry NaN to GraphQL, so the rule is checked where a resolver would meet it.
+    errors = indicators._check_values(
+        granularity=PeriodGranularity.YEAR,
+        period="2025",
+        value=float("nan"),
+        note=None,
+        evidence_url=None,
+        today=date(2026, 1, 1),
+    )
+    assert [(e.field, e.code.value) for e in errors] == [("value", "INVALID")]
+
+
+async def test_only_the_owning_organization_reports_its_indicators(
+    api: GraphQLClient, stores: Stores
+) -> None:
+    practice, _ = await _practice(api, STUNTING)
+    other = await organization_record(
+        stores, name="Pemerintah Kelurahan Lain", kind=OrganizationKind.KELURAHAN_GOVERNMENT
+    )
+    _, token = await user_with_token(stores, role=Role.MEMBER, organization_id=other.id)
+    payload = await api.as_user(token).mutate(
+        REPORT,
+        {
+            "subjectId": practice,
+            "indicatorKey": "prevalensi-stunting-balita",
+            "granularity": "QUARTER",
+            "period": ago(PeriodGranularity.QUARTER, 1),
+            "value": 14.0,
+        },
+    )
+    assert [e["code"] for e in payload["errors"]] == ["FORBIDDEN"]
+
+
+async def test_an_indicator_keeps_its_key_and_reports_when_the_list_is_edited_without_keys(
+    api: GraphQLClient,
+) -> None:
+    # given a reported indicator
+    practice, _ = await _practice(api, STUNTING)
+    await _report_ok(api, practice, "prevalensi-stunting-balita", ago(PeriodGranularity.QUARTER, 1), 16.0)
+    version = await api.data(
+        "query($id: ID!) { node(id: $id) { ... on Practice { version } } }", {"id": practice}
+    )
+    # when a reviewer edits the results without sending keys back, adding one
+    payload = await api.mutate(
+        """mutation($input: UpdatePracticeInput!) {
+          updatePractice(input: $input) { practice { results { key reports { value } } } errors { code } }
+        }""",
+        {
+            "id": practice,
+            "version": version["node"]["version"],
+            "changes": {
+                "results": [{**STUNTING, "target": 9.0}, {"name": "Kader terlatih", "unit": "orang"}]
+            },
+        },
+    )
+    # then the first keeps its key and its report
+    assert payload["errors"] == []
+    assert payload["practice"]["results"] == [
+        {"key": "prevalensi-stunting-balita", "reports": [{"value": 16.0}]},
+        {"key": "kader-terlatih", "reports": []},
+    ]
+
+
+async def test_a_replication_is_compared_with_its_original_period_by_period(api: GraphQLClient) -> None:
+    # given an original practice and a replication with the same indicator, reported on overlapping quarters
+    practice, _ = await _practice(api, STUNTING)
+    adopter = await create_organization(api, name="Pemerintah Desa Nita", kind="KELURAHAN_GOVERNMENT")
+    replication = await create_replication(
+        api, adopter, practice, results=[{**STUNTING, "baseline": 27.5, "target": 18.0}, CUSTOMERS]
+    )
+    q = {n: ago(PeriodGranularity.QUARTER, n) for n in (1, 2, 3)}
+    await _report_ok(api, practice, "prevalensi-stunting-balita", q[3], 18.0)
+    await _report_ok(api, practice, "prevalensi-stunting-balita", q[2], 16.5)
+    await _report_ok(api, replication, "prevalensi-stunting-balita", q[2], 26.0)
+    await _report_ok(api, replication, "prevalensi-stunting-balita", q[1], 24.2)
+    # when
+    compared = (await api.data(COMPARISON, {"id": replication}))["node"]["indicatorComparison"]
+    # then the periods line up, each side null where it did not report
+    stunting, customers = compared
+    assert stunting["original"] == {"key": "prevalensi-stunting-balita", "name": STUNTING["name"]}
+    assert stunting["points"] == [
+        {"period": q[3], "replicationValue": None, "originalValue": 18.0},
+        {"period": q[2], "replicationValue": 26.0, "originalValue": 16.5},
+        {"period": q[1], "replicationValue": 24.2, "originalValue": None},
+    ]
+    assert customers == {"indicator": {"key": "nasabah-aktif"}, "original": None, "points": []}
+
+
+# --- cost --------------------------------------------------------------------------------------
+
+PRACTICES_WITH_INDICATORS = """
+query {
+  practices(first: 20) {
+    nodes {
+      title
+      results { key progressPercent trend stale reports { period value } latest { value } }
+      freshness { staleIndicatorCount }
+    }
+  }
+}
+"""
+
+
+async def _seed_reported(stores: Stores, practices: int, *, first: int = 0) -> None:
+    organization = await organization_record(
+        stores, name="Kelurahan Uji", kind=OrganizationKind.KELURAHAN_GOVERNMENT
+    )
+    documents = [
+        {
+            "_id": f"{first + index:024x}",
+            "title": f"Praktik {index:03d}",
+            "summary": "Ringkasan",
+            "organization_id": organization.id,
+            "region_codes": ["32.76.05.1001"],
+            "themes": ["HEALTH"],
+            "status": "PUBLISHED",
+            "problem": "Masalah",
+            "approach": "Pendekatan",
+            "stage": "PILOT",
+            "results": [STUNTING, CUSTOMERS],
+        }
+        for index in range(practices)
+    ]
+    await stores.practices.insert_many(documents)
+    await stores.indicator_reports.insert_many(
+        [
+            {
+                "subject_collection": "practices",
+                "subject_id": document["_id"],
+                "indicator_key": key,
+                "granularity": "YEAR",
+                "period": str(year),
+                "period_start": f"{year}-01-01",
+                "value": 10.0 + year - 2020,
+            }
+            for document in documents
+            for key in ("prevalensi-stunting-balita", "nasabah-aktif")
+            for year in (2022, 2023, 2024)
+        ]
+    )
+
+
+async def _count(stores: Stores, counter: CommandCounter) -> list[str]:
+    from resolvers.context import Context
+    from schema import build_schema
+    from tests.support import TEST_AUTH
+
+    counter.commands.clear()
+    result = await build_schema().execute(
+        PRACTICES_WITH_INDICATORS, context_value=Context.for_request(stores, request_id="t", auth=TEST_AUTH)
+    )
+    assert result.errors is None, result.errors
+    assert result.data is not None
+    assert all(node["results"][0]["reports"] for node in result.data["practices"]["nodes"])
+    # a getMore fetches the next batch of the same query's results: not another query
+    return [command for command in counter.commands if command != "getMore"]
+
+
+async def test_reports_of_a_page_of_practices_cost_one_query_whatever_the_page_size(
+    counted: tuple[Stores, CommandCounter],
+) -> None:
+    # given 2 and then 20 practices, each with two indicators reported for three years
+    stores, counter = counted
+    await _seed_reported(stores, 2)
+    few = await _count(stores, counter)
+    await _seed_reported(stores, 18, first=2)
+    many = await _count(stores, counter)
+    # then the page of 20 costs what the page of 2 does: the practices, a count, one read of reports
+    assert many == few
+    assert len(many) <= 3, many
+
+
+def test_report_ids_are_global_ids_of_their_own_type() -> None:
+    assert encode_id(indicators.REPORT_TYPE, "a" * 24) != encode_id("Practice", "a" * 24)
