@@ -9,6 +9,11 @@ and some past: ``starts_in_days`` (negative: past), ``local_time`` ("09:00") in 
 zone (WIB, WITA or WIT; Jakarta time online), ``days`` (default 1) and ``hours`` on the last
 day. Their ``registrations`` are participants by name only, not accounts: the seats they hold,
 the waiting list and the certificates of those who attended.
+
+Indicator reports (``indicator_reports.json``) are series, also relative to the load day: the
+``values`` of consecutive periods of their ``granularity``, the last one ``last_periods_ago``
+periods before the one under way (1: the latest ended period; 3 or more: stale). The ``note``
+and ``evidence_url`` go with the latest value; ``reporter`` names who reported them all.
 """
 
 from __future__ import annotations
@@ -16,16 +21,23 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from storage.database import Stores
 from storage.events import EventRecord, RegistrationRecord, time_zone_of_region
-from storage.records import Record
+from storage.indicators import (
+    IndicatorReportRecord,
+    period_containing,
+    period_of_ordinal,
+    period_ordinal,
+    report_document,
+)
+from storage.records import Indicator, Record
 from storage.store import Document, VersionedStore, new_id, translate_errors, utc_now
-from storage.vocabulary import RegistrationStatus
+from storage.vocabulary import PeriodGranularity, RegistrationStatus
 
 _CONTENT_FILES = ("practices", "case_studies", "partnerships", "replications")
 # `@[Nama Organisasi]` in a post, as resolvers/discussions.py reads it; demo text names its
@@ -218,7 +230,58 @@ async def load_demo_content(stores: Stores) -> dict[str, int]:
     }
     documents = [_prepare_exchange(item, keys, subjects) for item in exchanges]
     counts["exchanges"] = await _load(stores.exchanges, documents, stores.exchanges.record_type)
+    content = {item["key"]: (name, item) for name in ("practices", "replications") for item in files[name]}
+    counts["indicator_reports"] = await _load_indicator_reports(
+        stores, read_demo_file("indicator_reports"), keys, content
+    )
     return counts
+
+
+# The practices and replications of the demo by key: (their collection, their item).
+_Items = dict[str, tuple[str, dict[str, Any]]]
+
+
+def _indicator_reports(series: dict[str, Any], keys: _Keys, items: _Items, today: date) -> list[Document]:
+    """The reports of one series (see the module docstring)."""
+    collection, item = items[series["item"]]
+    indicator = next((i for i in item.get("results", []) if i["name"] == series["indicator"]), None)
+    if indicator is None:
+        raise ValueError(f"demo reports of {series['item']}: no indicator {series['indicator']!r}")
+    granularity = PeriodGranularity[series["granularity"]]
+    current = period_ordinal(granularity, period_containing(granularity, today))
+    assert current is not None
+    last = current - series["last_periods_ago"]
+    values: list[float] = series["values"]
+    documents = []
+    for offset, value in enumerate(values):
+        latest = offset == len(values) - 1
+        document = report_document(
+            subject_collection=collection,
+            subject_id=keys(series["item"]),
+            indicator_key=Indicator.model_validate(indicator).effective_key,
+            granularity=granularity,
+            period=period_of_ordinal(granularity, last - len(values) + 1 + offset),
+            value=float(value),
+            note=series.get("note") if latest else None,
+            evidence_url=series.get("evidence_url") if latest else None,
+            reported_by=None,
+            reported_by_name=series.get("reporter"),
+            organization_id=keys(item["organization"]),
+        )
+        documents.append({**document, "is_demo": True})
+    return documents
+
+
+async def _load_indicator_reports(
+    stores: Stores, series: Sequence[dict[str, Any]], keys: _Keys, items: _Items
+) -> int:
+    today = utc_now().astimezone(ZoneInfo("Asia/Jakarta")).date()
+    documents = [document for entry in series for document in _indicator_reports(entry, keys, items, today)]
+    now = utc_now()
+    for document in documents:
+        IndicatorReportRecord.model_validate({**document, "_id": "-", "created_at": now, "updated_at": now})
+    await stores.indicator_reports.insert_many(documents)
+    return len(documents)
 
 
 def _post(item: dict[str, Any], keys: _Keys, organizations: dict[str, str]) -> Document:

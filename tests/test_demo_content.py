@@ -446,3 +446,39 @@ async def test_demo_exchanges_cover_every_state_between_provinces_and_one_became
     (converted,) = [exchange for exchange in exchanges if exchange["replication"]]
     assert converted["state"] == "COMPLETED"
     assert converted["replication"]["practice"]["id"] == converted["subject"]["id"]
+
+
+DEMO_INDICATORS = """
+{
+  practices(first: 100) {
+    nodes { title results { stale reports { period } } freshness { reportedIndicatorCount } }
+  }
+  replications(first: 100) {
+    nodes { title indicatorComparison { original { key } points { replicationValue originalValue } } }
+  }
+}
+"""
+
+
+async def test_demo_indicators_have_reports_some_stale_and_comparable_replications(
+    demo_api: GraphQLClient,
+) -> None:
+    # when
+    data = await demo_api.data(DEMO_INDICATORS)
+    # then: at least 15 practices report their indicators, some of them not lately
+    practices = data["practices"]["nodes"]
+    reported = [p for p in practices if p["freshness"]["reportedIndicatorCount"] > 0]
+    assert len(reported) >= 15
+    indicators = [i for p in practices for i in p["results"]]
+    assert any(i["stale"] for i in indicators)
+    assert sum(1 for i in indicators if i["reports"] and not i["stale"]) >= 15
+    # and replications line up with their originals on shared periods
+    compared = [
+        point
+        for replication in data["replications"]["nodes"]
+        for comparison in replication["indicatorComparison"]
+        for point in comparison["points"]
+        if point["replicationValue"] is not None and point["originalValue"] is not None
+    ]
+    assert len({r["title"] for r in data["replications"]["nodes"] if r["indicatorComparison"]}) >= 8
+    assert len(compared) >= 20
