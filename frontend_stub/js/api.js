@@ -157,6 +157,9 @@ export const REGIONS = `
 const REGION_FIELDS = 'code name level ancestors { code name }';
 const ORGANIZATION_FIELDS = `id name kind verified website region { ${REGION_FIELDS} }`;
 const INDICATOR_FIELDS = 'name unit baseline target achieved';
+// An indicator with its reports and what the API derives from them (js/indicators.js).
+export const MONITORED_INDICATOR_FIELDS = `${INDICATOR_FIELDS} key direction granularity progressPercent trend
+  stale periodsWithoutReport latest { period value } reports { period value note evidenceUrl }`;
 const PRACTICE_LINK_FIELDS = `id title titleEn regions { ${REGION_FIELDS} }`;
 
 export const NODE = `
@@ -177,7 +180,8 @@ export const NODE = `
         beneficiaries { count description }
         funding { source amount note }
         contact { name role email phone }
-        results { ${INDICATOR_FIELDS} }
+        results { ${MONITORED_INDICATOR_FIELDS} }
+        freshness { staleIndicatorCount reportedIndicatorCount latestPeriodStart }
         buildingBlocks { name description howToReplicate }
         lessonsLearned
         evidenceLinks { label url }
@@ -200,7 +204,11 @@ export const NODE = `
       }
       ... on Replication {
         adaptations replicationStatus startedOn comparison
-        results { ${INDICATOR_FIELDS} }
+        results { ${MONITORED_INDICATOR_FIELDS} }
+        indicatorComparison {
+          indicator { key } original { key name }
+          points { period replicationValue originalValue }
+        }
         practice { ${PRACTICE_LINK_FIELDS} }
       }
       ... on Organization {

@@ -5,6 +5,7 @@ import { ApiError, graphql, NODE, SIMILAR_PRACTICES } from './api.js';
 import { DISCUSSED_TYPES, discussionSection, threadHref } from './discussion.js';
 import { externalLink, h, replace, spinner } from './dom.js';
 import { exchangeRequestSection } from './exchanges.js';
+import { indicatorMonitoring } from './indicators.js';
 import { formatDate, formatNumber, formatRupiah, label, language, localized, t } from './i18n.js';
 import { hashFor } from './router.js';
 import { LAST_SEARCH_KEY } from './search.js';
@@ -207,6 +208,7 @@ function practiceSections(node) {
         block.howToReplicate ? h('p', { class: 'how' }, h('strong', {}, `${t('detail.howToReplicate')}: `),
           block.howToReplicate) : null))) : null),
     section(t('detail.results'), indicators(node.results)),
+    monitoringSection(node),
     section(t('detail.funding'), list(node.funding, (f) => h('span', {},
       h('strong', {}, label('fundingSource', f.source)), ` · ${formatRupiah(f.amount)}`,
       f.note ? h('span', { class: 'muted' }, ` · ${f.note}`) : null))),
@@ -277,8 +279,17 @@ function replicationSections(node) {
     section(t('detail.replicatedPractice'), node.practice ? practiceLinks([node.practice]) : null),
     section(t('detail.adaptations'), prose(node.adaptations)),
     section(t('detail.results'), indicators(node.results)),
+    monitoringSection(node),
     section(t('detail.comparison'), prose(node.comparison)),
   ];
+}
+
+/** Indicator reports over time, charted (js/indicators.js); on a replication beside the original's. */
+function monitoringSection(node) {
+  const content = indicatorMonitoring(node);
+  return content ? h('section', { class: 'detail-section monitoring' },
+    h('h2', {}, t(node.__typename === 'Replication' ? 'indicators.titleReplication' : 'indicators.title')),
+    content) : null;
 }
 
 function organizationFacts(node) {
