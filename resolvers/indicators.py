@@ -26,7 +26,7 @@ from resolvers.errors import ErrorCode, FieldError
 from resolvers.exchange_drafts import today_in_indonesia
 from resolvers.ids import InvalidGlobalId, decode_id, decode_id_of
 from resolvers.permissions import authorize_indicator_report
-from storage.errors import NotFound
+from storage.errors import NotFound, VersionConflict
 from storage.indicators import (
     PERIOD_FORMATS,
     IndicatorReportRecord,
@@ -358,4 +358,7 @@ async def delete_indicator_report(context: Context, *, id: str) -> ReportResult:
         )
     except NotFound:
         return ReportResult(errors=not_found)
+    except VersionConflict:
+        message = "This report was corrected meanwhile; reload and retry."
+        return ReportResult(errors=[FieldError("id", ErrorCode.CONFLICT, message)])
     return ReportResult(report=report, subject=record)

@@ -17,7 +17,7 @@ from pydantic import Field
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
-from storage.errors import NotFound
+from storage.errors import NotFound, VersionConflict
 from storage.records import Id, Record
 from storage.store import AUDIT_TRAIL, AuditNote, Document, new_id, translate_errors, utc_now
 from storage.vocabulary import PeriodGranularity
@@ -211,14 +211,17 @@ class IndicatorReportStore:
 
     @translate_errors
     async def delete(self, report: IndicatorReportRecord, *, audit: AuditNote) -> None:
-        """Delete the report, if unchanged since it was read (NotFound otherwise)."""
+        """Delete the report if unchanged since read: NotFound when gone, VersionConflict when corrected."""
 
         async def write(session: AsyncClientSession) -> None:
             deleted = await self.collection.delete_one(
                 {"_id": report.id, "version": report.version}, session=session
             )
             if deleted.deleted_count == 0:
-                raise NotFound(report.id)
+                current = await self.collection.find_one({"_id": report.id}, {"version": 1}, session=session)
+                if current is None:
+                    raise NotFound(report.id)
+                raise VersionConflict(expected=report.version, actual=current["version"])
             change = {
                 "field": f"indicators.{report.indicator_key}.{report.period}",
                 "before": report.values(),

@@ -19,11 +19,13 @@ from storage.indicators import (
 from storage.records import Indicator
 from storage.vocabulary import IndicatorDirection, IndicatorTrend, OrganizationKind, PeriodGranularity, Role
 from tests.support import (
+    CREATE_PRACTICE,
     GraphQLClient,
     create_organization,
     create_practice,
     create_replication,
     organization_record,
+    practice_input,
     user_with_token,
 )
 from tests.test_query_cost import CommandCounter, counted
@@ -278,12 +280,39 @@ async def test_bad_reports_are_refused_with_typed_errors_and_nothing_written(api
             ("indicatorKey", "UNKNOWN_INDICATOR"),
         ),
     }
+    await _report_ok(api, practice, "prevalensi-stunting-balita", ago(PeriodGranularity.QUARTER, 2), 17.0)
+    cases["granularity"] = (
+        {"granularity": "YEAR", "period": "2024", "value": 1.0},
+        ("granularity", "INVALID"),
+    )
     for name, (fields, expected) in cases.items():
         payload = await api.mutate(REPORT, base | fields)
         assert [(e["field"], e["code"]) for e in payload["errors"]] == [expected], name
         assert payload["report"] is None
     node = (await api.data(INDICATORS, {"id": practice}))["node"]
-    assert node["results"][0]["reports"] == []
+    assert [r["period"] for r in node["results"][0]["reports"]] == [ago(PeriodGranularity.QUARTER, 2)]
+
+
+async def test_two_indicators_of_one_item_cannot_share_a_key(api: GraphQLClient) -> None:
+    organization = await create_organization(
+        api, name="Pemerintah Kelurahan Sama", kind="KELURAHAN_GOVERNMENT"
+    )
+    payload = await api.mutate(
+        CREATE_PRACTICE,
+        practice_input(
+            organization, results=[{**STUNTING, "key": "stunting"}, {**CUSTOMERS, "key": "stunting"}]
+        ),
+    )
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [("results", "DUPLICATE")]
+
+
+async def test_indicators_of_the_same_name_get_distinct_keys(api: GraphQLClient) -> None:
+    practice, _ = await _practice(api, STUNTING, {**STUNTING, "unit": "anak"})
+    node = (await api.data(INDICATORS, {"id": practice}))["node"]
+    assert [i["key"] for i in node["results"]] == [
+        "prevalensi-stunting-balita",
+        "prevalensi-stunting-balita-2",
+    ]
 
 
 async def test_a_value_that_is_not_a_finite_number_is_refused(stores: Stores) -> None:
