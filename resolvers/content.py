@@ -343,6 +343,20 @@ async def update(
     return await write_fields(context, kind, found, fields, audit, draft=draft, unchanged=unchanged)
 
 
+def _reports_of(
+    context: Context, kind: Kind[Any, Any], id: str
+) -> Callable[[AsyncClientSession | None], Awaitable[Any]] | None:
+    """The indicator reports of a practice or replication go with it (storage/indicators.py)."""
+    if kind.name not in ("Practice", "Replication"):
+        return None
+    reports = context.stores.indicator_reports
+
+    async def write(session: AsyncClientSession | None) -> None:
+        await reports.delete_of_subject(id, session)
+
+    return write
+
+
 async def delete(context: Context, kind: Kind[R, Any], *, id: str, version: int) -> WriteResult[R]:
     if not context.viewer.is_authenticated:
         return WriteResult(errors=authorize(context.viewer, Action.DELETE, kind.name, owner_id=""))
@@ -358,6 +372,7 @@ async def delete(context: Context, kind: Kind[R, Any], *, id: str, version: int)
             expected_version=version,
             audit=actor(context, AuditAction.DELETED),
             dependents=kind.dependents(context.stores, found.id),
+            also=_reports_of(context, kind, found.id),
         )
     except VersionConflict as exc:
         return _conflict(kind, exc.actual)

@@ -235,6 +235,10 @@ class IndicatorReportStore:
         async with self.collection.database.client.start_session() as session:
             await session.with_transaction(write)
 
+    async def delete_of_subject(self, subject_id: str, session: AsyncClientSession | None) -> None:
+        """Every report of an item, deleted with the item (in its transaction)."""
+        await self.collection.delete_many({"subject_id": subject_id}, session=session)
+
     @translate_errors
     async def insert_many(self, documents: Sequence[Document]) -> None:
         """Bulk load of prepared reports (demo content)."""

@@ -349,8 +349,11 @@ class VersionedStore(Generic[R]):
         expected_version: int,
         audit: AuditNote | None = None,
         dependents: Sequence[Dependents] = (),
+        also: Callable[[AsyncClientSession | None], Awaitable[Any]] | None = None,
     ) -> None:
         """Delete if still at ``expected_version`` and no dependent exists (InUse).
+
+        ``also`` deletes more in the same transaction (an item's indicator reports).
 
         A searchable record leaves an outbox entry. A dependent written concurrently either
         commits first, and is seen here when the conflict on the record retries this
@@ -370,8 +373,11 @@ class VersionedStore(Generic[R]):
             if self.searchable:
                 await self._unindex(id, session=session)
             await self._audit(audit, subject_id=id, version=None, session=session)
+            if also is not None:
+                await also(session)
 
-        await self._atomically(write, transaction=self.searchable or audit is not None or bool(dependents))
+        transaction = self.searchable or audit is not None or bool(dependents) or also is not None
+        await self._atomically(write, transaction=transaction)
 
     async def _unindex(self, id: str, *, session: AsyncClientSession | None = None) -> None:
         """An outbox entry: the indexer deletes the record from the search index."""

@@ -261,6 +261,27 @@ async def test_a_deleted_report_leaves_its_values_in_the_audit_trail(api: GraphQ
     assert deleted["changes"][0]["before"]["value"] == 16.0
 
 
+async def test_deleting_a_draft_practice_deletes_its_reports_with_it(
+    api: GraphQLClient, stores: Stores
+) -> None:
+    # given a draft practice with a report
+    organization = await create_organization(
+        api, name="Pemerintah Kelurahan Hapus", kind="KELURAHAN_GOVERNMENT"
+    )
+    practice = await create_practice(api, organization, results=[STUNTING])
+    await _report_ok(
+        api, practice["id"], "prevalensi-stunting-balita", ago(PeriodGranularity.QUARTER, 1), 16.0
+    )
+    # when
+    deleted = await api.mutate(
+        "mutation($input: DeleteInput!) { deletePractice(input: $input) { errors { code } } }",
+        {"id": practice["id"], "version": practice["version"]},
+    )
+    # then
+    assert deleted["errors"] == []
+    assert await stores.indicator_reports.collection.count_documents({}) == 0
+
+
 async def test_bad_reports_are_refused_with_typed_errors_and_nothing_written(api: GraphQLClient) -> None:
     practice, _ = await _practice(api, STUNTING)
     base = {"subjectId": practice, "indicatorKey": "prevalensi-stunting-balita", "granularity": "QUARTER"}
