@@ -8,7 +8,7 @@ import { h } from './dom.js';
 const SVG = 'http://www.w3.org/2000/svg';
 const WIDTH = 360;
 const HEIGHT = 170;
-const PAD = { left: 44, right: 64, top: 12, bottom: 28 };
+const PAD = { left: 44, right: 64, top: 20, bottom: 28 };
 
 /** An SVG element: the same rules as h(), in the SVG namespace. */
 function s(tag, attributes = {}, ...children) {
@@ -30,10 +30,11 @@ function s(tag, attributes = {}, ...children) {
  * series:  [{ name, values: [number|null per period], className }], the first drawn as the main line.
  * lines:   [{ name, value, className }] horizontal dashed lines (baseline, target); null values skipped.
  * format:  (number) => text, for tooltips and axis labels.
+ * unit:    the y axis' unit, written above it.
  * label:   the sentence for screen readers (aria-label).
  * caption: the hidden table's caption.
  */
-export function lineChart({ periods, series, lines = [], format = String, label, caption, legend = false }) {
+export function lineChart({ periods, series, lines = [], format = String, unit = '', label, caption, legend = false }) {
   const shown = lines.filter((line) => line.value !== null && line.value !== undefined);
   const numbers = [...series.flatMap((one) => one.values), ...shown.map((line) => line.value)]
     .filter((value) => value !== null && value !== undefined);
@@ -55,6 +56,7 @@ export function lineChart({ periods, series, lines = [], format = String, label,
     preserveAspectRatio: 'xMidYMid meet', focusable: 'false',
   },
   // axes
+  unit ? s('text', { class: 'chart-tick chart-unit', x: 2, y: 10 }, unit) : null,
   s('line', { class: 'chart-axis', x1: PAD.left, y1: PAD.top, x2: PAD.left, y2: HEIGHT - PAD.bottom }),
   s('line', { class: 'chart-axis', x1: PAD.left, y1: HEIGHT - PAD.bottom, x2: WIDTH - PAD.right, y2: HEIGHT - PAD.bottom }),
   s('text', { class: 'chart-tick', x: PAD.left - 4, y: PAD.top + 4, 'text-anchor': 'end' }, format(round(high - margin))),

@@ -56,6 +56,7 @@ function chartOf(indicator, comparison) {
       { name: t('detail.target'), value: indicator.target, className: 'line-target' },
     ],
     format: (value) => formatNumber(value, { maximumFractionDigits: 2 }),
+    unit: indicator.unit,
     label: chartSentence(indicator, original ? { reports: comparison.points.filter((p) => p.originalValue !== null)
       .map((p) => ({ period: p.period, value: p.originalValue })) } : null),
     caption: t('indicators.tableCaption', { name: indicator.name, unit: indicator.unit }),
