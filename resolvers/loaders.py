@@ -18,6 +18,7 @@ from storage.discussions import ReplyRecord, ThreadRecord
 from storage.events import EventRecord, RegistrationRecord
 from storage.exchanges import Party
 from storage.filters import ContentFilter
+from storage.funding import Distribution, theme_distributions
 from storage.notifications import NotificationRecord
 from storage.pagination import Page
 from storage.records import (
@@ -34,7 +35,7 @@ from storage.records import (
     UserRecord,
 )
 from storage.store import VersionedStore
-from storage.vocabulary import ExchangeState
+from storage.vocabulary import ExchangeState, Theme
 
 # Entries of an item's audit trail shown at most (the newest).
 AUDIT_TRAIL_LIMIT = 200
@@ -155,6 +156,13 @@ def _grouped(
     return load
 
 
+def _theme_costs(stores: Stores) -> Callable[[Sequence[Theme]], Awaitable[list[Distribution]]]:
+    async def load(themes: Sequence[Theme]) -> list[Distribution]:
+        return await theme_distributions(collection=stores.practices.collection, themes=themes)
+
+    return load
+
+
 @dataclass(frozen=True, slots=True)
 class Loaders:
     regions: DataLoader[str, RegionRecord | None]
@@ -189,6 +197,8 @@ class Loaders:
     # Who may list them is asked before loading (visibility.can_list_exchanges_of).
     exchange_pages: DataLoader[ExchangeListing, Page[ExchangeRecord]]
     exchange_counts: DataLoader[ExchangeListing, int]
+    # Cost per beneficiary of the published practices of each theme: one aggregation for all.
+    theme_costs: DataLoader[Theme, Distribution]
 
     @classmethod
     def for_request(cls, stores: Stores, viewer: Viewer) -> Loaders:
@@ -279,4 +289,5 @@ class Loaders:
             exchange_stats=_loader(stores.exchanges.completion_stats),
             exchange_pages=_loader(_exchange_pages(stores)),
             exchange_counts=_loader(_exchange_counts(stores)),
+            theme_costs=_loader(_theme_costs(stores)),
         )

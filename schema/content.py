@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.types import Info
 
+from resolvers import funding
 from resolvers.context import Context
 from schema import following
 from schema.audit import AuditEntry, Verification
@@ -242,6 +243,29 @@ class Practice(Content):
         stats = await info.context.loaders.exchange_stats.load(self.local_id)
         mean = round(stats.mean_rating, 2) if stats.mean_rating is not None else None
         return ExchangeStats(completed_count=stats.completed_count, mean_rating=mean)
+
+    # --- cost and funding (the funding view: resolvers/funding.py, schema/funding.py) ----------
+
+    @strawberry.field(description="The sum of its funding amounts, in rupiah.")
+    def total_funding(self) -> Rupiah:
+        return Rupiah(funding.cost_of([entry.amount for entry in self.funding]))
+
+    @strawberry.field(
+        description="Its total funding divided by its beneficiaries (rupiah per person); null "
+        "unless both are above zero."
+    )
+    def cost_per_beneficiary(self) -> float | None:
+        count = self.beneficiaries.count if self.beneficiaries else None
+        return funding.cost_per_beneficiary([entry.amount for entry in self.funding], count)
+
+    @strawberry.field(
+        description="The median cost per beneficiary of the published practices of its first "
+        "(primary) theme (itself among them once published); null when none of them has both figures."
+    )
+    async def theme_median_cost_per_beneficiary(self, info: Info[Context, None]) -> float | None:
+        if not self.themes:
+            return None
+        return (await info.context.loaders.theme_costs.load(self.themes[0])).median
 
 
 @strawberry.type(description="Studi kasus: a partner's study of how something worked, with evidence.")
