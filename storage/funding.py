@@ -45,7 +45,9 @@ class FundingFilter:
         if self.year is not None:
             first, last = f"{self.year:04d}-01-01", f"{self.year:04d}-12-31"
             query["period.start"] = {"$lte": last, "$type": "string"}
-            query["$or"] = [{"period.end": None}, {"period.end": {"$gte": first}}]
+            # under $and: whatever the content filter holds stays as it is
+            running = {"$or": [{"period.end": None}, {"period.end": {"$gte": first}}]}
+            query.setdefault("$and", []).append(running)
         return query
 
 

@@ -446,3 +446,30 @@ async def test_demo_exchanges_cover_every_state_between_provinces_and_one_became
     (converted,) = [exchange for exchange in exchanges if exchange["replication"]]
     assert converted["state"] == "COMPLETED"
     assert converted["replication"]["practice"]["id"] == converted["subject"]["id"]
+
+
+DEMO_FUNDING = """
+{
+  fundingSummary {
+    practiceCount totalAmount
+    bySource { source practiceCount }
+    byStage { stage count }
+    costPerBeneficiary { count min median max }
+  }
+}
+"""
+
+
+async def test_demo_practices_have_varied_funding_and_beneficiaries(demo_api: GraphQLClient) -> None:
+    # when
+    data = await demo_api.data(DEMO_FUNDING)
+    summary = data["fundingSummary"]
+    # then: the funding page has something to show: many sources, every published practice
+    # with a cost per beneficiary, and costs that differ by orders of magnitude
+    sources = {row["source"]: row["practiceCount"] for row in summary["bySource"]}
+    assert {"APBD", "DANA_KELURAHAN", "DANA_DESA", "CSR", "GRANT", "COMMUNITY"} <= sources.keys()
+    assert sum(count >= 5 for count in sources.values()) >= 4
+    assert summary["practiceCount"] >= 30
+    assert summary["costPerBeneficiary"]["count"] == summary["practiceCount"]
+    assert summary["costPerBeneficiary"]["max"] > 100 * summary["costPerBeneficiary"]["min"]
+    assert sum(row["count"] > 0 for row in summary["byStage"]) >= 3
