@@ -16,6 +16,8 @@ from typing import Any
 import httpx
 from playwright.async_api import Page, expect
 
+from tests.browser import PHONE
+
 DEMO_PRACTICES = Path(__file__).resolve().parent.parent / "storage" / "demo" / "practices.json"
 PRACTICE_IDS = "query { practices(first: 100) { nodes { id title } } }"
 WASTE_BANK = 'Bank Sampah Digital "Tabungan Hijau" Kelurahan Depok Jaya'
@@ -100,7 +102,7 @@ async def test_the_funding_page_charts_the_demo_practices_funding_by_source_in_r
     await expect(empty).to_have_text("Tidak ada praktik baik terbit dengan saringan ini.")
 
 
-async def test_rupiah_reads_the_indonesian_way_in_both_languages(page: Page) -> None:
+async def test_rupiah_reads_the_indonesian_way_in_both_languages(page: Page, output_dir: Path) -> None:
     # given
     await page.goto("/#/anggaran")
     fmt = "async (amount) => (await import('/js/i18n.js')).formatRupiah(amount)"
@@ -114,6 +116,11 @@ async def test_rupiah_reads_the_indonesian_way_in_both_languages(page: Page) -> 
     assert over_32_bits == "Rp\u00a03.299.000.000"
     await expect(page.get_by_role("heading", level=1)).to_have_text("Budgets and funding")
     await expect(page.locator("#funding-stages thead")).to_have_text("StagePractices")
+    # and on a phone the page fits the screen, the chart scaled down with it
+    await page.set_viewport_size(PHONE)
+    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    await expect(page.locator("svg#funding-chart")).to_be_visible()
+    await page.screenshot(path=output_dir / "funding-phone.png", full_page=True)
 
 
 async def test_a_practice_page_shows_its_cost_per_beneficiary_beside_its_themes_median(

@@ -81,7 +81,8 @@ function failure(error) {
 /** Total funding by source as horizontal bars, largest first; each bar says its amount. */
 export function sourceChart(bySource) {
   const rowHeight = 34;
-  const labelWidth = 190;
+  // Wide enough for the longest label at 13 px ("Corporate social responsibility" in English).
+  const labelWidth = Math.min(260, 16 + 7.4 * Math.max(...bySource.map((row) => label('fundingSource', row.source).length)));
   const valueWidth = 170;
   const barSpace = 360;
   const width = labelWidth + barSpace + valueWidth;
