@@ -18,6 +18,7 @@ from storage.discussions import ReplyRecord, ThreadRecord
 from storage.events import EventRecord, RegistrationRecord
 from storage.exchanges import Party
 from storage.filters import ContentFilter
+from storage.funding import Distribution, theme_distributions
 from storage.indicators import IndicatorReportRecord
 from storage.notifications import NotificationRecord
 from storage.pagination import Page
@@ -35,7 +36,7 @@ from storage.records import (
     UserRecord,
 )
 from storage.store import VersionedStore
-from storage.vocabulary import ExchangeState
+from storage.vocabulary import ExchangeState, Theme
 
 # Entries of an item's audit trail shown at most (the newest).
 AUDIT_TRAIL_LIMIT = 200
@@ -156,6 +157,13 @@ def _grouped(
     return load
 
 
+def _theme_costs(stores: Stores) -> Callable[[Sequence[Theme]], Awaitable[list[Distribution]]]:
+    async def load(themes: Sequence[Theme]) -> list[Distribution]:
+        return await theme_distributions(collection=stores.practices.collection, themes=themes)
+
+    return load
+
+
 @dataclass(frozen=True, slots=True)
 class Loaders:
     regions: DataLoader[str, RegionRecord | None]
@@ -193,6 +201,8 @@ class Loaders:
     # Every indicator report of each practice or replication (by its ID), by indicator and period.
     # Asked only for items the viewer read through ``practices`` or ``replications``.
     indicator_reports: DataLoader[str, list[IndicatorReportRecord]]
+    # Cost per beneficiary of the published practices of each theme: one aggregation for all.
+    theme_costs: DataLoader[Theme, Distribution]
 
     @classmethod
     def for_request(cls, stores: Stores, viewer: Viewer) -> Loaders:
@@ -284,4 +294,5 @@ class Loaders:
             exchange_pages=_loader(_exchange_pages(stores)),
             exchange_counts=_loader(_exchange_counts(stores)),
             indicator_reports=_loader(stores.indicator_reports.of_subjects),
+            theme_costs=_loader(_theme_costs(stores)),
         )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.types import Info
 
+from resolvers import funding
 from resolvers.context import Context
 from schema import following
 from schema.audit import AuditEntry, Verification
@@ -243,6 +244,29 @@ class Practice(Content):
     @strawberry.field(description="How up to date the reports of its indicators are.")
     async def freshness(self, info: Info[Context, None]) -> IndicatorFreshness:
         return await freshness_of(info, self.local_id, [i.record for i in self.results])
+
+    # --- cost and funding (the funding view: resolvers/funding.py, schema/funding.py) ----------
+
+    @strawberry.field(description="The sum of its funding amounts, in rupiah.")
+    def total_funding(self) -> Rupiah:
+        return Rupiah(funding.cost_of([entry.amount for entry in self.funding]))
+
+    @strawberry.field(
+        description="Its total funding divided by its beneficiaries (rupiah per person); null "
+        "unless both are above zero."
+    )
+    def cost_per_beneficiary(self) -> float | None:
+        count = self.beneficiaries.count if self.beneficiaries else None
+        return funding.cost_per_beneficiary([entry.amount for entry in self.funding], count)
+
+    @strawberry.field(
+        description="The median cost per beneficiary of the published practices of its first "
+        "(primary) theme (itself among them once published); null when none of them has both figures."
+    )
+    async def theme_median_cost_per_beneficiary(self, info: Info[Context, None]) -> float | None:
+        if not self.themes:
+            return None
+        return (await info.context.loaders.theme_costs.load(self.themes[0])).median
 
 
 @strawberry.type(description="Studi kasus: a partner's study of how something worked, with evidence.")

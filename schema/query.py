@@ -19,6 +19,7 @@ from schema.enums import ContentOrder, OrganizationKind, OrganizationOrder, Regi
 from schema.events import Event, EventQuery
 from schema.exchanges import ExchangeRequest
 from schema.follows import FollowQuery
+from schema.funding import FundingQuery
 from schema.inputs import (
     CaseStudyFilter,
     ContentFilterInput,
@@ -80,7 +81,7 @@ async def _content_page(
 
 
 @strawberry.type
-class Query(SearchQuery, AccountQuery, DiscussionQuery, EventQuery, FollowQuery):
+class Query(SearchQuery, AccountQuery, DiscussionQuery, EventQuery, FollowQuery, FundingQuery):
     @strawberry.field(description="Any object by its global ID; null when there is none.")
     async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:
         return _node(await nodes.get_node(info.context, id))

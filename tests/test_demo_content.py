@@ -482,3 +482,30 @@ async def test_demo_indicators_have_reports_some_stale_and_comparable_replicatio
     ]
     assert len({r["title"] for r in data["replications"]["nodes"] if r["indicatorComparison"]}) >= 8
     assert len(compared) >= 20
+
+
+DEMO_FUNDING = """
+{
+  fundingSummary {
+    practiceCount totalAmount
+    bySource { source practiceCount }
+    byStage { stage count }
+    costPerBeneficiary { count min median max }
+  }
+}
+"""
+
+
+async def test_demo_practices_have_varied_funding_and_beneficiaries(demo_api: GraphQLClient) -> None:
+    # when
+    data = await demo_api.data(DEMO_FUNDING)
+    summary = data["fundingSummary"]
+    # then: the funding page has something to show: many sources, every published practice
+    # with a cost per beneficiary, and costs that differ by orders of magnitude
+    sources = {row["source"]: row["practiceCount"] for row in summary["bySource"]}
+    assert {"APBD", "DANA_KELURAHAN", "DANA_DESA", "CSR", "GRANT", "COMMUNITY"} <= sources.keys()
+    assert sum(count >= 5 for count in sources.values()) >= 4
+    assert summary["practiceCount"] >= 30
+    assert summary["costPerBeneficiary"]["count"] == summary["practiceCount"]
+    assert summary["costPerBeneficiary"]["max"] > 100 * summary["costPerBeneficiary"]["min"]
+    assert sum(row["count"] > 0 for row in summary["byStage"]) >= 3

@@ -179,6 +179,7 @@ export const NODE = `
         period { start end }
         beneficiaries { count description }
         funding { source amount note }
+        costPerBeneficiary themeMedianCostPerBeneficiary
         contact { name role email phone }
         results { ${MONITORED_INDICATOR_FIELDS} }
         freshness { staleIndicatorCount reportedIndicatorCount latestPeriodStart }
@@ -556,5 +557,19 @@ export const MODERATION_QUEUE = `
           ... on Reply { ${QUEUE_POST_FIELDS} thread { id title subject { __typename id title } } }
         }
       }
+    }
+  }`;
+
+// --- budgets and funding (js/funding.js) ---
+
+// Filter: { regionCode, themes, stages, year }; published practices only. Amounts are Rupiah
+// (whole numbers that may exceed 2^31), the quantiles rupiah per beneficiary.
+export const FUNDING_SUMMARY = `
+  query FundingSummary($filter: FundingFilter) {
+    fundingSummary(filter: $filter) {
+      practiceCount totalAmount
+      bySource { source amount practiceCount }
+      byStage { stage count }
+      costPerBeneficiary { count min p25 median p75 max }
     }
   }`;

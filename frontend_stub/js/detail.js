@@ -6,6 +6,7 @@ import { DISCUSSED_TYPES, discussionSection, threadHref } from './discussion.js'
 import { externalLink, h, replace, spinner } from './dom.js';
 import { exchangeRequestSection } from './exchanges.js';
 import { indicatorMonitoring } from './indicators.js';
+import { costComparison } from './funding.js';
 import { formatDate, formatNumber, formatRupiah, label, language, localized, t } from './i18n.js';
 import { hashFor } from './router.js';
 import { LAST_SEARCH_KEY } from './search.js';
@@ -211,7 +212,7 @@ function practiceSections(node) {
     monitoringSection(node),
     section(t('detail.funding'), list(node.funding, (f) => h('span', {},
       h('strong', {}, label('fundingSource', f.source)), ` · ${formatRupiah(f.amount)}`,
-      f.note ? h('span', { class: 'muted' }, ` · ${f.note}`) : null))),
+      f.note ? h('span', { class: 'muted' }, ` · ${f.note}`) : null)), costComparison(node)),
     section(t('detail.beneficiaries'), node.beneficiaries ? h('p', {},
       node.beneficiaries.count !== null ? h('strong', {}, `${formatNumber(node.beneficiaries.count)} `) : null,
       node.beneficiaries.description) : null),

@@ -516,6 +516,43 @@ const STRINGS = {
     'indicators.error.FUTURE_PERIOD': 'Periode ini belum dimulai.',
     'indicators.error.FORBIDDEN': 'Hanya organisasi pemilik yang dapat melaporkan indikator ini.',
     'indicators.error.UNKNOWN_INDICATOR': 'Indikator ini tidak ada lagi; muat ulang halaman.',
+    // --- budgets and funding (js/funding.js) ---
+    'nav.funding': 'Anggaran',
+    'funding.title': 'Anggaran dan pendanaan',
+    'funding.intro': 'Berapa biaya praktik baik terbit dan dari mana dananya: total per sumber dana, jumlah per tahap, dan biaya per penerima manfaat. Pilih wilayah, tema, tahap, atau tahun.',
+    'funding.filters': 'Saring praktik',
+    'funding.region': 'Wilayah praktik',
+    'funding.theme': 'Tema',
+    'funding.stage': 'Tahap',
+    'funding.year': 'Tahun berjalan',
+    'funding.yearHint': 'Praktik yang periodenya mencakup tahun itu.',
+    'funding.all': '— Semua —',
+    'funding.figures': 'Angka anggaran',
+    'funding.loading': 'Menghitung…',
+    'funding.failed': 'Angka anggaran tidak dapat dimuat.',
+    'funding.count': '{count} praktik baik terbit',
+    'funding.none': 'Tidak ada praktik baik terbit dengan saringan ini.',
+    'funding.total': 'Total pendanaan',
+    'funding.practiceCount': 'Praktik baik',
+    'funding.bySource': 'Pendanaan per sumber dana',
+    'funding.chartTitle': 'Total pendanaan per sumber dana',
+    'funding.asTable': 'Lihat sebagai tabel',
+    'funding.source': 'Sumber dana',
+    'funding.amount': 'Jumlah',
+    'funding.practices': 'Praktik',
+    'funding.noFunding': 'Praktik ini belum mencatat pendanaan.',
+    'funding.byStage': 'Jumlah praktik per tahap',
+    'funding.costPerBeneficiary': 'Biaya per penerima manfaat',
+    'funding.min': 'Terendah',
+    'funding.p25': 'Kuartil 1',
+    'funding.median': 'Median',
+    'funding.p75': 'Kuartil 3',
+    'funding.max': 'Tertinggi',
+    'funding.boxHint': 'Dari {count} praktik yang mencatat biaya dan jumlah penerima manfaat; kuartil dengan interpolasi linear. Kotak: kuartil 1 sampai 3 (skala logaritmik).',
+    'funding.noCostPerBeneficiary': 'Belum ada praktik yang mencatat biaya dan jumlah penerima manfaat.',
+    'funding.perBeneficiary': '{amount} per penerima manfaat',
+    'funding.perBeneficiaryWithMedian': '{own}, median tema: {median}',
+    'funding.compare': 'Bandingkan anggaran',
   },
   en: {
     'app.name': 'Lumbung',
@@ -998,6 +1035,43 @@ const STRINGS = {
     'indicators.error.FUTURE_PERIOD': 'This period has not begun yet.',
     'indicators.error.FORBIDDEN': 'Only the owning organization reports this indicator.',
     'indicators.error.UNKNOWN_INDICATOR': 'This indicator no longer exists; reload the page.',
+    // --- budgets and funding (js/funding.js) ---
+    'nav.funding': 'Funding',
+    'funding.title': 'Budgets and funding',
+    'funding.intro': 'What published practices cost and who paid: the total by funding source, the count by stage and the cost per beneficiary. Choose a region, theme, stage or year.',
+    'funding.filters': 'Filter practices',
+    'funding.region': 'Region of the practice',
+    'funding.theme': 'Theme',
+    'funding.stage': 'Stage',
+    'funding.year': 'Running in year',
+    'funding.yearHint': 'Practices whose period covers that year.',
+    'funding.all': '— All —',
+    'funding.figures': 'Funding figures',
+    'funding.loading': 'Computing…',
+    'funding.failed': 'The funding figures could not be loaded.',
+    'funding.count': '{count} published practices',
+    'funding.none': 'No published practice matches these filters.',
+    'funding.total': 'Total funding',
+    'funding.practiceCount': 'Practices',
+    'funding.bySource': 'Funding by source',
+    'funding.chartTitle': 'Total funding by source',
+    'funding.asTable': 'Show as a table',
+    'funding.source': 'Source',
+    'funding.amount': 'Amount',
+    'funding.practices': 'Practices',
+    'funding.noFunding': 'These practices record no funding yet.',
+    'funding.byStage': 'Practices by stage',
+    'funding.costPerBeneficiary': 'Cost per beneficiary',
+    'funding.min': 'Lowest',
+    'funding.p25': 'First quartile',
+    'funding.median': 'Median',
+    'funding.p75': 'Third quartile',
+    'funding.max': 'Highest',
+    'funding.boxHint': 'From {count} practices that record both a cost and a number of beneficiaries; quartiles by linear interpolation. Box: first to third quartile (logarithmic scale).',
+    'funding.noCostPerBeneficiary': 'No practice records both a cost and a number of beneficiaries yet.',
+    'funding.perBeneficiary': '{amount} per beneficiary',
+    'funding.perBeneficiaryWithMedian': '{own}, theme median: {median}',
+    'funding.compare': 'Compare budgets',
   },
 };
 
@@ -1256,8 +1330,11 @@ export function formatNumber(value, options = {}) {
   return new Intl.NumberFormat(locale(), options).format(value);
 }
 
+// Rupiah read the Indonesian way in both languages, whole rupiah: "Rp 1.250.000" (a no-break
+// space after "Rp", as Intl's id-ID currency style writes it).
+const RUPIAH = new Intl.NumberFormat('id-ID', { maximumFractionDigits: 0 });
 export function formatRupiah(value) {
-  return formatNumber(value, { style: 'currency', currency: 'IDR', maximumFractionDigits: 0 });
+  return `Rp\u00a0${RUPIAH.format(Math.round(value))}`;
 }
 
 /** A moment (an ISO date-time) in the reader's time zone: "19 Januari 2027 pukul 09.00". */

@@ -6,6 +6,7 @@ import { MODERATION_PATH, moderationNavItem, renderModeration } from './discussi
 import { h, replace } from './dom.js';
 import { EVENTS_PATH, renderEventDetail, renderEvents } from './events.js';
 import { EXCHANGES_PATH, renderExchanges } from './exchanges.js';
+import { FUNDING_PATH, renderFunding } from './funding.js';
 import { language, onLanguageChange, setLanguage, t } from './i18n.js';
 import { currentLocation, startRouter } from './router.js';
 import { renderSearch } from './search.js';
@@ -25,6 +26,8 @@ const ROUTES = [
   // events and trainings (js/events.js)
   [EVENTS_PATH, renderEvents],
   [`${EVENTS_PATH}/:id`, renderEventDetail],
+  // budgets and funding (js/funding.js)
+  [FUNDING_PATH, renderFunding],
 ];
 // Pages with nothing to show to someone signed out: leaving the session leaves them too.
 const SIGNED_IN_ONLY = new Set(['/contribute']);
@@ -43,6 +46,7 @@ function renderChrome(path) {
     h('li', {}, link('#/', t('nav.search'), path === '/' || path === '/search')),
     h('li', {}, link('#/contribute', t('nav.contribute'), path === '/contribute')),
     h('li', {}, link(`#${EVENTS_PATH}`, t('nav.events'), path === EVENTS_PATH || path.startsWith(`${EVENTS_PATH}/`))),
+    h('li', {}, link(`#${FUNDING_PATH}`, t('nav.funding'), path === FUNDING_PATH)),
     // An organization's exchanges are for its own users: the link shows once someone is signed in.
     currentUser() ? h('li', {}, link(`#${EXCHANGES_PATH}`, t('nav.exchanges'), path === EXCHANGES_PATH)) : null,
     moderationNavItem(path)));
