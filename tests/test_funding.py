@@ -328,11 +328,13 @@ async def test_funding_summary_counts_no_draft_for_the_public(seeded: Seeded) ->
     owners_default = await seeded.summary(viewer=MEMBER_OF_OTHER)
     owners_drafts = await seeded.summary({"statuses": ["DRAFT"]}, viewer=MEMBER_OF_OTHER)
     reviewers_default = await seeded.summary(viewer=REVIEWER)
-    # then: nobody else's draft is counted; its owners see it only when they ask for drafts
+    reviewers_drafts = await seeded.summary({"statuses": ["DRAFT"]}, viewer=REVIEWER)
+    # then: nobody else's draft is counted; its owners (and reviewers) see it only when they ask
     assert public["practiceCount"] == 0
     _approximately(owners_default, expected_summary(PUBLISHED))
     _approximately(owners_drafts, expected_summary(_named("G")))
     _approximately(reviewers_default, expected_summary(PUBLISHED))
+    _approximately(reviewers_drafts, expected_summary(_named("G")))
 
 
 async def test_funding_summary_of_no_practices_is_zeros_and_nulls(seeded: Seeded) -> None:
