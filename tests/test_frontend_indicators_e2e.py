@@ -67,7 +67,7 @@ async def test_a_practice_page_charts_each_indicator_with_baseline_target_and_po
     await expect(stunting.locator(".badge.trend")).to_have_text("Membaik")
     await expect(stunting).to_contain_text("Kemajuan menuju target: 85,7%")
     # and the values are there for screen readers too
-    await expect(stunting.locator("table.visually-hidden tbody tr")).to_have_count(8)
+    await expect(stunting.locator(".visually-hidden table tbody tr")).to_have_count(8)
     # and an anonymous visitor gets no report form
     await expect(stunting.get_by_text("Laporkan capaian")).to_have_count(0)
     await section.scroll_into_view_if_needed()

@@ -78,11 +78,13 @@ export function lineChart({ periods, series, lines = [], format = String, unit =
         s('title', {}, `${one.name} · ${period}: ${format(value)}`))));
   }));
 
-  const table = h('table', { class: 'visually-hidden' },
+  // Hidden in a block of its own: a table given the hidden class still lays out at its full width
+  // and widens a phone's page.
+  const table = h('div', { class: 'visually-hidden' }, h('table', {},
     h('caption', {}, caption),
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, ''), series.map((one) => h('th', { scope: 'col' }, one.name)))),
     h('tbody', {}, periods.map((period, index) => h('tr', {}, h('th', { scope: 'row' }, period),
-      series.map((one) => h('td', {}, one.values[index] === null || one.values[index] === undefined ? '–' : format(one.values[index])))))));
+      series.map((one) => h('td', {}, one.values[index] === null || one.values[index] === undefined ? '–' : format(one.values[index]))))))));
 
   const key = legend ? h('ul', { class: 'chart-legend', 'aria-hidden': 'true' },
     series.map((one) => h('li', { class: one.className }, h('span', { class: 'swatch' }), one.name)),
