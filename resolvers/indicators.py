@@ -26,7 +26,7 @@ from resolvers.errors import ErrorCode, FieldError
 from resolvers.exchange_drafts import today_in_indonesia
 from resolvers.ids import InvalidGlobalId, decode_id, decode_id_of
 from resolvers.permissions import authorize_indicator_report
-from storage.errors import NotFound, VersionConflict
+from storage.errors import GranularityMismatch, MissingIndicator, NotFound, VersionConflict
 from storage.indicators import (
     PERIOD_FORMATS,
     IndicatorReportRecord,
@@ -257,6 +257,11 @@ def _check_values(
     return errors
 
 
+def _granularity_mismatch(granularity: PeriodGranularity) -> FieldError:
+    message = f"This indicator is reported per {granularity.label_en.lower()}."
+    return FieldError("granularity", ErrorCode.GRANULARITY_MISMATCH, message)
+
+
 def _blank_to_none(text: str | None) -> str | None:
     stripped = text.strip() if text is not None else None
     return stripped or None
@@ -299,8 +304,7 @@ async def report_indicator(
     else:
         earlier = reports_of(indicator, await context.loaders.indicator_reports.load(record.id))
         if earlier and earlier[-1].granularity is not granularity:
-            message = f"This indicator is reported per {earlier[-1].granularity.label_en.lower()}."
-            errors.append(FieldError("granularity", ErrorCode.INVALID, message))
+            errors.append(_granularity_mismatch(earlier[-1].granularity))
         same = next((r for r in earlier if r.period == period), None)
         if (
             not errors
@@ -324,11 +328,21 @@ async def report_indicator(
         reported_by_name=context.viewer.name,
         organization_id=context.viewer.organization_id,
     )
-    report, _ = await context.stores.indicator_reports.report(
-        fields,
-        audit=actor(context, AuditAction.INDICATOR_REPORTED),
-        corrected=actor(context, AuditAction.INDICATOR_CORRECTED),
-    )
+    try:
+        report, _ = await context.stores.indicator_reports.report(
+            fields,
+            audit=actor(context, AuditAction.INDICATOR_REPORTED),
+            corrected=actor(context, AuditAction.INDICATOR_CORRECTED),
+        )
+    except NotFound:  # deleted meanwhile
+        return ReportResult(
+            errors=[FieldError("subjectId", ErrorCode.NOT_FOUND, f"No {type_name} has this ID.")]
+        )
+    except MissingIndicator:  # removed from the item meanwhile
+        message = f"This {type_name} has no such indicator."
+        return ReportResult(errors=[FieldError("indicatorKey", ErrorCode.UNKNOWN_INDICATOR, message)])
+    except GranularityMismatch as exc:  # first reported meanwhile, at another granularity
+        return ReportResult(errors=[_granularity_mismatch(PeriodGranularity[exc.granularity])])
     return ReportResult(report=report, subject=record)
 
 

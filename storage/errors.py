@@ -6,6 +6,8 @@ StorageError
  +-- MissingReference    a record the write points at does not exist (any more)
  +-- InUse               the record to delete is still pointed at by others
  +-- StorageUnavailable  MongoDB cannot be reached or did not answer in time
+ +-- MissingIndicator    the item reported on has no indicator of this key (any more)
+ +-- GranularityMismatch the indicator is reported at another granularity already
 """
 
 from __future__ import annotations
@@ -41,3 +43,15 @@ class InUse(StorageError):
 
 class StorageUnavailable(StorageError):
     pass
+
+
+class MissingIndicator(StorageError):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"no indicator {key}")
+        self.key = key
+
+
+class GranularityMismatch(StorageError):
+    def __init__(self, granularity: str) -> None:
+        super().__init__(f"the indicator is reported per {granularity}")
+        self.granularity = granularity

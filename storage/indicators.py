@@ -17,9 +17,17 @@ from pydantic import Field
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
-from storage.errors import NotFound, VersionConflict
-from storage.records import Id, Record
-from storage.store import AUDIT_TRAIL, AuditNote, Document, new_id, translate_errors, utc_now
+from storage.errors import GranularityMismatch, MissingIndicator, NotFound, VersionConflict
+from storage.records import Id, Indicator, Record
+from storage.store import (
+    AUDIT_TRAIL,
+    REFERENCE_HOLDS,
+    AuditNote,
+    Document,
+    new_id,
+    translate_errors,
+    utc_now,
+)
 from storage.vocabulary import PeriodGranularity
 
 INDICATOR_REPORTS = "indicator_reports"
@@ -170,10 +178,37 @@ class IndicatorReportStore:
 
         ``audit`` is the note of a first report, ``corrected`` that of a correction: the store
         adds the values before and after.
+
+        The transaction writes to the item (see store.py's ``_hold``), so a concurrent delete of
+        the item, an edit of its indicators or another first report of the indicator conflicts
+        with it, and what is checked here still holds when it commits: NotFound when the item is
+        gone, MissingIndicator when it no longer has the indicator, GranularityMismatch when the
+        indicator has reports of another granularity.
         """
         key = {k: fields[k] for k in ("subject_id", "indicator_key", "period")}
+        subjects = self.collection.database[fields["subject_collection"]]
 
         async def write(session: AsyncClientSession) -> tuple[Document, Document | None]:
+            held = await subjects.update_one(
+                {"_id": fields["subject_id"]}, {"$inc": {REFERENCE_HOLDS: 1}}, session=session
+            )
+            if held.matched_count == 0:
+                raise NotFound(fields["subject_id"])
+            subject = await subjects.find_one({"_id": fields["subject_id"]}, {"results": 1}, session=session)
+            results = (subject or {}).get("results") or []
+            if fields["indicator_key"] not in {Indicator.model_validate(r).effective_key for r in results}:
+                raise MissingIndicator(fields["indicator_key"])
+            other = await self.collection.find_one(
+                {
+                    "subject_id": fields["subject_id"],
+                    "indicator_key": fields["indicator_key"],
+                    "granularity": {"$ne": fields["granularity"]},
+                },
+                {"granularity": 1},
+                session=session,
+            )
+            if other is not None:
+                raise GranularityMismatch(other["granularity"])
             before = await self.collection.find_one(key, session=session)
             now = utc_now()
             await self.collection.update_one(

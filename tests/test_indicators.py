@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from typing import Any
+from unittest.mock import ANY
 
 from resolvers import indicators
 from resolvers.exchange_drafts import today_in_indonesia
-from resolvers.ids import encode_id
+from resolvers.ids import decode_id_of, encode_id
 from storage.database import Stores
 from storage.indicators import (
     IndicatorReportRecord,
@@ -17,6 +19,7 @@ from storage.indicators import (
     period_start,
 )
 from storage.records import Indicator
+from storage.store import AUDIT_TRAIL
 from storage.vocabulary import IndicatorDirection, IndicatorTrend, OrganizationKind, PeriodGranularity, Role
 from tests.support import (
     CREATE_PRACTICE,
@@ -282,6 +285,66 @@ async def test_deleting_a_draft_practice_deletes_its_reports_with_it(
     assert await stores.indicator_reports.collection.count_documents({}) == 0
 
 
+async def test_reports_racing_the_deletion_of_their_item_leave_nothing_behind(
+    api: GraphQLClient, stores: Stores
+) -> None:
+    # given draft practices, each with an indicator
+    organization = await create_organization(
+        api, name="Pemerintah Kelurahan Balapan", kind="KELURAHAN_GOVERNMENT"
+    )
+    for _ in range(3):
+        practice = await create_practice(api, organization, results=[STUNTING])
+        delete = api.mutate(
+            "mutation($input: DeleteInput!) { deletePractice(input: $input) { errors { code } } }",
+            {"id": practice["id"], "version": practice["version"]},
+        )
+        reports = [
+            api.mutate(
+                REPORT,
+                {
+                    "subjectId": practice["id"],
+                    "indicatorKey": "prevalensi-stunting-balita",
+                    "granularity": "QUARTER",
+                    "period": ago(PeriodGranularity.QUARTER, n),
+                    "value": 16.0,
+                },
+            )
+            for n in (1, 2, 3, 4)
+        ]
+        # when four reports race its deletion
+        deleted, *reported = await asyncio.gather(delete, *reports)
+        # then the practice is gone with every report, and each report either went with it or was refused
+        assert deleted["errors"] == []
+        assert await stores.indicator_reports.collection.count_documents({}) == 0
+        for payload in reported:
+            assert payload["errors"] in ([], [{"field": "subjectId", "code": "NOT_FOUND", "message": ANY}])
+        audited = await stores.practices.collection.database[AUDIT_TRAIL].count_documents(
+            {"subject_id": decode_id_of("Practice", practice["id"]), "action": "INDICATOR_REPORTED"}
+        )
+        assert audited == sum(1 for payload in reported if payload["errors"] == [])
+
+
+async def test_concurrent_first_reports_of_two_granularities_let_only_one_in(api: GraphQLClient) -> None:
+    organization = await create_organization(
+        api, name="Pemerintah Kelurahan Serentak", kind="KELURAHAN_GOVERNMENT"
+    )
+    year = str(today_in_indonesia().year - 2)
+    for _ in range(3):
+        # given an indicator never reported
+        practice = (await create_practice(api, organization, results=[STUNTING]))["id"]
+        base = {"subjectId": practice, "indicatorKey": "prevalensi-stunting-balita", "value": 17.0}
+        # when a year and a quarter of it are first reported at the same time
+        payloads = await asyncio.gather(
+            api.mutate(REPORT, base | {"granularity": "YEAR", "period": year}),
+            api.mutate(REPORT, base | {"granularity": "QUARTER", "period": f"{year}-Q1"}),
+        )
+        # then one is stored and the other refused for its granularity
+        codes = sorted(tuple(e["code"] for e in payload["errors"]) for payload in payloads)
+        assert codes == [(), ("GRANULARITY_MISMATCH",)]
+        node = (await api.data(INDICATORS, {"id": practice}))["node"]
+        assert len(node["results"][0]["reports"]) == 1
+
+
 async def test_bad_reports_are_refused_with_typed_errors_and_nothing_written(api: GraphQLClient) -> None:
     practice, _ = await _practice(api, STUNTING)
     base = {"subjectId": practice, "indicatorKey": "prevalensi-stunting-balita", "granularity": "QUARTER"}
@@ -304,7 +367,7 @@ async def test_bad_reports_are_refused_with_typed_errors_and_nothing_written(api
     await _report_ok(api, practice, "prevalensi-stunting-balita", ago(PeriodGranularity.QUARTER, 2), 17.0)
     cases["granularity"] = (
         {"granularity": "YEAR", "period": "2024", "value": 1.0},
-        ("granularity", "INVALID"),
+        ("granularity", "GRANULARITY_MISMATCH"),
     )
     for name, (fields, expected) in cases.items():
         payload = await api.mutate(REPORT, base | fields)

@@ -516,6 +516,11 @@ const STRINGS = {
     'indicators.error.FUTURE_PERIOD': 'Periode ini belum dimulai.',
     'indicators.error.FORBIDDEN': 'Hanya organisasi pemilik yang dapat melaporkan indikator ini.',
     'indicators.error.UNKNOWN_INDICATOR': 'Indikator ini tidak ada lagi; muat ulang halaman.',
+    'indicators.error.GRANULARITY_MISMATCH': 'Indikator ini sudah dilaporkan dengan jenis periode lain; pilih jenis periode yang sama.',
+    'indicators.error.CONFLICT': 'Laporan ini baru saja diubah orang lain; muat ulang lalu coba lagi.',
+    'indicators.error.OUT_OF_RANGE': 'Nilai terlalu besar.',
+    'indicators.error.TOO_LONG': 'Catatan terlalu panjang (paling banyak 2.000 karakter).',
+    'indicators.error.NOT_FOUND': 'Konten ini tidak ada lagi; muat ulang halaman.',
     // --- budgets and funding (js/funding.js) ---
     'nav.funding': 'Anggaran',
     'funding.title': 'Anggaran dan pendanaan',
@@ -1035,6 +1040,11 @@ const STRINGS = {
     'indicators.error.FUTURE_PERIOD': 'This period has not begun yet.',
     'indicators.error.FORBIDDEN': 'Only the owning organization reports this indicator.',
     'indicators.error.UNKNOWN_INDICATOR': 'This indicator no longer exists; reload the page.',
+    'indicators.error.GRANULARITY_MISMATCH': 'This indicator is already reported per another kind of period; choose the same kind.',
+    'indicators.error.CONFLICT': 'Someone else just changed this report; reload and try again.',
+    'indicators.error.OUT_OF_RANGE': 'The value is too large.',
+    'indicators.error.TOO_LONG': 'The note is too long (at most 2,000 characters).',
+    'indicators.error.NOT_FOUND': 'This item no longer exists; reload the page.',
     // --- budgets and funding (js/funding.js) ---
     'nav.funding': 'Funding',
     'funding.title': 'Budgets and funding',
