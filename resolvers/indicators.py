@@ -30,6 +30,7 @@ from storage.errors import GranularityMismatch, MissingIndicator, NotFound, Vers
 from storage.indicators import (
     PERIOD_FORMATS,
     IndicatorReportRecord,
+    canonical_period,
     period_containing,
     period_ordinal,
     period_start,
@@ -285,7 +286,9 @@ async def report_indicator(
     type_name, record = found
     if errors := authorize_indicator_report(context.viewer, kind=type_name, owner_id=record.organization_id):
         return ReportResult(errors=errors)
-    period, note, evidence_url = period.strip(), _blank_to_none(note), _blank_to_none(evidence_url)
+    period = period.strip()
+    period = canonical_period(granularity, period) or period  # stored as written by period_of_ordinal
+    note, evidence_url = _blank_to_none(note), _blank_to_none(evidence_url)
     errors = _check_values(
         granularity=granularity,
         period=period,

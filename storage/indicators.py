@@ -31,12 +31,14 @@ from storage.store import (
 from storage.vocabulary import PeriodGranularity
 
 INDICATOR_REPORTS = "indicator_reports"
-INDICATOR_REPORT_INDEXES = ((("subject_id", 1), ("indicator_key", 1), ("period_start", 1)),)
+# An index of an earlier release that the unique one makes redundant (reads go by item and key).
+_REDUNDANT_INDEX = "subject_id_1_indicator_key_1_period_start_1"
 
+# ASCII digits only (\d would take Arabic-Indic or full-width ones); the quarter's Q in either case.
 _PATTERNS = {
-    PeriodGranularity.MONTH: re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"),
-    PeriodGranularity.QUARTER: re.compile(r"^(\d{4})-Q([1-4])$"),
-    PeriodGranularity.YEAR: re.compile(r"^(\d{4})$"),
+    PeriodGranularity.MONTH: re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])", re.ASCII),
+    PeriodGranularity.QUARTER: re.compile(r"([0-9]{4})-Q([1-4])", re.ASCII | re.IGNORECASE),
+    PeriodGranularity.YEAR: re.compile(r"([0-9]{4})", re.ASCII),
 }
 PERIOD_FORMATS = {
     PeriodGranularity.MONTH: "YYYY-MM",
@@ -48,7 +50,7 @@ _PER_YEAR = {PeriodGranularity.MONTH: 12, PeriodGranularity.QUARTER: 4, PeriodGr
 
 def period_ordinal(granularity: PeriodGranularity, period: str) -> int | None:
     """The period as a count of periods since year 0 (consecutive ones differ by one); None if malformed."""
-    match = _PATTERNS[granularity].match(period)
+    match = _PATTERNS[granularity].fullmatch(period)
     if match is None:
         return None
     year = int(match.group(1))
@@ -56,6 +58,12 @@ def period_ordinal(granularity: PeriodGranularity, period: str) -> int | None:
         return None
     part = int(match.group(2)) - 1 if granularity is not PeriodGranularity.YEAR else 0
     return year * _PER_YEAR[granularity] + part
+
+
+def canonical_period(granularity: PeriodGranularity, period: str) -> str | None:
+    """The period as stored (2026-Q1 for 2026-q1); None if malformed."""
+    ordinal = period_ordinal(granularity, period)
+    return period_of_ordinal(granularity, ordinal) if ordinal is not None else None
 
 
 def period_of_ordinal(granularity: PeriodGranularity, ordinal: int) -> str:
@@ -150,11 +158,12 @@ class IndicatorReportStore:
         return IndicatorReportRecord.model_validate(document)
 
     async def ensure_indexes(self) -> None:
+        # The period as stored is canonical (see canonical_period): one report per calendar period.
         await self.collection.create_index(
             [("subject_id", 1), ("indicator_key", 1), ("period", 1)], unique=True
         )
-        for keys in INDICATOR_REPORT_INDEXES:
-            await self.collection.create_index(list(keys))
+        if _REDUNDANT_INDEX in await self.collection.index_information():
+            await self.collection.drop_index(_REDUNDANT_INDEX)
 
     @translate_errors
     async def of_subjects(self, subject_ids: Sequence[str]) -> list[list[IndicatorReportRecord]]:

@@ -13,6 +13,7 @@ from resolvers.ids import decode_id_of, encode_id
 from storage.database import Stores
 from storage.indicators import (
     IndicatorReportRecord,
+    canonical_period,
     period_containing,
     period_of_ordinal,
     period_ordinal,
@@ -188,6 +189,39 @@ def test_periods_are_read_and_written_per_granularity() -> None:
     assert period_start(PeriodGranularity.QUARTER, "2026-Q3") == date(2026, 7, 1)
     assert period_ordinal(PeriodGranularity.MONTH, "2026-13") is None
     assert period_ordinal(PeriodGranularity.QUARTER, "2026-03") is None
+
+
+def test_periods_are_written_in_ascii_digits_and_read_in_one_spelling() -> None:
+    # Arabic-Indic and full-width digits are not periods; a lower-case q is the same quarter
+    assert period_ordinal(PeriodGranularity.YEAR, "\u0662\u0660\u0662\u0664") is None
+    assert period_ordinal(PeriodGranularity.MONTH, "\uff12\uff10\uff12\uff14-03") is None
+    assert period_ordinal(PeriodGranularity.YEAR, "2024\n") is None
+    assert canonical_period(PeriodGranularity.QUARTER, "2024-q1") == "2024-Q1"
+
+
+async def test_a_period_spelled_otherwise_corrects_the_same_report(api: GraphQLClient) -> None:
+    # given a quarter reported as 2024-Q1
+    practice, _ = await _practice(api, STUNTING)
+    year = today_in_indonesia().year - 2
+    await _report_ok(api, practice, "prevalensi-stunting-balita", f"{year}-Q1", 17.0)
+    # when it is reported again as 2024-q1, and in Arabic-Indic digits
+    again = await _report_ok(api, practice, "prevalensi-stunting-balita", f" {year}-q1 ", 16.0)
+    arabic = "".join(chr(0x0660 + int(d)) for d in str(year))
+    refused = await api.mutate(
+        REPORT,
+        {
+            "subjectId": practice,
+            "indicatorKey": "prevalensi-stunting-balita",
+            "granularity": "QUARTER",
+            "period": f"{arabic}-Q1",
+            "value": 15.0,
+        },
+    )
+    # then the first is corrected, stored in one spelling, and the digits refused
+    assert again["report"] == again["report"] | {"period": f"{year}-Q1", "version": 2}
+    assert [(e["field"], e["code"]) for e in refused["errors"]] == [("period", "INVALID")]
+    node = (await api.data(INDICATORS, {"id": practice}))["node"]
+    assert node["results"][0]["reports"] == [{"period": f"{year}-Q1", "value": 16.0}]
 
 
 # --- through the API ---------------------------------------------------------------------------
@@ -486,6 +520,19 @@ async def test_a_replication_is_compared_with_its_original_period_by_period(api:
         {"period": q[1], "replicationValue": 24.2, "originalValue": None},
     ]
     assert customers == {"indicator": {"key": "nasabah-aktif"}, "original": None, "points": []}
+
+
+async def test_reports_have_one_index_by_item_key_and_period(stores: Stores) -> None:
+    # given the index of an earlier release
+    await stores.indicator_reports.collection.create_index(
+        [("subject_id", 1), ("indicator_key", 1), ("period_start", 1)]
+    )
+    # when the indexes are ensured again
+    await stores.indicator_reports.ensure_indexes()
+    # then only the unique one is left beside _id
+    indexes = await stores.indicator_reports.collection.index_information()
+    assert sorted(indexes) == ["_id_", "subject_id_1_indicator_key_1_period_1"]
+    assert indexes["subject_id_1_indicator_key_1_period_1"]["unique"] is True
 
 
 # --- cost --------------------------------------------------------------------------------------
