@@ -125,6 +125,22 @@ class IndicatorDraft(Draft):
     key: IndicatorKey | None = None
     direction: IndicatorDirection | None = None
 
+    @field_validator("direction")
+    @classmethod
+    def _agrees_with_target(cls, direction: IndicatorDirection | None, info: ValidationInfo) -> Any:
+        """DECREASE needs a target below the baseline, INCREASE one above it (when both are given)."""
+        baseline, target = info.data.get("baseline"), info.data.get("target")
+        if direction is None or baseline is None or target is None or target == baseline:
+            return direction
+        if (direction is IndicatorDirection.DECREASE) != (target < baseline):
+            raise PydanticCustomError(
+                "direction_mismatch",
+                "the direction contradicts the baseline and the target ({direction} from {baseline} to "
+                "{target})",
+                {"direction": direction.value, "baseline": baseline, "target": target},
+            )
+        return direction
+
 
 def _keyed(indicators: list[IndicatorDraft]) -> list[IndicatorDraft]:
     """Every indicator with a key unique in its item: the one given, else a slug of its name."""

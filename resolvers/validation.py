@@ -30,6 +30,7 @@ _CODES = {
     "invalid_id": ErrorCode.INVALID_ID,
     "date_order": ErrorCode.DATE_ORDER,
     "duplicate": ErrorCode.DUPLICATE,
+    "direction_mismatch": ErrorCode.DIRECTION_MISMATCH,
 }
 _MESSAGES = {
     ErrorCode.REQUIRED: "This field is required.",

@@ -424,6 +424,39 @@ async def test_two_indicators_of_one_item_cannot_share_a_key(api: GraphQLClient)
     assert [(e["field"], e["code"]) for e in payload["errors"]] == [("results", "DUPLICATE")]
 
 
+async def test_a_direction_that_contradicts_the_baseline_and_target_is_refused(api: GraphQLClient) -> None:
+    organization = await create_organization(
+        api, name="Pemerintah Kelurahan Arah", kind="KELURAHAN_GOVERNMENT"
+    )
+    # when an indicator must DECREASE from 10 to a target of 20
+    payload = await api.mutate(
+        CREATE_PRACTICE,
+        practice_input(
+            organization,
+            results=[
+                CUSTOMERS,
+                {"name": "Diare", "unit": "kasus", "baseline": 10.0, "target": 20.0, "direction": "DECREASE"},
+            ],
+        ),
+    )
+    # then the direction is refused, on its field
+    errors = [(e["field"], e["code"]) for e in payload["errors"]]
+    assert errors == [("results.1.direction", "DIRECTION_MISMATCH")]
+    assert payload["practice"] is None
+    # and one that agrees, or without both values, is accepted
+    fine = await api.mutate(
+        CREATE_PRACTICE,
+        practice_input(
+            organization,
+            results=[
+                {**STUNTING, "direction": "DECREASE"},
+                {"name": "Kader", "unit": "orang", "target": 20.0, "direction": "DECREASE"},
+            ],
+        ),
+    )
+    assert fine["errors"] == []
+
+
 async def test_indicators_of_the_same_name_get_distinct_keys(api: GraphQLClient) -> None:
     practice, _ = await _practice(api, STUNTING, {**STUNTING, "unit": "anak"})
     node = (await api.data(INDICATORS, {"id": practice}))["node"]
