@@ -9,7 +9,9 @@ prevalence, improves as it falls):
 - **trend** over the last TREND_REPORTS reports: the change from the first to the last of them,
   STABLE within STABLE_SHARE of the baseline-target span (of the first value without one);
 - **staleness**: the periods of the indicator's granularity that ended since its latest report
-  without one of their own; STALE_AFTER_PERIODS of them make it stale.
+  without one of their own (counted up to the item's period end at the latest);
+  STALE_AFTER_PERIODS of them make it stale, unless the item is finished (a practice whose
+  period ended, a replication COMPLETED or DISCONTINUED): nothing more is due then.
 """
 
 from __future__ import annotations
@@ -37,7 +39,13 @@ from storage.indicators import (
     report_document,
 )
 from storage.records import Indicator, PracticeRecord, ReplicationRecord
-from storage.vocabulary import AuditAction, IndicatorDirection, IndicatorTrend, PeriodGranularity
+from storage.vocabulary import (
+    AuditAction,
+    IndicatorDirection,
+    IndicatorTrend,
+    PeriodGranularity,
+    ReplicationStatus,
+)
 
 # Periods ended without a report that make an indicator stale (two quarters, two months, two years).
 STALE_AFTER_PERIODS = 2
@@ -99,8 +107,38 @@ def periods_without_report(reports: Sequence[IndicatorReportRecord], *, today: d
     return max(current - reported - 1, 0)
 
 
-def is_stale(reports: Sequence[IndicatorReportRecord], *, today: date) -> bool:
-    missing = periods_without_report(reports, today=today)
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """When an item's reports are due: until its period's end, and no more once it is finished."""
+
+    ends_on: date | None = None
+    closed: bool = False
+
+    def day(self, today: date) -> date:
+        """The day periods are counted to: today, or the item's last day when that came first."""
+        return min(today, self.ends_on) if self.ends_on is not None else today
+
+    def finished(self, today: date) -> bool:
+        return self.closed or (self.ends_on is not None and self.ends_on < today)
+
+
+# An item without an end: reports always due (a case study's metrics, which have none).
+ALWAYS_DUE = Schedule()
+_CLOSED = frozenset({ReplicationStatus.COMPLETED, ReplicationStatus.DISCONTINUED})
+
+
+def schedule_of(subject: PracticeRecord | ReplicationRecord) -> Schedule:
+    if isinstance(subject, ReplicationRecord):
+        return Schedule(closed=subject.replication_status in _CLOSED)
+    return Schedule(ends_on=subject.period.end if subject.period else None)
+
+
+def is_stale(
+    reports: Sequence[IndicatorReportRecord], *, today: date, schedule: Schedule = ALWAYS_DUE
+) -> bool:
+    if schedule.finished(today):
+        return False
+    missing = periods_without_report(reports, today=schedule.day(today))
     return missing is not None and missing >= STALE_AFTER_PERIODS
 
 
@@ -114,20 +152,29 @@ def reports_of(indicator: Indicator, reports: Sequence[IndicatorReportRecord]) -
 class Freshness:
     indicator_count: int
     reported_indicator_count: int
+    unreported_indicator_count: int
     stale_indicator_count: int
     latest_period_start: date | None
     latest_reported_at: datetime | None
 
 
 def freshness(
-    indicators: Sequence[Indicator], reports: Sequence[IndicatorReportRecord], *, today: date
+    indicators: Sequence[Indicator],
+    reports: Sequence[IndicatorReportRecord],
+    *,
+    today: date,
+    schedule: Schedule = ALWAYS_DUE,
 ) -> Freshness:
     per_indicator = [reports_of(indicator, reports) for indicator in indicators]
     own = [r for found in per_indicator for r in found]
+    reported = sum(1 for found in per_indicator if found)
     return Freshness(
         indicator_count=len(indicators),
-        reported_indicator_count=sum(1 for found in per_indicator if found),
-        stale_indicator_count=sum(1 for found in per_indicator if is_stale(found, today=today)),
+        reported_indicator_count=reported,
+        unreported_indicator_count=len(indicators) - reported,
+        stale_indicator_count=sum(
+            1 for found in per_indicator if is_stale(found, today=today, schedule=schedule)
+        ),
         latest_period_start=max((date.fromisoformat(r.period_start) for r in own), default=None),
         latest_reported_at=max((r.updated_at for r in own), default=None),
     )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from resolvers import funding
+from resolvers import funding, indicators
 from resolvers.context import Context
 from schema import following
 from schema.audit import AuditEntry, Verification
@@ -209,7 +209,7 @@ class Practice(Content):
         result: Practice = _content(
             cls,
             record,
-            results=indicators_of(record.results, record.id),
+            results=indicators_of(record.results, record.id, indicators.schedule_of(record)),
             funding=[copy_record(Funding, f) for f in record.funding],
             beneficiaries=_value(Beneficiaries, record.beneficiaries),
             period=_value(Period, record.period),
@@ -243,7 +243,7 @@ class Practice(Content):
 
     @strawberry.field(description="How up to date the reports of its indicators are.")
     async def freshness(self, info: Info[Context, None]) -> IndicatorFreshness:
-        return await freshness_of(info, self.local_id, [i.record for i in self.results])
+        return await freshness_of(info, self.local_id, self.results)
 
     # --- cost and funding (the funding view: resolvers/funding.py, schema/funding.py) ----------
 
@@ -358,7 +358,8 @@ class Replication(Content):
 
     @classmethod
     def from_record(cls, record: records.ReplicationRecord) -> Replication:
-        result: Replication = _content(cls, record, results=indicators_of(record.results, record.id))
+        results = indicators_of(record.results, record.id, indicators.schedule_of(record))
+        result: Replication = _content(cls, record, results=results)
         return result
 
     @strawberry.field(description="The practice that was replicated.")
@@ -373,4 +374,8 @@ class Replication(Content):
         "unit and key or name, lined up by calendar period."
     )
     async def indicator_comparison(self, info: Info[Context, None]) -> list[IndicatorComparison]:
-        return await comparison_of(info, self.local_id, self.practice_id, [i.record for i in self.results])
+        return await comparison_of(info, self.local_id, self.practice_id, self.results)
+
+    @strawberry.field(description="How up to date the reports of its indicators are.")
+    async def freshness(self, info: Info[Context, None]) -> IndicatorFreshness:
+        return await freshness_of(info, self.local_id, self.results)

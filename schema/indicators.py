@@ -85,9 +85,16 @@ class Indicator:
     record: strawberry.Private[records.Indicator]
     # The practice or replication it belongs to; None for a case study's metrics (no reports).
     subject_id: strawberry.Private[str | None]
+    # When its item's reports are due (staleness).
+    schedule: strawberry.Private[indicators.Schedule]
 
     @classmethod
-    def of(cls, record: records.Indicator, subject_id: str | None) -> Indicator:
+    def of(
+        cls,
+        record: records.Indicator,
+        subject_id: str | None,
+        schedule: indicators.Schedule = indicators.ALWAYS_DUE,
+    ) -> Indicator:
         return cls(
             name=record.name,
             unit=record.unit,
@@ -98,6 +105,7 @@ class Indicator:
             direction=record.effective_direction,
             record=record,
             subject_id=subject_id,
+            schedule=schedule,
         )
 
     async def _reports(self, info: Info[Context, None]) -> list[IndicatorReportRecord]:
@@ -135,27 +143,38 @@ class Indicator:
 
     @strawberry.field(
         description="Periods of its granularity that ended since the latest report without a report "
-        "(the one under way not counted); null before its first report."
+        "(the one under way not counted; none after the end of the practice's period); null before "
+        "its first report."
     )
     async def periods_without_report(self, info: Info[Context, None]) -> int | None:
-        return indicators.periods_without_report(await self._reports(info), today=today_in_indonesia())
+        day = self.schedule.day(today_in_indonesia())
+        return indicators.periods_without_report(await self._reports(info), today=day)
 
     @strawberry.field(
         description=f"No report for {indicators.STALE_AFTER_PERIODS} or more ended periods of its "
-        "granularity."
+        "granularity; never once its item is finished (a practice whose period ended, a replication "
+        "COMPLETED or DISCONTINUED)."
     )
     async def stale(self, info: Info[Context, None]) -> bool:
-        return indicators.is_stale(await self._reports(info), today=today_in_indonesia())
+        reports = await self._reports(info)
+        return indicators.is_stale(reports, today=today_in_indonesia(), schedule=self.schedule)
 
 
-def indicators_of(values: list[records.Indicator], subject_id: str | None) -> list[Indicator]:
-    return [Indicator.of(value, subject_id) for value in values]
+def indicators_of(
+    values: list[records.Indicator],
+    subject_id: str | None,
+    schedule: indicators.Schedule = indicators.ALWAYS_DUE,
+) -> list[Indicator]:
+    return [Indicator.of(value, subject_id, schedule) for value in values]
 
 
-@strawberry.type(description="How up to date a practice's indicator reports are.")
+@strawberry.type(description="How up to date the indicator reports of a practice or replication are.")
 class IndicatorFreshness:
     indicator_count: int
     reported_indicator_count: int = strawberry.field(description="Indicators with at least one report.")
+    unreported_indicator_count: int = strawberry.field(
+        description="Indicators never reported (not counted as stale: they have no report to be late after)."
+    )
     stale_indicator_count: int = strawberry.field(
         description="Indicators whose reports stopped (see `stale`)."
     )
@@ -166,13 +185,17 @@ class IndicatorFreshness:
 
 
 async def freshness_of(
-    info: Info[Context, None], subject_id: str, values: list[records.Indicator]
+    info: Info[Context, None], subject_id: str, values: list[Indicator]
 ) -> IndicatorFreshness:
     found = await info.context.loaders.indicator_reports.load(subject_id)
-    fresh = indicators.freshness(values, found, today=today_in_indonesia())
+    schedule = values[0].schedule if values else indicators.ALWAYS_DUE
+    fresh = indicators.freshness(
+        [i.record for i in values], found, today=today_in_indonesia(), schedule=schedule
+    )
     return IndicatorFreshness(
         indicator_count=fresh.indicator_count,
         reported_indicator_count=fresh.reported_indicator_count,
+        unreported_indicator_count=fresh.unreported_indicator_count,
         stale_indicator_count=fresh.stale_indicator_count,
         latest_period_start=fresh.latest_period_start,
         latest_reported_at=fresh.latest_reported_at,
@@ -198,8 +221,10 @@ class IndicatorComparison:
 
 
 async def comparison_of(
-    info: Info[Context, None], replication_id: str, practice_id: str, values: list[records.Indicator]
+    info: Info[Context, None], replication_id: str, practice_id: str, own_indicators: list[Indicator]
 ) -> list[IndicatorComparison]:
+    values = [i.record for i in own_indicators]
+    schedule = own_indicators[0].schedule if own_indicators else indicators.ALWAYS_DUE
     loaders = info.context.loaders
     practice = await loaders.practices.load(practice_id)  # null when the viewer may not read it
     found = await loaders.indicator_reports.load_many([replication_id, *([practice.id] if practice else [])])
@@ -207,8 +232,12 @@ async def comparison_of(
     compared = indicators.compare(values, own, practice.results if practice else None, theirs)
     return [
         IndicatorComparison(
-            indicator=Indicator.of(c.indicator, replication_id),
-            original=Indicator.of(c.original, practice_id) if c.original else None,
+            indicator=Indicator.of(c.indicator, replication_id, schedule),
+            original=(
+                Indicator.of(c.original, practice_id, indicators.schedule_of(practice))
+                if c.original and practice
+                else None
+            ),
             points=[
                 ComparisonPoint(
                     period=p.period, replication_value=p.replication_value, original_value=p.original_value
@@ -258,7 +287,11 @@ def _payload(info: Info[Context, None], result: indicators.ReportResult) -> Indi
     indicator = next((i for i in result.subject.results if i.effective_key == key), None)
     return IndicatorReportPayload(
         report=IndicatorReport.from_record(result.report),
-        indicator=Indicator.of(indicator, result.subject.id) if indicator else None,
+        indicator=(
+            Indicator.of(indicator, result.subject.id, indicators.schedule_of(result.subject))
+            if indicator
+            else None
+        ),
         errors=[],
     )
 

@@ -69,6 +69,16 @@ query($id: ID!) {
   }
 }
 """
+REPLICATION_FRESHNESS = """
+query($id: ID!) {
+  node(id: $id) {
+    ... on Replication {
+      results { stale }
+      freshness { indicatorCount reportedIndicatorCount unreportedIndicatorCount staleIndicatorCount }
+    }
+  }
+}
+"""
 COMPARISON = """
 query($id: ID!) {
   node(id: $id) {
@@ -114,7 +124,9 @@ async def _practice(api: GraphQLClient, *results: dict[str, Any]) -> tuple[str, 
     organization = await create_organization(
         api, name="Pemerintah Kelurahan Mangasa", kind="KELURAHAN_GOVERNMENT"
     )
-    practice = await create_practice(api, organization, published=True, results=list(results))
+    practice = await create_practice(
+        api, organization, published=True, results=list(results), period={"start": "2023-01-01"}
+    )
     return practice["id"], organization
 
 
@@ -262,6 +274,54 @@ async def test_an_indicator_not_reported_for_two_quarters_is_stale_and_counted(a
     (stunting,) = node["results"]
     assert (stunting["periodsWithoutReport"], stunting["stale"]) == (2, True)
     assert node["freshness"]["staleIndicatorCount"] == 1
+
+
+async def test_an_item_that_ended_has_no_stale_indicator(api: GraphQLClient) -> None:
+    # given a practice whose period ended a year ago, last reported two quarters before its end
+    organization = await create_organization(
+        api, name="Pemerintah Kelurahan Selesai", kind="KELURAHAN_GOVERNMENT"
+    )
+    today = today_in_indonesia()
+    end = date(today.year - 1, 12, 31)
+    ended = await create_practice(
+        api, organization, published=True, results=[STUNTING], period={"start": "2022-01-01", "end": str(end)}
+    )
+    await _report_ok(api, ended["id"], "prevalensi-stunting-balita", f"{end.year}-Q1", 18.0)
+    # and a replication completed, last reported a year ago
+    replication = await create_replication(
+        api, organization, ended["id"], results=[STUNTING, CUSTOMERS], replicationStatus="COMPLETED"
+    )
+    await _report_ok(api, replication, "prevalensi-stunting-balita", ago(PeriodGranularity.QUARTER, 4), 18.0)
+    # when
+    practice = (await api.data(INDICATORS, {"id": ended["id"]}))["node"]
+    finished = (await api.data(REPLICATION_FRESHNESS, {"id": replication}))["node"]
+    # then the periods are counted up to the practice's end, and nothing is stale
+    (stunting,) = practice["results"]
+    assert (stunting["periodsWithoutReport"], stunting["stale"]) == (2, False)
+    assert practice["freshness"]["staleIndicatorCount"] == 0
+    assert [i["stale"] for i in finished["results"]] == [False, False]
+    assert finished["freshness"] == {
+        "indicatorCount": 2,
+        "reportedIndicatorCount": 1,
+        "unreportedIndicatorCount": 1,
+        "staleIndicatorCount": 0,
+    }
+
+
+async def test_a_replication_under_way_counts_its_stale_and_unreported_indicators(api: GraphQLClient) -> None:
+    practice, organization = await _practice(api, STUNTING)
+    replication = await create_replication(
+        api, organization, practice, results=[STUNTING, CUSTOMERS], replicationStatus="IN_PROGRESS"
+    )
+    await _report_ok(api, replication, "prevalensi-stunting-balita", ago(PeriodGranularity.QUARTER, 4), 18.0)
+    node = (await api.data(REPLICATION_FRESHNESS, {"id": replication}))["node"]
+    assert [i["stale"] for i in node["results"]] == [True, False]
+    assert node["freshness"] == {
+        "indicatorCount": 2,
+        "reportedIndicatorCount": 1,
+        "unreportedIndicatorCount": 1,
+        "staleIndicatorCount": 1,
+    }
 
 
 async def test_a_correction_replaces_the_value_and_keeps_both_in_the_audit_trail(api: GraphQLClient) -> None:
