@@ -17,6 +17,7 @@ from resolvers.ids import encode_id
 from schema.accounts import User, load_user
 from schema.enums import IndicatorDirection, IndicatorTrend, PeriodGranularity
 from schema.payload import Error, errors_of
+from schema.permissions import SignedIn, hidden_unless
 from schema.regions import Organization, load_organization
 from storage import records
 from storage.indicators import IndicatorReportRecord
@@ -32,7 +33,11 @@ class IndicatorReport:
     value: float
     note: str | None
     evidence_url: str | None
-    reported_by_name: str | None = strawberry.field(description="Who reported it, at the time.")
+    reported_by_name: str | None = strawberry.field(
+        description="Who reported it, at the time; signed-in users only, null otherwise (like the audit "
+        "trail's names).",
+        extensions=hidden_unless(SignedIn()),
+    )
     reported_at: datetime = strawberry.field(description="When the period was first reported.")
     updated_at: datetime = strawberry.field(description="When it was last corrected (or reported).")
     version: int

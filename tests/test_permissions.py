@@ -875,6 +875,35 @@ async def test_contact_email_and_phone_are_only_for_signed_in_users(world: World
     assert outsider == contact
 
 
+REPORTERS = (
+    "query($id: ID!) { node(id: $id) { ... on Practice { results { reports { value reportedByName "
+    "reportedBy { name } } latest { reportedByName } } } } }"
+)
+
+
+async def test_who_reported_an_indicator_is_only_for_signed_in_users(world: World) -> None:
+    # given a published practice with a report
+    practice = await _reported_practice(world)
+    reported = await world.admin.mutate(
+        "mutation($input: ReportIndicatorInput!) { reportIndicator(input: $input) { errors { code } } }",
+        {"subjectId": practice, **_REPORT},
+    )
+    assert reported["errors"] == []
+    # when
+    seen = {
+        role: (await client.data(REPORTERS, {"id": practice}))["node"]["results"][0]
+        for role, client in world.clients.items()
+    }
+    # then everyone sees the value, only the signed-in see who reported it
+    assert {role: found["reports"][0]["value"] for role, found in seen.items()} == dict.fromkeys(
+        ROLES, _REPORT["value"]
+    )
+    named = {role for role, found in seen.items() if found["reports"][0]["reportedByName"]}
+    assert named == set(SIGNED_IN)
+    assert seen["anonymous"]["reports"][0]["reportedBy"] is None
+    assert seen["anonymous"]["latest"]["reportedByName"] is None
+
+
 async def test_content_stored_by_an_older_version_gets_its_derived_fields_once(stores: Stores) -> None:
     # given: a published and a draft practice as an older version stored them (no readers, no sort keys)
     base = {
