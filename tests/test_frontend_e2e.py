@@ -127,7 +127,7 @@ async def test_a_result_opens_its_detail_page_and_leads_to_a_similar_practice_of
     await expect(page.locator(".facts")).to_contain_text("Organisasi")
     await expect(page.locator(".facts")).to_contain_text("Wilayah")
     await expect(page.get_by_role("heading", name="Komponen yang dapat direplikasi")).to_be_visible()
-    await expect(page.get_by_role("table")).to_contain_text("Indikator")
+    await expect(page.get_by_role("table").first).to_contain_text("Indikator")
     similar = page.locator(".similar .card h3 a")
     await expect(similar.first).to_be_visible()
     await page.screenshot(path=output_dir / "frontend-detail.png", full_page=True)
