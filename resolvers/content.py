@@ -24,10 +24,10 @@ from resolvers.validation import (
     validate_draft,
 )
 from storage.database import Stores
-from storage.errors import InUse, MissingReference, NotFound, VersionConflict
+from storage.errors import InUse, MissingReference, NotFound, UnitChanged, VersionConflict
 from storage.filters import ContentFilter
 from storage.pagination import InvalidCursor, Page, SortOrder
-from storage.records import VersionedRecord
+from storage.records import Indicator, VersionedRecord
 from storage.store import AuditNote, Dependents, Filter, VersionedStore
 from storage.vocabulary import AuditAction, ContentStatus, PartnershipStatus, ReplicationStatus, Stage, Theme
 
@@ -340,7 +340,52 @@ async def update(
     if not changes:  # nothing to change: no new version, no audit entry
         return WriteResult(record=found)
     audit = actor(context, AuditAction.EDITED, changes=changes)
-    return await write_fields(context, kind, found, fields, audit, draft=draft, unchanged=unchanged)
+    follow = _indicator_edit(context, kind, found, fields)
+    try:
+        return await write_fields(
+            context, kind, found, fields, audit, draft=draft, unchanged=unchanged, also=follow
+        )
+    except UnitChanged as exc:
+        index = next(i for i, r in enumerate(fields.get("results") or []) if r.get("key") == exc.key)
+        message = "This indicator has reports in its old unit: add a new indicator for the new unit."
+        return WriteResult(errors=[FieldError(f"results.{index}.unit", ErrorCode.UNIT_CHANGED, message)])
+
+
+def _indicator_edit(
+    context: Context, kind: Kind[Any, Any], found: Any, fields: Mapping[str, Any]
+) -> Callable[[AsyncClientSession | None], Awaitable[Any]] | None:
+    """What an edit of a practice's or replication's indicators does to their reports, in its transaction.
+
+    The reports of a removed indicator are deleted (audited), so a later indicator of the same
+    key does not inherit them; one that keeps its key but changes its unit is refused when it
+    has reports (UnitChanged).
+    """
+    if kind.name not in ("Practice", "Replication") or "results" not in fields:
+        return None
+
+    def same(unit: str) -> str:
+        return " ".join(unit.casefold().split())
+
+    before = {i.effective_key: same(i.unit) for i in found.results}
+    after = {Indicator.model_validate(r).effective_key: same(r.get("unit", "")) for r in fields["results"]}
+    removed = [key for key in before if key not in after]
+    unit_changed = [key for key, unit in after.items() if key in before and before[key] != unit]
+    if not removed and not unit_changed:
+        return None
+    reports = context.stores.indicator_reports
+    audit = actor(context, AuditAction.INDICATOR_REPORT_DELETED)
+
+    async def write(session: AsyncClientSession | None) -> None:
+        await reports.follow_edit(
+            subject_collection=kind.store(context.stores).collection.name,
+            subject_id=found.id,
+            removed=removed,
+            unit_changed=unit_changed,
+            audit=audit,
+            session=session,
+        )
+
+    return write
 
 
 def _reports_of(

@@ -8,6 +8,7 @@ StorageError
  +-- StorageUnavailable  MongoDB cannot be reached or did not answer in time
  +-- MissingIndicator    the item reported on has no indicator of this key (any more)
  +-- GranularityMismatch the indicator is reported at another granularity already
+ +-- UnitChanged         an edit changes the unit of an indicator that has reports
 """
 
 from __future__ import annotations
@@ -55,3 +56,9 @@ class GranularityMismatch(StorageError):
     def __init__(self, granularity: str) -> None:
         super().__init__(f"the indicator is reported per {granularity}")
         self.granularity = granularity
+
+
+class UnitChanged(StorageError):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"the indicator {key} has reports in another unit")
+        self.key = key

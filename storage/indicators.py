@@ -17,7 +17,7 @@ from pydantic import Field
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
-from storage.errors import GranularityMismatch, MissingIndicator, NotFound, VersionConflict
+from storage.errors import GranularityMismatch, MissingIndicator, NotFound, UnitChanged, VersionConflict
 from storage.records import Id, Indicator, Record
 from storage.store import (
     AUDIT_TRAIL,
@@ -278,6 +278,45 @@ class IndicatorReportStore:
 
         async with self.collection.database.client.start_session() as session:
             await session.with_transaction(write)
+
+    async def follow_edit(
+        self,
+        *,
+        subject_collection: str,
+        subject_id: str,
+        removed: Sequence[str],
+        unit_changed: Sequence[str],
+        audit: AuditNote,
+        session: AsyncClientSession | None,
+    ) -> None:
+        """In an edit's transaction: the reports of the indicators it removed go, audited.
+
+        UnitChanged when an indicator whose unit the edit changes has reports: they were
+        measured in the old unit.
+        """
+        if unit_changed:
+            found = await self.collection.find_one(
+                {"subject_id": subject_id, "indicator_key": {"$in": list(unit_changed)}},
+                {"indicator_key": 1},
+                session=session,
+            )
+            if found is not None:
+                raise UnitChanged(found["indicator_key"])
+        if not removed:
+            return
+        query = {"subject_id": subject_id, "indicator_key": {"$in": list(removed)}}
+        gone = [self._record(d) async for d in self.collection.find(query, session=session)]
+        if not gone:
+            return
+        await self.collection.delete_many(query, session=session)
+        changes = [
+            {"field": f"indicators.{r.indicator_key}.{r.period}", "before": r.values(), "after": None}
+            for r in sorted(gone, key=lambda r: (r.indicator_key, r.period_start))
+        ]
+        entry = AuditNote(
+            action=audit.action, actor_id=audit.actor_id, actor_name=audit.actor_name, changes=changes
+        ).entry(collection=subject_collection, subject_id=subject_id, version=None)
+        await self._audit.insert_one(entry, session=session)
 
     async def delete_of_subject(self, subject_id: str, session: AsyncClientSession | None) -> None:
         """Every report of an item, deleted with the item (in its transaction)."""

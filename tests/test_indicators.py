@@ -590,6 +590,64 @@ async def test_an_indicator_keeps_its_key_and_reports_when_the_list_is_edited_wi
     ]
 
 
+UPDATE_RESULTS = """mutation($input: UpdatePracticeInput!) {
+  updatePractice(input: $input) {
+    practice { version results { key unit reports { value } } } errors { field code }
+  }
+}"""
+
+
+async def _edit_results(api: GraphQLClient, practice: str, results: list[dict[str, Any]]) -> Any:
+    version = await api.data(
+        "query($id: ID!) { node(id: $id) { ... on Practice { version } } }", {"id": practice}
+    )
+    return await api.mutate(
+        UPDATE_RESULTS,
+        {"id": practice, "version": version["node"]["version"], "changes": {"results": results}},
+    )
+
+
+async def test_removing_an_indicator_deletes_its_reports_so_a_new_one_of_that_key_starts_empty(
+    api: GraphQLClient,
+) -> None:
+    # given a reported indicator
+    practice, _ = await _practice(api, STUNTING, CUSTOMERS)
+    await _report_ok(api, practice, "prevalensi-stunting-balita", ago(PeriodGranularity.QUARTER, 1), 16.0)
+    await _report_ok(api, practice, "prevalensi-stunting-balita", ago(PeriodGranularity.QUARTER, 2), 17.0)
+    # when it is removed, then an indicator of the same name comes back in another unit
+    removed = await _edit_results(api, practice, [CUSTOMERS])
+    again = await _edit_results(api, practice, [CUSTOMERS, {**STUNTING, "unit": "anak"}])
+    # then the new one has no reports, and the audit trail keeps the deleted ones
+    assert removed["errors"] == []
+    assert again["errors"] == []
+    assert again["practice"]["results"][1] == {
+        "key": "prevalensi-stunting-balita",
+        "unit": "anak",
+        "reports": [],
+    }
+    node = (await api.data(INDICATORS, {"id": practice}))["node"]
+    deleted = [e for e in node["auditTrail"] if e["action"] == "INDICATOR_REPORT_DELETED"]
+    assert [len(e["changes"]) for e in deleted] == [2]
+    assert sorted(c["before"]["value"] for c in deleted[0]["changes"]) == [16.0, 17.0]
+
+
+async def test_an_indicator_with_reports_cannot_change_its_unit(api: GraphQLClient) -> None:
+    # given a reported indicator, and one not reported yet
+    practice, _ = await _practice(api, CUSTOMERS, STUNTING)
+    await _report_ok(api, practice, "prevalensi-stunting-balita", ago(PeriodGranularity.QUARTER, 1), 16.0)
+    # when its unit changes, keeping its key
+    payload = await _edit_results(
+        api, practice, [CUSTOMERS, {**STUNTING, "key": "prevalensi-stunting-balita", "unit": "anak"}]
+    )
+    # then the edit is refused on that unit, and nothing changed
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [("results.1.unit", "UNIT_CHANGED")]
+    node = (await api.data(INDICATORS, {"id": practice}))["node"]
+    assert [r["value"] for r in node["results"][1]["reports"]] == [16.0]
+    # while the unit of the one without reports may change
+    fine = await _edit_results(api, practice, [{**CUSTOMERS, "unit": "nasabah"}, STUNTING])
+    assert fine["errors"] == []
+
+
 async def test_a_replication_is_compared_with_its_original_period_by_period(api: GraphQLClient) -> None:
     # given an original practice and a replication with the same indicator, reported on overlapping quarters
     practice, _ = await _practice(api, STUNTING)
