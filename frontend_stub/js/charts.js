@@ -26,7 +26,9 @@ function s(tag, attributes = {}, ...children) {
 /**
  * A line chart.
  *
- * periods: the x axis, in order (["2025-Q1", ...]).
+ * periods: the x axis' labels, in order (["2025-Q1", ...]).
+ * positions: optional, a number per period placing it on the x axis (a calendar ordinal: a
+ *          period missing in between leaves its gap); evenly spaced without.
  * series:  [{ name, values: [number|null per period], className }], the first drawn as the main line.
  * lines:   [{ name, value, className }] horizontal dashed lines (baseline, target); null values skipped.
  * format:  (number) => text, for tooltips and axis labels.
@@ -34,7 +36,7 @@ function s(tag, attributes = {}, ...children) {
  * label:   the sentence for screen readers (aria-label).
  * caption: the hidden table's caption.
  */
-export function lineChart({ periods, series, lines = [], format = String, unit = '', label, caption, legend = false }) {
+export function lineChart({ periods, positions = null, series, lines = [], format = String, unit = '', label, caption, legend = false }) {
   const shown = lines.filter((line) => line.value !== null && line.value !== undefined);
   const numbers = [...series.flatMap((one) => one.values), ...shown.map((line) => line.value)]
     .filter((value) => value !== null && value !== undefined);
@@ -47,7 +49,10 @@ export function lineChart({ periods, series, lines = [], format = String, unit =
   high += margin;
   const plotWidth = WIDTH - PAD.left - PAD.right;
   const plotHeight = HEIGHT - PAD.top - PAD.bottom;
-  const x = (index) => PAD.left + (periods.length > 1 ? (index / (periods.length - 1)) * plotWidth : plotWidth / 2);
+  const at = positions && positions.every(Number.isFinite) ? positions : periods.map((_, index) => index);
+  const first = Math.min(...at);
+  const span = Math.max(...at) - first;
+  const x = (index) => PAD.left + (span > 0 ? ((at[index] - first) / span) * plotWidth : plotWidth / 2);
   const y = (value) => PAD.top + (1 - (value - low) / (high - low)) * plotHeight;
   const round = (value) => Math.round(value * 10) / 10;
 

@@ -189,12 +189,17 @@ function indicators(rows) {
         h('td', { class: 'num' }, number(row.target)), h('td', { class: 'num' }, number(row.achieved)))))));
 }
 
-function progress({ baseline, target, achieved }) {
-  if ([baseline, target, achieved].some((v) => v === null || v === undefined) || target === baseline) return null;
-  const share = Math.max(0, Math.min(1, (achieved - baseline) / (target - baseline)));
+/** The bar of the API's progressPercent (from the latest report, else `achieved`), as the monitoring section says. */
+function progress({ baseline, target, achieved, progressPercent }) {
+  let percent = progressPercent;
+  if (percent === undefined) { // fields without it (a case study's metrics): from `achieved`
+    if ([baseline, target, achieved].some((v) => v === null || v === undefined) || target === baseline) return null;
+    percent = Math.max(0, Math.min(1, (achieved - baseline) / (target - baseline))) * 100;
+  }
+  if (percent === null) return null;
   // Decorative: the numbers in the row say the same to screen readers.
   return h('span', { class: 'progress', 'aria-hidden': 'true' },
-    h('span', { class: 'progress-bar', style: `width: ${Math.round(share * 100)}%` }));
+    h('span', { class: 'progress-bar', style: `width: ${Math.round(percent)}%` }));
 }
 
 // --- each type's sections -----------------------------------------------------------------

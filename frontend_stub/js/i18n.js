@@ -493,7 +493,7 @@ const STRINGS = {
     'indicators.progress': 'Kemajuan menuju target: {percent}%',
     'indicators.latest': 'Laporan terakhir {period}: {value}',
     'indicators.stale': 'Belum dilaporkan {count} {granularity}',
-    'indicators.staleCount': '{count} indikator belum dilaporkan lebih dari dua periode.',
+    'indicators.staleCount': '{count} indikator belum dilaporkan selama dua periode atau lebih.',
     'indicators.noReports': 'Belum ada laporan berkala untuk indikator ini.',
     'indicators.chartSentence': 'Grafik {name}: {count} laporan dari {first} sampai {last}, terakhir {value}.',
     'indicators.chartTarget': 'Target {target}.',
@@ -521,6 +521,11 @@ const STRINGS = {
     'indicators.error.OUT_OF_RANGE': 'Nilai terlalu besar.',
     'indicators.error.TOO_LONG': 'Catatan terlalu panjang (paling banyak 2.000 karakter).',
     'indicators.error.NOT_FOUND': 'Konten ini tidak ada lagi; muat ulang halaman.',
+    'indicators.saved': 'Laporan {period} tersimpan.',
+    'indicators.granularityLocked': 'Jenis periode mengikuti laporan yang sudah ada.',
+    'indicators.notes': 'Catatan laporan',
+    'indicators.evidenceLink': 'bukti',
+    'period.quarter': 'Triwulan {roman} {year}',
     // --- budgets and funding (js/funding.js) ---
     'nav.funding': 'Anggaran',
     'funding.title': 'Anggaran dan pendanaan',
@@ -545,7 +550,7 @@ const STRINGS = {
     'funding.source': 'Sumber dana',
     'funding.amount': 'Jumlah',
     'funding.practices': 'Praktik',
-    'funding.noFunding': 'Praktik ini belum mencatat pendanaan.',
+    'funding.noFunding': 'Praktik-praktik ini belum mencatat pendanaan.',
     'funding.byStage': 'Jumlah praktik per tahap',
     'funding.costPerBeneficiary': 'Biaya per penerima manfaat',
     'funding.min': 'Terendah',
@@ -1017,7 +1022,7 @@ const STRINGS = {
     'indicators.progress': 'Progress to target: {percent}%',
     'indicators.latest': 'Latest report {period}: {value}',
     'indicators.stale': 'Not reported for {count} {granularity}',
-    'indicators.staleCount': '{count} indicators have not been reported for more than two periods.',
+    'indicators.staleCount': '{count} indicators have not been reported for two periods or more.',
     'indicators.noReports': 'No periodic reports for this indicator yet.',
     'indicators.chartSentence': 'Chart of {name}: {count} reports from {first} to {last}, latest {value}.',
     'indicators.chartTarget': 'Target {target}.',
@@ -1045,6 +1050,11 @@ const STRINGS = {
     'indicators.error.OUT_OF_RANGE': 'The value is too large.',
     'indicators.error.TOO_LONG': 'The note is too long (at most 2,000 characters).',
     'indicators.error.NOT_FOUND': 'This item no longer exists; reload the page.',
+    'indicators.saved': 'Report for {period} saved.',
+    'indicators.granularityLocked': 'The kind of period follows the reports already made.',
+    'indicators.notes': 'Report notes',
+    'indicators.evidenceLink': 'evidence',
+    'period.quarter': 'Q{number} {year}',
     // --- budgets and funding (js/funding.js) ---
     'nav.funding': 'Funding',
     'funding.title': 'Budgets and funding',
@@ -1351,6 +1361,19 @@ export function formatRupiah(value) {
 export function formatDateTime(isoDateTime) {
   if (!isoDateTime) return '';
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'long', timeStyle: 'short' }).format(new Date(isoDateTime));
+}
+
+const ROMAN = ['I', 'II', 'III', 'IV'];
+
+/** A reporting period for people: "Triwulan I 2026" / "Q1 2026", "Maret 2026" / "March 2026", "2026". */
+export function formatPeriod(period) {
+  const quarter = /^([0-9]{4})-Q([1-4])$/.exec(period ?? '');
+  if (quarter) return t('period.quarter', { year: quarter[1], roman: ROMAN[quarter[2] - 1], number: quarter[2] });
+  const month = /^([0-9]{4})-(0[1-9]|1[0-2])$/.exec(period ?? '');
+  if (month) {
+    return new Intl.DateTimeFormat(locale(), { month: 'long', year: 'numeric' }).format(new Date(Number(month[1]), Number(month[2]) - 1, 1));
+  }
+  return period;
 }
 
 export function formatDate(isoDate) {
