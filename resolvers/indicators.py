@@ -396,7 +396,8 @@ async def report_indicator(
     return ReportResult(report=report, subject=record)
 
 
-async def delete_indicator_report(context: Context, *, id: str) -> ReportResult:
+async def delete_indicator_report(context: Context, *, id: str, version: int) -> ReportResult:
+    """Delete a report if the client saw its latest ``version`` (CONFLICT otherwise)."""
     try:
         local = decode_id_of(REPORT_TYPE, id)
     except InvalidGlobalId as exc:
@@ -416,6 +417,9 @@ async def delete_indicator_report(context: Context, *, id: str) -> ReportResult:
     kind = "Practice" if report.subject_collection == "practices" else "Replication"
     if errors := authorize_indicator_report(context.viewer, kind=kind, owner_id=record.organization_id):
         return ReportResult(errors=errors)
+    conflict = "This report was corrected meanwhile; reload and retry."
+    if report.version != version:
+        return ReportResult(errors=[FieldError("version", ErrorCode.CONFLICT, conflict)])
     try:
         await context.stores.indicator_reports.delete(
             report, audit=actor(context, AuditAction.INDICATOR_REPORT_DELETED)
@@ -423,6 +427,5 @@ async def delete_indicator_report(context: Context, *, id: str) -> ReportResult:
     except NotFound:
         return ReportResult(errors=not_found)
     except VersionConflict:
-        message = "This report was corrected meanwhile; reload and retry."
-        return ReportResult(errors=[FieldError("id", ErrorCode.CONFLICT, message)])
+        return ReportResult(errors=[FieldError("version", ErrorCode.CONFLICT, conflict)])
     return ReportResult(report=report, subject=record)

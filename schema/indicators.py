@@ -271,6 +271,7 @@ class ReportIndicatorInput:
 @strawberry.input
 class DeleteIndicatorReportInput:
     id: strawberry.ID
+    version: int = strawberry.field(description="The version read; CONFLICT if it was corrected since.")
 
 
 @strawberry.type
@@ -326,4 +327,5 @@ class IndicatorMutation:
     async def delete_indicator_report(
         self, info: Info[Context, None], input: DeleteIndicatorReportInput
     ) -> IndicatorReportPayload:
-        return _payload(info, await indicators.delete_indicator_report(info.context, id=input.id))
+        result = await indicators.delete_indicator_report(info.context, id=input.id, version=input.version)
+        return _payload(info, result)

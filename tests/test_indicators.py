@@ -350,12 +350,28 @@ async def test_a_deleted_report_leaves_its_values_in_the_audit_trail(api: GraphQ
     written = await _report_ok(
         api, practice, "prevalensi-stunting-balita", ago(PeriodGranularity.QUARTER, 1), 16.0
     )
-    payload = await api.mutate(DELETE, {"id": written["report"]["id"]})
+    payload = await api.mutate(DELETE, {"id": written["report"]["id"], "version": 1})
     assert payload["errors"] == []
     assert payload["indicator"]["reports"] == []
     node = (await api.data(INDICATORS, {"id": practice}))["node"]
     deleted = next(e for e in node["auditTrail"] if e["action"] == "INDICATOR_REPORT_DELETED")
     assert deleted["changes"][0]["before"]["value"] == 16.0
+
+
+async def test_deleting_a_report_corrected_since_it_was_read_is_a_conflict(api: GraphQLClient) -> None:
+    # given a report read at version 1, then corrected by someone else
+    practice, _ = await _practice(api, STUNTING)
+    period = ago(PeriodGranularity.QUARTER, 1)
+    written = await _report_ok(api, practice, "prevalensi-stunting-balita", period, 16.0)
+    await _report_ok(api, practice, "prevalensi-stunting-balita", period, 15.0)
+    # when it is deleted at the version read
+    payload = await api.mutate(DELETE, {"id": written["report"]["id"], "version": 1})
+    # then the deletion is refused and the correction kept
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [("version", "CONFLICT")]
+    node = (await api.data(INDICATORS, {"id": practice}))["node"]
+    assert node["results"][0]["reports"] == [{"period": period, "value": 15.0}]
+    # and at the current version it goes
+    assert (await api.mutate(DELETE, {"id": written["report"]["id"], "version": 2}))["errors"] == []
 
 
 async def test_deleting_a_draft_practice_deletes_its_reports_with_it(

@@ -572,11 +572,15 @@ async def _delete_indicator_report(world: World) -> tuple[str, dict[str, Any]]:
     practice = await _reported_practice(world)
     reported = await world.admin.mutate(
         "mutation($input: ReportIndicatorInput!) "
-        "{ reportIndicator(input: $input) { report { id } errors { code } } }",
+        "{ reportIndicator(input: $input) { report { id version } errors { code } } }",
         {"subjectId": practice, **_REPORT},
     )
     assert reported["errors"] == [], reported["errors"]
-    return _mutation("deleteIndicatorReport", "DeleteIndicatorReportInput"), {"id": reported["report"]["id"]}
+    report = reported["report"]
+    return _mutation("deleteIndicatorReport", "DeleteIndicatorReportInput"), {
+        "id": report["id"],
+        "version": report["version"],
+    }
 
 
 SIGNED_IN = ("member", "org_admin", "partner", "reviewer", "hub_admin", "outsider")
