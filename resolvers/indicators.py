@@ -122,7 +122,7 @@ class Schedule:
         return self.closed or (self.ends_on is not None and self.ends_on < today)
 
 
-# An item without an end: reports always due (a case study's metrics, which have none).
+# An item without an end: its reports are always due.
 ALWAYS_DUE = Schedule()
 _CLOSED = frozenset({ReplicationStatus.COMPLETED, ReplicationStatus.DISCONTINUED})
 

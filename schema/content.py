@@ -26,6 +26,7 @@ from schema.indicators import (
     Indicator,
     IndicatorComparison,
     IndicatorFreshness,
+    Metric,
     comparison_of,
     freshness_of,
     indicators_of,
@@ -275,7 +276,7 @@ class CaseStudy(Content):
     methodology: str
     findings: str
     recommendations: str | None
-    metrics: list[Indicator]
+    metrics: list[Metric] = strawberry.field(description="Its measured results (not reported over time).")
     authors: list[str]
     publication: Publication | None
     license: str | None
@@ -286,7 +287,7 @@ class CaseStudy(Content):
         result: CaseStudy = _content(
             cls,
             record,
-            metrics=indicators_of(record.metrics, None),
+            metrics=[Metric.of(m) for m in record.metrics],
             publication=_value(Publication, record.publication),
         )
         return result

@@ -88,7 +88,7 @@ class Indicator:
         description="As given, or DECREASE when the target is below the baseline, else INCREASE."
     )
     record: strawberry.Private[records.Indicator]
-    # The practice or replication it belongs to; None for a case study's metrics (no reports).
+    # The practice or replication it belongs to (None: no reports).
     subject_id: strawberry.Private[str | None]
     # When its item's reports are due (staleness).
     schedule: strawberry.Private[indicators.Schedule]
@@ -163,6 +163,39 @@ class Indicator:
     async def stale(self, info: Info[Context, None]) -> bool:
         reports = await self._reports(info)
         return indicators.is_stale(reports, today=today_in_indonesia(), schedule=self.schedule)
+
+
+@strawberry.type(
+    description="A measured result of a case study: where it started, the goal, what was reached. "
+    "Case studies are not reported on over time (see Indicator for practices and replications)."
+)
+class Metric:
+    name: str
+    unit: str
+    baseline: float | None
+    target: float | None
+    achieved: float | None
+    key: str = strawberry.field(description="Stable within its case study.")
+    direction: IndicatorDirection = strawberry.field(
+        description="As given, or DECREASE when the target is below the baseline, else INCREASE."
+    )
+    progress_percent: float | None = strawberry.field(
+        description="Progress from baseline to target in percent (0-100, direction aware), from "
+        "`achieved`; null without a baseline, a target and `achieved`."
+    )
+
+    @classmethod
+    def of(cls, record: records.Indicator) -> Metric:
+        return cls(
+            name=record.name,
+            unit=record.unit,
+            baseline=record.baseline,
+            target=record.target,
+            achieved=record.achieved,
+            key=record.effective_key,
+            direction=record.effective_direction,
+            progress_percent=indicators.progress_percent(record, record.achieved),
+        )
 
 
 def indicators_of(

@@ -32,6 +32,7 @@ from tests.support import (
     practice_input,
     user_with_token,
 )
+from tests.test_case_studies import create_case_study
 from tests.test_query_cost import CommandCounter, counted
 
 __all__ = ["counted"]
@@ -662,6 +663,32 @@ async def test_an_indicator_with_reports_cannot_change_its_unit(api: GraphQLClie
     # while the unit of the one without reports may change
     fine = await _edit_results(api, practice, [{**CUSTOMERS, "unit": "nasabah"}, STUNTING])
     assert fine["errors"] == []
+
+
+async def test_a_case_studys_metrics_are_not_reported_over_time(api: GraphQLClient) -> None:
+    # given a case study with a metric that went halfway to its target
+    organization = await create_organization(api, name="Yayasan Studi Kasus", kind="NGO")
+    case_study = await create_case_study(api, organization, metrics=[{**STUNTING, "achieved": 15.0}])
+    # when
+    node = await api.data(
+        "query($id: ID!) { node(id: $id) { ... on CaseStudy { metrics { key direction progressPercent } } } "
+        "}",
+        {"id": case_study["id"]},
+    )
+    fields = await api.data(
+        '{ __type(name: "CaseStudy") { fields { name type { ofType { ofType { ofType { name } } } } } } }'
+    )
+    # then its progress is read from what it states, and it offers no reports, trend or staleness
+    assert node["node"]["metrics"] == [
+        {"key": "prevalensi-stunting-balita", "direction": "DECREASE", "progressPercent": 50.0}
+    ]
+    (metrics,) = [f for f in fields["__type"]["fields"] if f["name"] == "metrics"]
+    metric_type = metrics["type"]["ofType"]["ofType"]["ofType"]["name"]
+    metric_fields = await api.data(
+        "query($name: String!) { __type(name: $name) { fields { name } } }", {"name": metric_type}
+    )
+    names = {f["name"] for f in metric_fields["__type"]["fields"]}
+    assert names.isdisjoint({"reports", "latest", "trend", "stale", "periodsWithoutReport"})
 
 
 async def test_a_replication_is_compared_with_its_original_period_by_period(api: GraphQLClient) -> None:
