@@ -85,7 +85,8 @@ class FundingFilter(PracticeFilter):
     year: int | None = strawberry.field(
         default=None,
         description="Practices running in this calendar year: started by its end and not ended "
-        "before its start (practices without a start date are left out).",
+        "before its start (practices without a start date are left out). A practice running over "
+        "several years counts with its whole funding in each of them: amounts are not split by year.",
     )
 
 

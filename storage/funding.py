@@ -35,6 +35,7 @@ class FundingFilter:
     A practice runs in a year when its period overlaps it: it started on or before 31 December
     and has not ended (no end date) or ended on or after 1 January. Practices without a start
     date are left out of a year's figures. Periods are stored as ISO dates, which sort as text.
+    A practice of several years counts with its whole funding in each year (no split by year).
     """
 
     content: ContentFilter
