@@ -131,6 +131,20 @@ def _six_quarters() -> str:
     return period_of_ordinal(PeriodGranularity.QUARTER, last - 5)
 
 
+KEMIREN = "Rencana Replikasi APBDes Terbuka hingga Dusun di Desa Kemiren, Kabupaten Banyuwangi"
+
+
+async def test_the_results_table_shows_the_progress_of_the_latest_report(page: Page, site: str) -> None:
+    # given Kemiren's replication: no value stated as achieved, 61 % reported against a target of 90 %
+    replication = await _item_id(site, KEMIREN)
+    # when
+    await page.goto(f"/#/item/{quote(replication)}")
+    # then the results table's bar says what the monitoring section says: 67.8 %
+    row = page.locator("table.indicators tbody tr", has_text="Pertanyaan warga yang dijawab dalam 7 hari")
+    await expect(row.locator(".progress-bar")).to_have_attribute("style", "width: 68%")
+    await expect(page.locator("section.monitoring")).to_contain_text("Kemajuan menuju target: 67,8%")
+
+
 async def test_a_member_of_the_owning_organization_corrects_a_report_from_the_page(
     page: Page, site: str
 ) -> None:
