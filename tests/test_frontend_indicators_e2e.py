@@ -45,6 +45,31 @@ def _last_quarter() -> str:
     return _quarter_ago(1)
 
 
+BULAN = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+
+
+def _last_month_shown() -> str:
+    current = period_ordinal(
+        PeriodGranularity.MONTH, period_containing(PeriodGranularity.MONTH, today_in_indonesia())
+    )
+    assert current is not None
+    year, month = period_of_ordinal(PeriodGranularity.MONTH, current - 1).split("-")
+    return f"{BULAN[int(month) - 1]} {year}"
+
+
 def _shown(quarter: str) -> str:
     """A quarter as the page writes it: 2026-Q1 is "Triwulan I 2026"."""
     year, number = quarter.split("-Q")
@@ -154,6 +179,9 @@ async def test_a_member_of_the_owning_organization_corrects_a_report_from_the_pa
     await sign_in(page)
     customers = page.locator('li.indicator[data-key="nasabah-aktif"]')
     await expect(customers.get_by_role("img")).to_be_visible()
+    # and its monthly indicator's periods read as months
+    monthly = page.locator('li.indicator[data-key="sampah-anorganik-terkelola-bank-sampah"]')
+    await expect(monthly).to_contain_text(f"Laporan terakhir {_last_month_shown()}: 13,2 ton/bulan")
     # when the last quarter is reported again, corrected
     await customers.get_by_text("Laporkan capaian").click()
     form = customers.get_by_role("form")
