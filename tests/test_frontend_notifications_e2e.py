@@ -12,19 +12,22 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
 from playwright.async_api import Page, expect
 from pymongo import AsyncMongoClient
 
+from resolvers.ids import decode_id
 from storage.database import Stores
 from storage.demo import demo_organization_ids
 from storage.store import Document
 from storage.vocabulary import Role
-from tests.browser import api_token, sign_in
+from tests.browser import MEMBER_EMAIL, MEMBER_PASSWORD, api_token, sign_in
 from tests.support import TEST_PASSWORD, user_with_token
 
 DOCS = Path(__file__).resolve().parent.parent / "frontend_stub" / "docs"
@@ -173,3 +176,118 @@ async def test_the_profile_page_saves_a_daily_digest_and_a_muted_reason(
         "digest": "DAILY",
         "language": "EN",
     }
+
+
+EVENTS = "{ events(first: 1) { nodes { id title } } }"
+INCOMING = """
+{ viewer { organization { exchangeRequests(direction: INCOMING, first: 1) { nodes { id message } } } } }
+"""
+
+
+async def first_event(site: str) -> dict[str, str]:
+    async with httpx.AsyncClient(base_url=site) as http:
+        (event,) = (await http.post("/graphql", json={"query": EVENTS})).json()["data"]["events"]["nodes"]
+    found: dict[str, str] = event
+    return found
+
+
+async def test_the_notifications_page_pages_filters_the_unread_and_marks_all_read(
+    page: Page, site: str, people: People, mongo_client: AsyncMongoClient[Document], demo_database: str
+) -> None:
+    # given: 25 notifications of the member about a demo event, the 5 oldest read already
+    stores = Stores.of(mongo_client[demo_database])
+    event = await first_event(site)
+    _, event_id = decode_id(event["id"])
+    member = await stores.users.collection.find_one({"email": people.member_email})
+    assert member is not None
+    start = datetime.now(UTC) - timedelta(hours=30)
+    await stores.notifications.deliver(
+        [
+            {
+                "_id": f"uji{index:02d}:{member['_id']}",
+                "user_id": member["_id"],
+                "reason": "EVENT_CHANGED",
+                "activity_id": f"uji{index:02d}",
+                "actor_name": "Panitia Pelatihan",
+                "subject_type": "Event",
+                "subject_id": event_id,
+                "summary": f"Perubahan jadwal ke-{index + 1}",
+                "created_at": start + timedelta(hours=index),
+            }
+            for index in range(25)
+        ]
+    )
+    await stores.notifications.collection.update_many(
+        {"user_id": member["_id"], "activity_id": {"$in": [f"uji{index:02d}" for index in range(5)]}},
+        {"$set": {"read": True}},
+    )
+    await page.goto("/#/sign-in?next=%2Fnotifications")
+    await sign_in(page, people.member_email, TEST_PASSWORD)
+    cards = page.locator("article.notification")
+    # then: the newest 20, the badge counting the 20 unread
+    await expect(cards).to_have_count(20)
+    await expect(cards.first).to_contain_text("Perubahan jadwal ke-25")
+    await expect(page.locator(".notifications-page .result-status")).to_have_text(
+        "25 pemberitahuan, 20 belum dibaca"
+    )
+    await expect(badge(page)).to_contain_text("20")
+    # and: each links to the event's own page
+    await expect(cards.first.get_by_role("link", name="Perubahan jadwal ke-25")).to_have_attribute(
+        "href", f"#/kegiatan/{quote(event['id'], safe='')}"
+    )
+
+    # when: the rest is loaded
+    await page.get_by_role("button", name="Muat lagi").click()
+    # then: all 25, the oldest read
+    await expect(cards).to_have_count(25)
+    await expect(cards.last).to_contain_text("Perubahan jadwal ke-1")
+    await expect(cards.last).not_to_have_class(re.compile(r"\bunread\b"))
+    await expect(page.get_by_role("button", name="Muat lagi")).to_have_count(0)
+
+    # when: only the unread are asked for
+    await page.get_by_label("Hanya yang belum dibaca").check()
+    # then: 20, and the address says so (a reload keeps it)
+    await expect(cards).to_have_count(20)
+    await expect(page).to_have_url(re.compile(r"#/notifications\?unread=1$"))
+
+    # when: all are marked read
+    await page.get_by_role("button", name="Tandai semua dibaca").click()
+    # then: none is left unread, nor counted by the badge
+    await expect(page.locator("article.notification.unread")).to_have_count(0)
+    await expect(badge(page)).to_be_hidden()
+    await page.reload()
+    await expect(page.locator(".notifications-page .result-status")).to_have_text(
+        "Tidak ada pemberitahuan yang belum dibaca."
+    )
+
+
+async def test_item_links_of_an_event_and_of_an_exchange_request_open_their_own_pages(
+    page: Page, site: str
+) -> None:
+    # given: a demo event, and an exchange asked of the demo member's kelurahan
+    event = await first_event(site)
+    async with httpx.AsyncClient(base_url=site) as http:
+        token = await api_token(http, MEMBER_EMAIL, MEMBER_PASSWORD)
+        data = (
+            await http.post(
+                "/graphql", json={"query": INCOMING}, headers={"Authorization": f"Bearer {token}"}
+            )
+        ).json()
+    (exchange,) = data["data"]["viewer"]["organization"]["exchangeRequests"]["nodes"]
+    # when: "#/item/<id>" of the event is opened
+    await page.goto(f"/#/item/{quote(event['id'], safe='')}")
+    # then: the event's page shows, at its own address, with its follow button
+    await expect(page).to_have_url(re.compile(r"#/kegiatan/"))
+    await expect(page.get_by_role("heading", level=1)).to_have_text(event["title"])
+    await expect(page.locator(".detail-header .follow-button")).to_be_visible()
+
+    # when: "#/item/<id>" of the exchange is opened (as from an email), signed out
+    await page.goto(f"/#/item/{quote(exchange['id'], safe='')}")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Masuk")
+    await sign_in(page)
+    # then: after signing in, that one request shows among the exchanges
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Pertukaran antardaerah")
+    card = page.locator(".exchange-card")
+    await expect(card).to_have_count(1)
+    await expect(card.locator(".exchange-message")).to_have_text(exchange["message"])
+    await expect(page.get_by_role("link", name="Semua pertukaran")).to_be_visible()
