@@ -8,6 +8,7 @@ the test wrote there.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -19,7 +20,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 from pymongo import AsyncMongoClient
 
 from resolvers.ids import decode_id
@@ -291,3 +292,49 @@ async def test_item_links_of_an_event_and_of_an_exchange_request_open_their_own_
     await expect(card).to_have_count(1)
     await expect(card.locator(".exchange-message")).to_have_text(exchange["message"])
     await expect(page.get_by_role("link", name="Semua pertukaran")).to_be_visible()
+
+
+REFUSED = {
+    "data": {
+        "follow": {
+            "followerCount": None,
+            "follow": None,
+            "errors": [{"field": None, "code": "FORBIDDEN", "message": "You may not do this."}],
+        }
+    }
+}
+
+
+async def test_following_a_theme_from_search_goes_back_when_refused_and_holds_when_accepted(
+    page: Page, site: str, people: People
+) -> None:
+    # given: the search narrowed to the health theme, signed in
+    await page.goto("/#/sign-in?next=%2Fsearch%3Ftheme%3DHEALTH")
+    await sign_in(page, people.member_email, TEST_PASSWORD)
+    bar = page.locator(".follow-bar li", has_text="Kesehatan")
+    follow = bar.locator(".follow-button")
+    await expect(follow).to_have_attribute("aria-pressed", "false")
+    before = await bar.locator(".follow-count").inner_text()
+
+    # when: the server refuses the follow
+    async def refused(route: Route) -> None:
+        if "mutation Follow" in (route.request.post_data or ""):
+            await route.fulfill(status=200, content_type="application/json", body=json.dumps(REFUSED))
+        else:
+            await route.continue_()
+
+    await page.route("**/graphql", refused)
+    await follow.click()
+    # then: the button is as it was, and says why
+    await expect(bar.locator(".follow-status")).to_have_text("Anda tidak berhak melakukan ini.")
+    await expect(follow).to_have_attribute("aria-pressed", "false")
+    await expect(bar.locator(".follow-count")).to_have_text(before)
+    await page.unroute("**/graphql")
+
+    # when: it is tried again, and accepted
+    await follow.click()
+    # then: followed, and listed on the profile as a theme
+    await expect(follow).to_have_attribute("aria-pressed", "true")
+    await expect(bar.locator(".follow-status")).to_have_text("Anda sekarang mengikuti ini.")
+    await page.locator("#nav").get_by_role("link", name="Profil").click()
+    await expect(page.locator(".follow-item", has_text="Kesehatan")).to_contain_text("Tema")
