@@ -48,6 +48,8 @@ let pollTimer = null;
 let pingTimer = null;
 let pongTimer = null;
 let reauthorized = false; // renewed once after a 4403; a second refusal leaves it to polling
+let refused = false; // the server refused the token again, or the subscription: polling only
+let connectedAt = 0;
 let started = false;
 
 /** The unread count last known, or null when signed out or not known yet. */
@@ -126,7 +128,7 @@ function keepAlive() {
 async function connect() {
   clearTimeout(retryTimer);
   retryTimer = null;
-  if (!SOCKET_READY || socket || !currentUser() || typeof WebSocket === 'undefined') return;
+  if (!SOCKET_READY || refused || socket || !currentUser() || typeof WebSocket === 'undefined') return;
   let token;
   try {
     token = await freshAccessToken();
@@ -164,7 +166,7 @@ function onMessage(from, event) {
   switch (message.type) {
     case 'connection_ack':
       live = true;
-      retryDelay = RETRY_MIN_MS;
+      connectedAt = Date.now();
       reauthorized = false;
       stopPolling();
       send({ id: SUBSCRIPTION_ID, type: 'subscribe', payload: { query: NOTIFICATION_ADDED } });
@@ -187,9 +189,15 @@ function onMessage(from, event) {
       break;
     }
     case 'error':
+      // The server refused the subscription itself: asking again would be refused again.
+      if (message.id === SUBSCRIPTION_ID) {
+        refused = true;
+        socket.close(1000, 'subscription refused');
+      }
+      break;
     case 'complete':
-      // The server refused or ended the subscription: start over on a new connection.
-      socket.close(1000, 'resubscribe');
+      // The server ended the subscription: start over on a new connection.
+      if (message.id === SUBSCRIPTION_ID) socket.close(1000, 'resubscribe');
       break;
     default:
       break;
@@ -204,7 +212,15 @@ async function onClose(from, event, token) {
   clearTimeout(pongTimer);
   if (!currentUser()) return;
   startPolling();
-  if (event.code === 4403 && !reauthorized) {
+  // A connection that lasted was a good one: the next attempt starts from the shortest delay.
+  if (connectedAt && Date.now() - connectedAt > RETRY_MAX_MS) retryDelay = RETRY_MIN_MS;
+  connectedAt = 0;
+  if (refused) return;
+  if (event.code === 4403 && reauthorized) {
+    refused = true; // refused with a token just renewed: polling until the next sign-in
+    return;
+  }
+  if (event.code === 4403) {
     // The token was refused (expired or revoked in between): renew it, then open a new socket.
     reauthorized = true;
     try {
@@ -218,7 +234,7 @@ async function onClose(from, event, token) {
 }
 
 function scheduleRetry() {
-  if (retryTimer || !currentUser()) return;
+  if (retryTimer || refused || !currentUser()) return;
   startPolling();
   // A little jitter, so that many pages cut off together do not come back together.
   const delay = retryDelay * (0.75 + Math.random() * 0.5);
@@ -238,6 +254,8 @@ function disconnect() {
   if (closing && closing.readyState <= WebSocket.OPEN) closing.close(1000, 'signed out');
   retryDelay = RETRY_MIN_MS;
   reauthorized = false;
+  refused = false;
+  connectedAt = 0;
   mark(null);
 }
 
