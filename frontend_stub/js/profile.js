@@ -192,14 +192,14 @@ function followsSection(signal) {
 
   function followItem(follow) {
     const target = targetOf(follow);
-    const error = h('span', { class: 'field-error', role: 'alert' });
+    const error = h('span', { class: 'field-error', role: 'alert', hidden: true });
     const item = h('li', { class: 'follow-item' },
       h('span', { class: 'badge' }, label('followKind', follow.kind)), ' ', followed(follow),
       h('span', { class: 'muted small' }, ` · ${t('profile.followedSince', { date: formatDate(follow.createdAt) })}`));
     if (target) {
       const button = h('button', { type: 'button', class: 'button small', onclick: async () => {
         button.disabled = true;
-        error.textContent = '';
+        error.hidden = true;
         try {
           const { unfollow } = await graphql(UNFOLLOW, { input: { target } });
           if (unfollow.errors.length) throw new Error(errorText(unfollow.errors[0]));
@@ -212,6 +212,7 @@ function followsSection(signal) {
           (next?.querySelector('button') ?? list.closest('section')?.querySelector('h2'))?.focus();
         } catch (failure) {
           button.disabled = false;
+          error.hidden = false;
           error.textContent = failure instanceof ApiError || !failure.message ? t('follow.failed') : failure.message;
         }
       } }, t('follow.unfollow'));
