@@ -1,0 +1,265 @@
+"""Live updates: GraphQL subscriptions over graphql-transport-ws, fed by change streams.
+
+The app runs under uvicorn on a loopback port and a real WebSocket client (``websockets``) speaks
+the protocol to it, as a browser's graphql-ws client would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from resolvers.live import LiveFeed, LiveHub
+from server.app import create_app
+from server.settings import Settings
+from server.supervisor import LocalService, free_port
+from storage.database import Stores
+from storage.vocabulary import Role
+from tests.conftest import settings_for
+from tests.support import (
+    GraphQLClient,
+    create_organization,
+    create_practice,
+    hub_admin_token,
+    user_with_token,
+)
+from tests.test_discussions import REPLY, START, _local
+
+PROTOCOL = "graphql-transport-ws"
+NOTIFICATION_ADDED = "subscription { notificationAdded { id reason summary actorName subject { id } } }"
+THREAD_UPDATED = "subscription($id: ID!) { threadUpdated(id: $id) { id body authorName thread { id } } }"
+# Long enough for any machine; a test that waits this long has failed.
+PATIENCE = 20.0
+
+
+@dataclass
+class Live:
+    """A served app: its URL, an admin client over HTTP, and its live hub and feed."""
+
+    url: str
+    api: GraphQLClient
+    stores: Stores
+    state: dict[str, Any]
+
+    @property
+    def hub(self) -> LiveHub:
+        hub: LiveHub = self.state["live"]
+        return hub
+
+    @property
+    def feed(self) -> LiveFeed:
+        feed: LiveFeed = self.state["feed"]
+        return feed
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://") + "/graphql"
+
+    async def user(self, role: Role, organization: str, name: str) -> tuple[GraphQLClient, str]:
+        _, token = await user_with_token(
+            self.stores, role=role, organization_id=_local(organization), name=name
+        )
+        return self.api.as_user(token), token
+
+    async def until(self, condition: Callable[[], bool]) -> None:
+        """Wait (boundedly) for the server side of a step the client cannot observe."""
+        for _ in range(int(PATIENCE / 0.01)):
+            if condition():
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("the server never got there")
+
+
+@contextlib.asynccontextmanager
+async def live_app(settings: Settings, stores: Stores) -> AsyncIterator[Live]:
+    """The app under uvicorn (as conftest's ``serving``), with its lifespan state at hand."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.05)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=url) as http:
+            api = GraphQLClient(http).as_user(await hub_admin_token(stores))
+            yield Live(url=url, api=api, stores=stores, state=server.lifespan.state)
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def live(mongo: LocalService, meili: LocalService, stores: Stores) -> AsyncIterator[Live]:
+    settings = settings_for(
+        mongo,
+        meili,
+        stores.database.name,
+        search_index_prefix="shared",
+        search_indexer=False,
+        live_updates=True,
+        live_max_connections_per_user=3,
+        live_max_subscriptions_per_connection=2,
+    )
+    async with live_app(settings, stores) as app:
+        yield app
+
+
+async def _receive(ws: ClientConnection) -> dict[str, Any]:
+    """The next message that is not a server ping (answered, as graphql-ws does)."""
+    while True:
+        async with asyncio.timeout(PATIENCE):
+            message: dict[str, Any] = json.loads(await ws.recv())
+        if message["type"] == "ping":
+            await ws.send(json.dumps({"type": "pong"}))
+            continue
+        return message
+
+
+@contextlib.asynccontextmanager
+async def connected(live: Live, payload: dict[str, Any] | None = None) -> AsyncIterator[ClientConnection]:
+    """A WebSocket past connection_init (acknowledged), closed on the way out."""
+    async with connect(live.ws_url, subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
+        await ws.send(json.dumps({"type": "connection_init", "payload": payload or {}}))
+        assert (await _receive(ws))["type"] == "connection_ack"
+        yield ws
+
+
+async def _subscribe(ws: ClientConnection, query: str, variables: dict[str, Any] | None = None) -> str:
+    operation = uuid.uuid4().hex
+    message = {
+        "id": operation,
+        "type": "subscribe",
+        "payload": {"query": query, "variables": variables or {}},
+    }
+    await ws.send(json.dumps(message))
+    return operation
+
+
+async def _close_code(ws: ClientConnection) -> int | None:
+    with contextlib.suppress(ConnectionClosed):
+        async with asyncio.timeout(PATIENCE):
+            while True:
+                await ws.recv()
+    return ws.close_code
+
+
+async def _question(asker: GraphQLClient, practice_id: str) -> str:
+    asked = await asker.mutate(
+        START,
+        {"subjectId": practice_id, "kind": "QUESTION", "title": "Berapa biayanya?", "body": "Rinciannya?"},
+    )
+    assert asked["errors"] == []
+    thread_id: str = asked["thread"]["id"]
+    return thread_id
+
+
+@dataclass
+class Town:
+    practice_id: str
+    asker: GraphQLClient
+    asker_token: str
+    owner: GraphQLClient
+    owner_token: str
+
+
+@pytest.fixture
+async def town(live: Live) -> Town:
+    owner_org = await create_organization(live.api, name="Pemerintah Kelurahan Depok Jaya")
+    asker_org = await create_organization(live.api, name="Pemerintah Kelurahan Keputih")
+    practice = await create_practice(live.api, owner_org, published=True)
+    asker, asker_token = await live.user(Role.MEMBER, asker_org, "Bu Sari")
+    owner, owner_token = await live.user(Role.MEMBER, owner_org, "Pak Budi")
+    return Town(practice["id"], asker, asker_token, owner, owner_token)
+
+
+async def test_notification_added_tells_the_asker_of_an_answer_at_once(live: Live, town: Town) -> None:
+    # given Bu Sari's question, and Bu Sari subscribed to her notifications
+    thread_id = await _question(town.asker, town.practice_id)
+    async with connected(live, {"authorization": f"Bearer {town.asker_token}"}) as ws:
+        operation = await _subscribe(ws, NOTIFICATION_ADDED)
+        await live.until(lambda: live.hub.subscription_count == 1)
+        # when Pak Budi answers it
+        await town.owner.mutate(REPLY, {"threadId": thread_id, "body": "Sekitar dua juta rupiah."})
+        # then she is told, over the open connection
+        message = await _receive(ws)
+    assert message["id"] == operation
+    assert message["type"] == "next"
+    notification = message["payload"]["data"]["notificationAdded"]
+    assert notification["reason"] == "ANSWER_TO_MY_QUESTION"
+    assert notification["actorName"] == "Pak Budi"
+
+
+async def test_notification_added_is_not_told_to_another_user(live: Live, town: Town) -> None:
+    # given Pak Budi subscribed (the token as {"token": ...}) and Bu Sari's question
+    async with connected(live, {"token": town.owner_token}) as ws:
+        await _subscribe(ws, NOTIFICATION_ADDED)
+        await live.until(lambda: live.hub.subscription_count == 1)
+        thread_id = await _question(town.asker, town.practice_id)
+        # when he answers it (Bu Sari is told), then she quotes his answer (he is told)
+        answer = await town.owner.mutate(REPLY, {"threadId": thread_id, "body": "Sekitar dua juta rupiah."})
+        await town.asker.mutate(
+            REPLY, {"threadId": thread_id, "body": "Terima kasih!", "quotedReplyId": answer["reply"]["id"]}
+        )
+        # then he hears of the question and of her reply, and not of the answer she was told of
+        # (it was written between the two: it would have come second)
+        received = [(await _receive(ws))["payload"]["data"]["notificationAdded"] for _ in range(2)]
+    assert [n["reason"] for n in received] == ["NEW_QUESTION_ON_MY_ITEM", "REPLY_TO_MY_POST"]
+    told = await live.stores.notifications.collection.distinct("reason", {"user_id": {"$ne": None}})
+    assert "ANSWER_TO_MY_QUESTION" in told
+
+
+async def test_an_invalid_token_closes_the_connection_with_4403(live: Live) -> None:
+    async with connect(live.ws_url, subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": "Bearer nope"}}))
+        assert await _close_code(ws) == 4403
+    assert live.hub.connection_count == 0
+
+
+async def test_notification_added_without_a_token_is_unauthenticated(live: Live) -> None:
+    async with connected(live) as ws:
+        operation = await _subscribe(ws, NOTIFICATION_ADDED)
+        message = await _receive(ws)
+    assert message["id"] == operation
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_thread_updated_yields_new_replies_to_anyone_who_may_read_the_thread(
+    live: Live, town: Town
+) -> None:
+    # given an anonymous subscriber of a public thread
+    thread_id = await _question(town.asker, town.practice_id)
+    async with connected(live) as ws:
+        await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: live.hub.subscription_count == 1)
+        # when two replies are posted
+        for body in ("Sekitar dua juta rupiah.", "Ditambah biaya pelatihan."):
+            await town.owner.mutate(REPLY, {"threadId": thread_id, "body": body})
+        received = [(await _receive(ws))["payload"]["data"]["threadUpdated"] for _ in range(2)]
+    # then both arrive, in order, with their thread
+    assert [reply["body"] for reply in received] == ["Sekitar dua juta rupiah.", "Ditambah biaya pelatihan."]
+    assert {reply["thread"]["id"] for reply in received} == {thread_id}
+
+
+async def test_thread_updated_of_an_unknown_thread_is_not_found(live: Live) -> None:
+    async with connected(live) as ws:
+        await _subscribe(ws, THREAD_UPDATED, {"id": "VGhyZWFkOjY1ZmZmZmZmZmZmZmZmZmZmZmZmZmZmZg"})
+        message = await _receive(ws)
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+    assert live.hub.subscription_count == 0
