@@ -8,6 +8,7 @@ the test wrote there.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
@@ -24,12 +25,15 @@ from playwright.async_api import Page, Route, expect
 from pymongo import AsyncMongoClient
 
 from resolvers.ids import decode_id
+from server.supervisor import LocalService
 from storage.database import Stores
 from storage.demo import demo_organization_ids
 from storage.store import Document
 from storage.vocabulary import Role
 from tests.browser import MEMBER_EMAIL, MEMBER_PASSWORD, api_token, sign_in
+from tests.conftest import serving, settings_for
 from tests.support import TEST_PASSWORD, user_with_token
+from tests.test_frontend_e2e import REFUSED_TOKEN_LOG, forged, store_session, stored_session
 
 DOCS = Path(__file__).resolve().parent.parent / "frontend_stub" / "docs"
 MEMBER_ORGANIZATION = "Pemerintah Kelurahan Pagesangan"
@@ -48,11 +52,19 @@ QUESTION = "Berapa lama warga perlu dilatih sebelum bank sampah berjalan sendiri
 ANSWER = "Kami melatih pengurus selama dua bulan, lalu warga ikut dalam pertemuan RT."
 
 
+@pytest.fixture(scope="module")
+async def site(mongo: LocalService, meili: LocalService, demo_database: str) -> AsyncIterator[str]:
+    """The demo site of tests/browser.py, with live updates (the subscriptions' watchers) on."""
+    async with serving(settings_for(mongo, meili, demo_database, live_updates=True)) as url:
+        yield url
+
+
 @dataclass
 class People:
     member_email: str
     other_name: str
     other_token: str
+    asker_token: str
 
 
 @pytest.fixture
@@ -72,14 +84,27 @@ async def people(mongo_client: AsyncMongoClient[Document], demo_database: str) -
     other, other_token = await user_with_token(
         stores, role=Role.MEMBER, organization_id=organizations[OTHER_ORGANIZATION], name=other_name
     )
-    yield People(member_email, other_name, other_token)
+    # The question is someone else's: a reply by a thread's own author to nobody else is not
+    # written to the outbox at all (storage/activity.py), so its followers would not be told.
+    asker, asker_token = await user_with_token(
+        stores, role=Role.MEMBER, organization_id=organizations[OTHER_ORGANIZATION], name="Yakobus Ndun"
+    )
+    yield People(member_email, other_name, other_token, asker_token)
     # the demo database is shared by the session: leave it as it was
     database = mongo_client[demo_database]
-    user_ids = [member.id, other.id]
-    threads = stores.discussions.threads.collection.find({"author_id": {"$in": user_ids}}, {"_id": 1})
-    thread_ids = [document["_id"] async for document in threads]
-    await stores.discussions.replies.collection.delete_many({"thread_id": {"$in": thread_ids}})
-    await stores.discussions.threads.collection.delete_many({"_id": {"$in": thread_ids}})
+    user_ids = [member.id, other.id, asker.id]
+    threads = stores.discussions.threads.collection.find({"author_id": {"$in": user_ids}}, {"version": 1})
+    versions = {document["_id"]: document["version"] async for document in threads}
+    await stores.discussions.replies.collection.delete_many({"thread_id": {"$in": list(versions)}})
+    for thread_id, version in versions.items():
+        # through the store, so that the search index lets go of the question too
+        await stores.discussions.threads.delete(id=thread_id, expected_version=version)
+    outbox = database["search_outbox"]
+    unindexed = {"record_id": {"$in": list(versions)}, "done": False}
+    for _ in range(100):  # the site's indexer takes them out before the next test searches
+        if not await outbox.count_documents(unindexed):
+            break
+        await asyncio.sleep(0.1)
     await stores.follows.collection.delete_many({"user_id": {"$in": user_ids}})
     await stores.notifications.collection.delete_many({"user_id": {"$in": user_ids}})
     await database["notification_settings"].delete_many({"_id": {"$in": user_ids}})
@@ -104,6 +129,76 @@ async def as_other(site: str, token: str, query: str, variables: dict[str, Any])
 
 def badge(page: Page) -> Any:
     return page.locator("#nav .unread-badge")
+
+
+async def test_a_member_follows_a_thread_and_is_told_of_a_reply_live_then_reads_it(
+    page: Page, site: str, people: People, output_dir: Path
+) -> None:
+    # given: a question of a Depok Jaya member on the waste-bank practice
+    practice = await practice_id(site)
+    started = await as_other(
+        site,
+        people.asker_token,
+        START_THREAD,
+        {"input": {"subjectId": practice, "kind": "QUESTION", "title": QUESTION, "body": QUESTION}},
+    )
+    thread_id = started["startThread"]["thread"]["id"]
+    # and: the member of Pagesangan signed in, on the practice opened at that question
+    await page.goto(f"/#/sign-in?next=%2Fitem%2F{practice}%3Fthread%3D{thread_id}")
+    await sign_in(page, people.member_email, TEST_PASSWORD)
+    thread = page.locator(f"article.thread[data-thread-id='{thread_id}']")
+    follow = thread.locator(".follow-button")
+    await expect(follow).to_have_attribute("aria-pressed", "false")
+    await expect(follow).to_have_text(re.compile(r"^Ikuti"))
+    count = thread.locator(".follow-count")
+    before = int((await count.inner_text()).split()[0])
+
+    # when: the member follows the question
+    await follow.click()
+    # then: the button is pressed and the count goes up, also after a reload
+    await expect(follow).to_have_attribute("aria-pressed", "true")
+    await expect(follow).to_have_text(re.compile(r"^Berhenti mengikuti"))
+    await expect(count).to_have_text(f"{before + 1} pengikut")
+    await page.reload()
+    await expect(follow).to_have_attribute("aria-pressed", "true")
+    await expect(count).to_have_text(f"{before + 1} pengikut")
+    # and: nothing unread yet, the socket connected
+    await expect(page.locator("html")).to_have_attribute("data-live", "socket")
+    await expect(badge(page)).to_be_hidden()
+
+    # when: Depok Jaya's member answers, through the API
+    replied = await as_other(
+        site, people.other_token, REPLY, {"input": {"threadId": thread_id, "body": ANSWER}}
+    )
+    assert replied["replyToThread"]["errors"] == []
+    # then: the badge counts it without a reload
+    await expect(badge(page)).to_be_visible()
+    await expect(badge(page)).to_contain_text("1")
+    await expect(page.locator("#nav .nav-notifications")).to_have_accessible_name(
+        re.compile(r"Pemberitahuan\s*1 belum dibaca")
+    )
+
+    # when: the member opens the notifications
+    await page.locator("#nav").get_by_role("link", name=re.compile("^Pemberitahuan")).click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Pemberitahuan")
+    card = page.locator("article.notification").first
+    # then: the reply is there, unread, naming who and where
+    await expect(card).to_have_class(re.compile(r"\bunread\b"))
+    await expect(card).to_contain_text(f"{people.other_name} membalas di diskusi yang Anda ikuti")
+    await expect(card.get_by_role("link", name=QUESTION)).to_be_visible()
+    await page.screenshot(path=DOCS / "notifications.png")
+    await page.screenshot(path=output_dir / "frontend-notifications.png", full_page=True)
+
+    # when: it is marked read
+    await card.get_by_role("button", name="Tandai dibaca").click()
+    # then: the badge goes, and the card is read
+    await expect(badge(page)).to_be_hidden()
+    await expect(card).not_to_have_class(re.compile(r"\bunread\b"))
+    await expect(page.get_by_role("button", name="Tandai semua dibaca")).to_be_disabled()
+
+    # and: its link opens the question on the practice's page
+    await card.get_by_role("link", name=QUESTION).click()
+    await expect(page.locator(f"article.thread[data-thread-id='{thread_id}']")).to_contain_text(ANSWER)
 
 
 async def test_a_signed_out_visitor_signs_in_to_follow_a_practice_which_stays_followed(
@@ -338,3 +433,39 @@ async def test_following_a_theme_from_search_goes_back_when_refused_and_holds_wh
     await expect(bar.locator(".follow-status")).to_have_text("Anda sekarang mengikuti ini.")
     await page.locator("#nav").get_by_role("link", name="Profil").click()
     await expect(page.locator(".follow-item", has_text="Kesehatan")).to_contain_text("Tema")
+
+
+async def test_a_refused_socket_token_is_renewed_and_the_badge_stays_live(
+    page: Page, site: str, people: People, browser_problems: list[str]
+) -> None:
+    # given: the member signed in, following a question of Depok Jaya's member
+    practice = await practice_id(site)
+    started = await as_other(
+        site,
+        people.asker_token,
+        START_THREAD,
+        {"input": {"subjectId": practice, "kind": "QUESTION", "title": QUESTION, "body": QUESTION}},
+    )
+    thread_id = started["startThread"]["thread"]["id"]
+    await page.goto(f"/#/sign-in?next=%2Fitem%2F{practice}%3Fthread%3D{thread_id}")
+    await sign_in(page, people.member_email, TEST_PASSWORD)
+    follow = page.locator(f"article.thread[data-thread-id='{thread_id}'] .follow-button")
+    await follow.click()
+    await expect(follow).to_have_attribute("aria-pressed", "true")
+    # when: the page comes back with an access token the server refuses (expired, revoked)
+    signed_in = await stored_session(page)
+    await store_session(page, {**signed_in, "accessToken": forged(signed_in["accessToken"])})
+    await page.reload()
+    # then: the socket, refused with 4403, is opened again with a renewed token
+    await expect(page.locator("html")).to_have_attribute("data-live", "socket")
+    await expect(follow).to_have_attribute("aria-pressed", "true")
+    assert (await stored_session(page))["accessToken"] != signed_in["accessToken"]
+    # and: a reply still reaches the badge without a reload
+    replied = await as_other(
+        site, people.other_token, REPLY, {"input": {"threadId": thread_id, "body": ANSWER}}
+    )
+    assert replied["replyToThread"]["errors"] == []
+    await expect(badge(page)).to_contain_text("1")
+    # the browser logged the refused HTTP requests, and nothing else went wrong
+    assert all(REFUSED_TOKEN_LOG in problem for problem in browser_problems), browser_problems
+    browser_problems.clear()

@@ -598,6 +598,11 @@ export const NOTIFICATION_FIELDS = `
   actor { id name organization { name } }
   ${NOTIFICATION_SUBJECT}`;
 
+// Each new notification of the signed-in viewer, over the socket of js/live.js (the token in
+// connection_init's payload); what the badge and the page's "new" notice need.
+export const NOTIFICATION_ADDED = `
+  subscription NotificationAdded { notificationAdded { id reason createdAt read summary actorName } }`;
+
 // The notifications page, newest first, 20 at a time.
 export const NOTIFICATIONS = `
   query Notifications($unreadOnly: Boolean!, $after: String) {

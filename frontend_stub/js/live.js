@@ -21,7 +21,7 @@
 // `data-live` on <html> says which path is in use ("socket", "polling" or absent), for the tests
 // and for anyone curious in the developer tools.
 
-import { graphql, UNREAD_COUNT } from './api.js';
+import { graphql, NOTIFICATION_ADDED, UNREAD_COUNT } from './api.js';
 import { currentUser, freshAccessToken, onSessionChange, renewSession } from './session.js';
 
 const PROTOCOL = 'graphql-transport-ws';
@@ -31,10 +31,7 @@ const PONG_WAIT_MS = 10_000;
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 60_000;
 const SUBSCRIPTION_ID = 'notifications';
-// Until the server speaks graphql-transport-ws (issue 14's subscriptions), polling only.
-const SOCKET_READY = false;
-const NOTIFICATION_ADDED = `
-  subscription NotificationAdded { notificationAdded { id reason createdAt read summary actorName } }`;
+
 
 let unread = null;
 const countListeners = new Set();
@@ -128,7 +125,7 @@ function keepAlive() {
 async function connect() {
   clearTimeout(retryTimer);
   retryTimer = null;
-  if (!SOCKET_READY || refused || socket || !currentUser() || typeof WebSocket === 'undefined') return;
+  if (refused || socket || !currentUser() || typeof WebSocket === 'undefined') return;
   let token;
   try {
     token = await freshAccessToken();
@@ -147,6 +144,8 @@ async function connect() {
     return;
   }
   socket = opened;
+  // Messages may come as binary frames (the server encodes its JSON as bytes): read those as UTF-8.
+  opened.binaryType = 'arraybuffer';
   opened.addEventListener('open', () => {
     send({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } });
   });
@@ -159,7 +158,7 @@ function onMessage(from, event) {
   if (from !== socket) return;
   let message;
   try {
-    message = JSON.parse(event.data);
+    message = JSON.parse(typeof event.data === 'string' ? event.data : new TextDecoder().decode(event.data));
   } catch {
     return;
   }
