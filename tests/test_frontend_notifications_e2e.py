@@ -455,9 +455,12 @@ async def test_a_refused_socket_token_is_renewed_and_the_badge_stays_live(
     # when: the page comes back with an access token the server refuses (expired, revoked)
     signed_in = await stored_session(page)
     await store_session(page, {**signed_in, "accessToken": forged(signed_in["accessToken"])})
+    sockets: list[str] = []
+    page.on("websocket", lambda socket: sockets.append(socket.url))
     await page.reload()
     # then: the socket, refused with 4403, is opened again with a renewed token
     await expect(page.locator("html")).to_have_attribute("data-live", "socket")
+    assert len(sockets) == 2
     await expect(follow).to_have_attribute("aria-pressed", "true")
     assert (await stored_session(page))["accessToken"] != signed_in["accessToken"]
     # and: a reply still reaches the badge without a reload
