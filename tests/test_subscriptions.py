@@ -121,13 +121,12 @@ async def live(mongo: LocalService, meili: LocalService, stores: Stores) -> Asyn
 
 async def _receive(ws: ClientConnection) -> dict[str, Any]:
     """The next message that is not a server ping (answered, as graphql-ws does)."""
-    while True:
-        async with asyncio.timeout(PATIENCE):
+    async with asyncio.timeout(PATIENCE):
+        while True:
             message: dict[str, Any] = json.loads(await ws.recv())
-        if message["type"] == "ping":
+            if message["type"] != "ping":
+                return message
             await ws.send(json.dumps({"type": "pong"}))
-            continue
-        return message
 
 
 @contextlib.asynccontextmanager
@@ -263,3 +262,91 @@ async def test_thread_updated_of_an_unknown_thread_is_not_found(live: Live) -> N
     errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
     assert errors[0]["extensions"]["code"] == "NOT_FOUND"
     assert live.hub.subscription_count == 0
+
+
+async def test_a_stream_error_is_resumed_without_missing_a_reply(live: Live, town: Town) -> None:
+    # given a subscriber of a thread, and the replies' change stream failing (closed under it)
+    thread_id = await _question(town.asker, town.practice_id)
+    watcher = live.feed.replies
+    down, written = asyncio.Event(), asyncio.Event()
+
+    async def hold_the_resume(step: str) -> None:
+        down.set()
+        await written.wait()
+
+    watcher.fault = hold_the_resume
+    async with connected(live) as ws:
+        await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: live.hub.subscription_count == 1)
+        assert watcher.stream is not None
+        await watcher.stream.close()
+        async with asyncio.timeout(PATIENCE):
+            await down.wait()
+        # when three replies are posted while it is down, and it then resumes
+        bodies = ["Jawaban pertama.", "Jawaban kedua.", "Jawaban ketiga."]
+        for body in bodies:
+            await town.owner.mutate(REPLY, {"threadId": thread_id, "body": body})
+        written.set()
+        received = [(await _receive(ws))["payload"]["data"]["threadUpdated"]["body"] for _ in bodies]
+    # then every one of them arrives, in order, through the resumed stream
+    assert received == bodies
+    assert watcher.restarts == 1
+
+
+async def test_a_user_past_the_connection_limit_is_refused_with_4429(live: Live, town: Town) -> None:
+    # given Bu Sari with as many connections as allowed (3 in this app)
+    payload = {"authorization": f"Bearer {town.asker_token}"}
+    async with contextlib.AsyncExitStack() as stack:
+        for _ in range(3):
+            await stack.enter_async_context(connected(live, payload))
+        # when she opens one more
+        async with connect(live.ws_url, subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
+            await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+            # then it is closed with 4429 and a reason that says why
+            assert await _close_code(ws) == 4429
+            assert "at most 3" in (ws.close_reason or "")
+        # and another user is not affected by her limit
+        async with connected(live, {"token": town.owner_token}):
+            assert live.hub.connection_count == 4
+    # and once they are all closed, none is counted
+    await live.until(lambda: live.hub.connection_count == 0)
+
+
+async def test_a_subscription_past_the_limit_of_a_connection_is_refused(live: Live, town: Town) -> None:
+    thread_id = await _question(town.asker, town.practice_id)
+    async with connected(live) as ws:
+        # given as many subscriptions as one connection may hold (2 in this app)
+        for _ in range(2):
+            await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: live.hub.subscription_count == 2)
+        # when a third is asked for, then it gets an error saying why, and the two remain
+        third = await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        message = await _receive(ws)
+        assert message["id"] == third
+        assert message["type"] == "error"
+        assert message["payload"][0]["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
+        assert live.hub.subscription_count == 2
+    # and closing the connection ends its subscriptions
+    await live.until(lambda: live.hub.subscription_count == 0)
+
+
+async def test_completing_a_subscription_removes_its_subscriber(live: Live, town: Town) -> None:
+    thread_id = await _question(town.asker, town.practice_id)
+    async with connected(live) as ws:
+        operation = await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: live.hub.subscription_count == 1)
+        await ws.send(json.dumps({"id": operation, "type": "complete"}))
+        await live.until(lambda: live.hub.subscription_count == 0)
+        assert live.hub.connection_count == 1
+
+
+async def test_the_server_pings_an_idle_connection(
+    mongo: LocalService, meili: LocalService, stores: Stores
+) -> None:
+    settings = settings_for(
+        mongo, meili, stores.database.name, search_indexer=False, live_updates=True, live_ping_seconds=0.1
+    )
+    async with live_app(settings, stores) as app, connected(app) as ws:
+        async with asyncio.timeout(PATIENCE):
+            message = json.loads(await ws.recv())
+    assert message == {"type": "ping"}
