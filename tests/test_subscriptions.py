@@ -12,6 +12,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -41,6 +42,8 @@ NOTIFICATION_ADDED = "subscription { notificationAdded { id reason summary actor
 THREAD_UPDATED = "subscription($id: ID!) { threadUpdated(id: $id) { id body authorName thread { id } } }"
 # Long enough for any machine; a test that waits this long has failed.
 PATIENCE = 20.0
+ROOT = Path(__file__).resolve().parent.parent
+NODE_CLIENT = ROOT / "tests" / "js" / "live.mjs"
 
 
 @dataclass
@@ -123,7 +126,9 @@ async def _receive(ws: ClientConnection) -> dict[str, Any]:
     """The next message that is not a server ping (answered, as graphql-ws does)."""
     async with asyncio.timeout(PATIENCE):
         while True:
-            message: dict[str, Any] = json.loads(await ws.recv())
+            frame = await ws.recv()
+            assert isinstance(frame, str), "graphql-transport-ws messages are text frames"
+            message: dict[str, Any] = json.loads(frame)
             if message["type"] != "ping":
                 return message
             await ws.send(json.dumps({"type": "pong"}))
@@ -350,3 +355,37 @@ async def test_the_server_pings_an_idle_connection(
         async with asyncio.timeout(PATIENCE):
             message = json.loads(await ws.recv())
     assert message == {"type": "ping"}
+
+
+async def run_node_client(options: dict[str, Any]) -> dict[str, Any]:
+    """tests/js/live.mjs (graphql-ws's createClient over ws) with ``options``; its JSON report."""
+    process = await asyncio.create_subprocess_exec(
+        "node",
+        str(NODE_CLIENT),
+        json.dumps(options),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    report: dict[str, Any] = json.loads(stdout or b"{}")
+    assert process.returncode == 0, (report, stderr.decode())
+    return report
+
+
+async def test_a_reply_posted_through_instance_a_reaches_a_subscriber_on_instance_b(
+    mongo: LocalService, meili: LocalService, stores: Stores
+) -> None:
+    # given two instances on one database, and a question on a published practice
+    settings = settings_for(mongo, meili, stores.database.name, search_indexer=False, live_updates=True)
+    async with live_app(settings, stores) as a, live_app(settings, stores) as b:
+        owner_org = await create_organization(a.api, name="Pemerintah Kelurahan Depok Jaya")
+        practice = await create_practice(a.api, owner_org, published=True)
+        asker, _ = await a.user(Role.MEMBER, owner_org, "Bu Sari")
+        _, token = await a.user(Role.MEMBER, owner_org, "Pak Budi")
+        thread_id = await _question(asker, practice["id"])
+        # when a Node client subscribes on B and posts a reply through A
+        report = await run_node_client({"a": a.url, "b": b.url, "token": token, "threadId": thread_id})
+    # then it received the reply (it exits 0 only then), once, and says how long it took
+    assert len(report["latenciesMs"]) == 1
+    print(json.dumps({"deliveryLatencyMs": report["latenciesMs"][0]}))
