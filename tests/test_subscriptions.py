@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
+import tracemalloc
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from resolvers.live import LiveFeed, LiveHub
+from resolvers.live import LiveFeed, LiveHub, SubscriptionEnded
 from server.app import create_app
 from server.settings import Settings
 from server.supervisor import LocalService, free_port
@@ -389,3 +391,99 @@ async def test_a_reply_posted_through_instance_a_reaches_a_subscriber_on_instanc
     # then it received the reply (it exits 0 only then), once, and says how long it took
     assert len(report["latenciesMs"]) == 1
     print(json.dumps({"deliveryLatencyMs": report["latenciesMs"][0]}))
+
+
+async def _open_and_subscribe(live: Live, thread_id: str) -> ClientConnection:
+    ws = await connect(live.ws_url, subprotocols=[PROTOCOL])  # type: ignore[list-item]
+    await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+    assert (await _receive(ws))["type"] == "connection_ack"
+    await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+    return ws
+
+
+async def _open_many(live: Live, thread_id: str, connections: int) -> list[ClientConnection]:
+    opened: list[ClientConnection] = []
+    for start in range(0, connections, 50):
+        batch = min(50, connections - start)
+        opened += await asyncio.gather(*(_open_and_subscribe(live, thread_id) for _ in range(batch)))
+    await live.until(lambda: live.hub.subscription_count == connections)
+    return opened
+
+
+async def _drop(live: Live, opened: list[ClientConnection]) -> None:
+    """Close half the connections, and drop the others abruptly (a client that vanished)."""
+    for number, ws in enumerate(opened):
+        if number % 2:
+            ws.transport.abort()
+        else:
+            await ws.close()
+    opened.clear()
+    await live.until(lambda: live.hub.connection_count == 0 and live.hub.subscription_count == 0)
+    await asyncio.sleep(0.5)  # the handlers' last callbacks
+
+
+def _settle() -> tuple[int, int]:
+    gc.collect()
+    return len(asyncio.all_tasks()), tracemalloc.get_traced_memory()[0]
+
+
+async def test_500_connections_opened_and_dropped_leave_no_task_or_memory_behind(
+    mongo: LocalService, meili: LocalService, stores: Stores
+) -> None:
+    settings = settings_for(
+        mongo,
+        meili,
+        stores.database.name,
+        search_indexer=False,
+        live_updates=True,
+        live_max_connections_per_user=1000,
+    )
+    async with live_app(settings, stores) as live:
+        owner_org = await create_organization(live.api, name="Pemerintah Kelurahan Depok Jaya")
+        practice = await create_practice(live.api, owner_org, published=True)
+        asker, _ = await live.user(Role.MEMBER, owner_org, "Bu Sari")
+        thread_id = await _question(asker, practice["id"])
+        await _drop(live, await _open_many(live, thread_id, 20))  # warm-up: caches fill
+        tracemalloc.start()
+        try:
+            # given the server at rest
+            tasks_before, memory_before = _settle()
+            # when 500 subscribed connections come and go
+            opened = await _open_many(live, thread_id, 500)
+            tasks_busy, memory_busy = _settle()
+            await _drop(live, opened)
+            tasks_after, memory_after = _settle()
+        finally:
+            tracemalloc.stop()
+    # then the tasks and the memory they took are back to where they were
+    assert tasks_busy >= tasks_before + 500
+    assert tasks_after <= tasks_before + 2
+    assert memory_after - memory_before < 0.1 * (memory_busy - memory_before)
+    print(
+        json.dumps(
+            {
+                "tasks": [tasks_before, tasks_busy, tasks_after],
+                "memory": [memory_before, memory_busy, memory_after],
+            }
+        )
+    )
+
+
+async def test_a_subscriber_too_slow_for_its_queue_is_dropped_and_the_others_go_on() -> None:
+    # given two subscribers of a thread with room for two events each
+    hub = LiveHub(queue_size=2)
+    topic = ("thread", "t1")
+    with hub.subscribed(topic) as slow, hub.subscribed(topic) as quick:
+        # when three events come while the slow one reads none (the quick one reads each)
+        received = []
+        for number in range(3):
+            hub.publish(topic, {"n": number})
+            received.append(await anext(aiter(quick.events())))
+        # then the slow one is told it missed events, and the quick one got all three
+        with pytest.raises(SubscriptionEnded) as ended:
+            async for _ in slow.events():
+                pass
+        assert ended.value.code == "LIVE_TOO_SLOW"
+        assert received == [{"n": 0}, {"n": 1}, {"n": 2}]
+        assert hub.subscription_count == 1
+    assert hub.subscription_count == 0
