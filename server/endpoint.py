@@ -31,6 +31,7 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -39,8 +40,10 @@ from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.types.unset import UNSET, UnsetType
@@ -117,6 +120,17 @@ def _token_of(params: dict[str, object]) -> str | None:
         scheme, _, value = authorization.partition(" ")
         return value.strip() if scheme.lower() == "bearer" else ""
     return token.strip() if isinstance(token, str) else ""
+
+
+class TextFrames(ASGIWebSocketAdapter):
+    """Messages as text frames, as graphql-transport-ws requires (encode_json makes bytes)."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            encoded = self.view.encode_json(message)
+            await self.ws.send_text(encoded.decode() if isinstance(encoded, bytes) else encoded)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
 
 
 class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
@@ -201,6 +215,7 @@ class LumbungGraphQL(GraphQLView[Context, None]):
         self.graphiql = graphiql
 
     graphql_transport_ws_handler_class = LiveConnection
+    websocket_adapter_class = TextFrames  # type: ignore[assignment]  # as strawberry's own
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Sign the connection in with connection_init's token, and count it against the limit."""

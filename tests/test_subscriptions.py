@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
+import tracemalloc
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,7 +23,7 @@ import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from resolvers.live import LiveFeed, LiveHub
+from resolvers.live import LiveFeed, LiveHub, SubscriptionEnded
 from server.app import create_app
 from server.settings import Settings
 from server.supervisor import LocalService, free_port
@@ -41,6 +44,8 @@ NOTIFICATION_ADDED = "subscription { notificationAdded { id reason summary actor
 THREAD_UPDATED = "subscription($id: ID!) { threadUpdated(id: $id) { id body authorName thread { id } } }"
 # Long enough for any machine; a test that waits this long has failed.
 PATIENCE = 20.0
+ROOT = Path(__file__).resolve().parent.parent
+NODE_CLIENT = ROOT / "tests" / "js" / "live.mjs"
 
 
 @dataclass
@@ -121,13 +126,14 @@ async def live(mongo: LocalService, meili: LocalService, stores: Stores) -> Asyn
 
 async def _receive(ws: ClientConnection) -> dict[str, Any]:
     """The next message that is not a server ping (answered, as graphql-ws does)."""
-    while True:
-        async with asyncio.timeout(PATIENCE):
-            message: dict[str, Any] = json.loads(await ws.recv())
-        if message["type"] == "ping":
+    async with asyncio.timeout(PATIENCE):
+        while True:
+            frame = await ws.recv()
+            assert isinstance(frame, str), "graphql-transport-ws messages are text frames"
+            message: dict[str, Any] = json.loads(frame)
+            if message["type"] != "ping":
+                return message
             await ws.send(json.dumps({"type": "pong"}))
-            continue
-        return message
 
 
 @contextlib.asynccontextmanager
@@ -263,3 +269,221 @@ async def test_thread_updated_of_an_unknown_thread_is_not_found(live: Live) -> N
     errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
     assert errors[0]["extensions"]["code"] == "NOT_FOUND"
     assert live.hub.subscription_count == 0
+
+
+async def test_a_stream_error_is_resumed_without_missing_a_reply(live: Live, town: Town) -> None:
+    # given a subscriber of a thread, and the replies' change stream failing (closed under it)
+    thread_id = await _question(town.asker, town.practice_id)
+    watcher = live.feed.replies
+    down, written = asyncio.Event(), asyncio.Event()
+
+    async def hold_the_resume(step: str) -> None:
+        down.set()
+        await written.wait()
+
+    watcher.fault = hold_the_resume
+    async with connected(live) as ws:
+        await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: live.hub.subscription_count == 1)
+        assert watcher.stream is not None
+        await watcher.stream.close()
+        async with asyncio.timeout(PATIENCE):
+            await down.wait()
+        # when three replies are posted while it is down, and it then resumes
+        bodies = ["Jawaban pertama.", "Jawaban kedua.", "Jawaban ketiga."]
+        for body in bodies:
+            await town.owner.mutate(REPLY, {"threadId": thread_id, "body": body})
+        written.set()
+        received = [(await _receive(ws))["payload"]["data"]["threadUpdated"]["body"] for _ in bodies]
+    # then every one of them arrives, in order, through the resumed stream
+    assert received == bodies
+    assert watcher.restarts == 1
+
+
+async def test_a_user_past_the_connection_limit_is_refused_with_4429(live: Live, town: Town) -> None:
+    # given Bu Sari with as many connections as allowed (3 in this app)
+    payload = {"authorization": f"Bearer {town.asker_token}"}
+    async with contextlib.AsyncExitStack() as stack:
+        for _ in range(3):
+            await stack.enter_async_context(connected(live, payload))
+        # when she opens one more
+        async with connect(live.ws_url, subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
+            await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+            # then it is closed with 4429 and a reason that says why
+            assert await _close_code(ws) == 4429
+            assert "at most 3" in (ws.close_reason or "")
+        # and another user is not affected by her limit
+        async with connected(live, {"token": town.owner_token}):
+            assert live.hub.connection_count == 4
+    # and once they are all closed, none is counted
+    await live.until(lambda: live.hub.connection_count == 0)
+
+
+async def test_a_subscription_past_the_limit_of_a_connection_is_refused(live: Live, town: Town) -> None:
+    thread_id = await _question(town.asker, town.practice_id)
+    async with connected(live) as ws:
+        # given as many subscriptions as one connection may hold (2 in this app)
+        for _ in range(2):
+            await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: live.hub.subscription_count == 2)
+        # when a third is asked for, then it gets an error saying why, and the two remain
+        third = await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        message = await _receive(ws)
+        assert message["id"] == third
+        assert message["type"] == "error"
+        assert message["payload"][0]["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
+        assert live.hub.subscription_count == 2
+    # and closing the connection ends its subscriptions
+    await live.until(lambda: live.hub.subscription_count == 0)
+
+
+async def test_completing_a_subscription_removes_its_subscriber(live: Live, town: Town) -> None:
+    thread_id = await _question(town.asker, town.practice_id)
+    async with connected(live) as ws:
+        operation = await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: live.hub.subscription_count == 1)
+        await ws.send(json.dumps({"id": operation, "type": "complete"}))
+        await live.until(lambda: live.hub.subscription_count == 0)
+        assert live.hub.connection_count == 1
+
+
+async def test_the_server_pings_an_idle_connection(
+    mongo: LocalService, meili: LocalService, stores: Stores
+) -> None:
+    settings = settings_for(
+        mongo, meili, stores.database.name, search_indexer=False, live_updates=True, live_ping_seconds=0.1
+    )
+    async with live_app(settings, stores) as app, connected(app) as ws:
+        async with asyncio.timeout(PATIENCE):
+            message = json.loads(await ws.recv())
+    assert message == {"type": "ping"}
+
+
+async def run_node_client(options: dict[str, Any]) -> dict[str, Any]:
+    """tests/js/live.mjs (graphql-ws's createClient over ws) with ``options``; its JSON report."""
+    process = await asyncio.create_subprocess_exec(
+        "node",
+        str(NODE_CLIENT),
+        json.dumps(options),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    report: dict[str, Any] = json.loads(stdout or b"{}")
+    assert process.returncode == 0, (report, stderr.decode())
+    return report
+
+
+async def test_a_reply_posted_through_instance_a_reaches_a_subscriber_on_instance_b(
+    mongo: LocalService, meili: LocalService, stores: Stores
+) -> None:
+    # given two instances on one database, and a question on a published practice
+    settings = settings_for(mongo, meili, stores.database.name, search_indexer=False, live_updates=True)
+    async with live_app(settings, stores) as a, live_app(settings, stores) as b:
+        owner_org = await create_organization(a.api, name="Pemerintah Kelurahan Depok Jaya")
+        practice = await create_practice(a.api, owner_org, published=True)
+        asker, _ = await a.user(Role.MEMBER, owner_org, "Bu Sari")
+        _, token = await a.user(Role.MEMBER, owner_org, "Pak Budi")
+        thread_id = await _question(asker, practice["id"])
+        # when a Node client subscribes on B and posts a reply through A
+        report = await run_node_client({"a": a.url, "b": b.url, "token": token, "threadId": thread_id})
+    # then it received the reply (it exits 0 only then), once, and says how long it took
+    assert len(report["latenciesMs"]) == 1
+    print(json.dumps({"deliveryLatencyMs": report["latenciesMs"][0]}))
+
+
+async def _open_and_subscribe(live: Live, thread_id: str) -> ClientConnection:
+    ws = await connect(live.ws_url, subprotocols=[PROTOCOL])  # type: ignore[list-item]
+    await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+    assert (await _receive(ws))["type"] == "connection_ack"
+    await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+    return ws
+
+
+async def _open_many(live: Live, thread_id: str, connections: int) -> list[ClientConnection]:
+    opened: list[ClientConnection] = []
+    for start in range(0, connections, 50):
+        batch = min(50, connections - start)
+        opened += await asyncio.gather(*(_open_and_subscribe(live, thread_id) for _ in range(batch)))
+    await live.until(lambda: live.hub.subscription_count == connections)
+    return opened
+
+
+async def _drop(live: Live, opened: list[ClientConnection]) -> None:
+    """Close half the connections, and drop the others abruptly (a client that vanished)."""
+    for number, ws in enumerate(opened):
+        if number % 2:
+            ws.transport.abort()
+        else:
+            await ws.close()
+    opened.clear()
+    await live.until(lambda: live.hub.connection_count == 0 and live.hub.subscription_count == 0)
+    await asyncio.sleep(0.5)  # the handlers' last callbacks
+
+
+def _settle() -> tuple[int, int]:
+    gc.collect()
+    return len(asyncio.all_tasks()), tracemalloc.get_traced_memory()[0]
+
+
+async def test_500_connections_opened_and_dropped_leave_no_task_or_memory_behind(
+    mongo: LocalService, meili: LocalService, stores: Stores
+) -> None:
+    settings = settings_for(
+        mongo,
+        meili,
+        stores.database.name,
+        search_indexer=False,
+        live_updates=True,
+        live_max_connections_per_user=1000,
+    )
+    async with live_app(settings, stores) as live:
+        owner_org = await create_organization(live.api, name="Pemerintah Kelurahan Depok Jaya")
+        practice = await create_practice(live.api, owner_org, published=True)
+        asker, _ = await live.user(Role.MEMBER, owner_org, "Bu Sari")
+        thread_id = await _question(asker, practice["id"])
+        await _drop(live, await _open_many(live, thread_id, 20))  # warm-up: caches fill
+        tracemalloc.start()
+        try:
+            # given the server at rest
+            tasks_before, memory_before = _settle()
+            # when 500 subscribed connections come and go
+            opened = await _open_many(live, thread_id, 500)
+            tasks_busy, memory_busy = _settle()
+            await _drop(live, opened)
+            tasks_after, memory_after = _settle()
+        finally:
+            tracemalloc.stop()
+    # then the tasks and the memory they took are back to where they were
+    assert tasks_busy >= tasks_before + 500
+    assert tasks_after <= tasks_before + 2
+    assert memory_after - memory_before < 0.1 * (memory_busy - memory_before)
+    print(
+        json.dumps(
+            {
+                "tasks": [tasks_before, tasks_busy, tasks_after],
+                "memory": [memory_before, memory_busy, memory_after],
+            }
+        )
+    )
+
+
+async def test_a_subscriber_too_slow_for_its_queue_is_dropped_and_the_others_go_on() -> None:
+    # given two subscribers of a thread with room for two events each
+    hub = LiveHub(queue_size=2)
+    topic = ("thread", "t1")
+    with hub.subscribed(topic) as slow, hub.subscribed(topic) as quick:
+        # when three events come while the slow one reads none (the quick one reads each)
+        received = []
+        for number in range(3):
+            hub.publish(topic, {"n": number})
+            received.append(await anext(aiter(quick.events())))
+        # then the slow one is told it missed events, and the quick one got all three
+        with pytest.raises(SubscriptionEnded) as ended:
+            async for _ in slow.events():
+                pass
+        assert ended.value.code == "LIVE_TOO_SLOW"
+        assert received == [{"n": 0}, {"n": 1}, {"n": 2}]
+        assert hub.subscription_count == 1
+    assert hub.subscription_count == 0
