@@ -144,7 +144,7 @@ async function connect() {
     return;
   }
   socket = opened;
-  // Messages may come as binary frames (the server encodes its JSON as bytes): read those as UTF-8.
+  // The server sends text frames; a binary one (a proxy may re-frame) is read as UTF-8 all the same.
   opened.binaryType = 'arraybuffer';
   opened.addEventListener('open', () => {
     send({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } });
