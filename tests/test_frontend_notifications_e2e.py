@@ -49,6 +49,7 @@ mutation($input: ReplyInput!) { replyToThread(input: $input) { reply { id } erro
 """
 SETTINGS = "{ viewer { notificationSettings { mutedReasons digest language } } }"
 QUESTION = "Berapa lama warga perlu dilatih sebelum bank sampah berjalan sendiri?"
+FOLLOW_UP = "Tambahan: modul pelatihannya bisa kami kirim bila diminta."
 ANSWER = "Kami melatih pengurus selama dua bulan, lalu warga ikut dalam pertemuan RT."
 
 
@@ -196,7 +197,21 @@ async def test_a_member_follows_a_thread_and_is_told_of_a_reply_live_then_reads_
     await expect(card).not_to_have_class(re.compile(r"\bunread\b"))
     await expect(page.get_by_role("button", name="Tandai semua dibaca")).to_be_disabled()
 
-    # and: its link opens the question on the practice's page
+    # when: another reply comes while the page is open
+    again = await as_other(
+        site, people.other_token, REPLY, {"input": {"threadId": thread_id, "body": FOLLOW_UP}}
+    )
+    assert again["replyToThread"]["errors"] == []
+    # then: it is offered at the top, not pushed under the reader's eyes, and the badge counts it
+    await expect(badge(page)).to_contain_text("1")
+    await expect(page.locator("article.notification")).to_have_count(1)
+    await page.get_by_role("button", name="1 pemberitahuan baru · tampilkan").click()
+    await expect(page.locator("article.notification")).to_have_count(2)
+    await expect(page.locator("article.notification.unread")).to_have_count(1)
+    card = page.locator("article.notification").last
+    await expect(card).not_to_have_class(re.compile(r"\bunread\b"))
+
+    # and: a link opens the question on the practice's page
     await card.get_by_role("link", name=QUESTION).click()
     await expect(page.locator(f"article.thread[data-thread-id='{thread_id}']")).to_contain_text(ANSWER)
 
