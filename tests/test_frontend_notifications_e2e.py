@@ -85,8 +85,7 @@ async def people(mongo_client: AsyncMongoClient[Document], demo_database: str) -
     other, other_token = await user_with_token(
         stores, role=Role.MEMBER, organization_id=organizations[OTHER_ORGANIZATION], name=other_name
     )
-    # The question is someone else's: a reply by a thread's own author to nobody else is not
-    # written to the outbox at all (storage/activity.py), so its followers would not be told.
+    # and the one who asks the question the other answers
     asker, asker_token = await user_with_token(
         stores, role=Role.MEMBER, organization_id=organizations[OTHER_ORGANIZATION], name="Yakobus Ndun"
     )
