@@ -38,6 +38,7 @@ from tests.support import (
     user_with_token,
 )
 from tests.test_discussions import REPLY, START, _local
+from tests.test_moderation import HIDE
 
 PROTOCOL = "graphql-transport-ws"
 NOTIFICATION_ADDED = "subscription { notificationAdded { id reason summary actorName subject { id } } }"
@@ -487,3 +488,27 @@ async def test_a_subscriber_too_slow_for_its_queue_is_dropped_and_the_others_go_
         assert received == [{"n": 0}, {"n": 1}, {"n": 2}]
         assert hub.subscription_count == 1
     assert hub.subscription_count == 0
+
+
+async def test_thread_updated_of_a_hidden_thread_is_not_found_but_its_author_may_watch(
+    live: Live, town: Town
+) -> None:
+    # given Bu Sari's question, hidden by a moderator
+    asked = await town.asker.mutate(
+        START, {"subjectId": town.practice_id, "kind": "QUESTION", "title": "Iklan?", "body": "Beli di sini."}
+    )
+    thread = asked["thread"]
+    hidden = await live.api.mutate(
+        HIDE, {"id": thread["id"], "version": thread["version"], "reason": "Iklan, bukan pertanyaan."}
+    )
+    assert hidden["errors"] == []
+    # when an anonymous visitor and then its author subscribe to it
+    async with connected(live) as ws:
+        await _subscribe(ws, THREAD_UPDATED, {"id": thread["id"]})
+        refused = await _receive(ws)
+    async with connected(live, {"token": town.asker_token}) as ws:
+        await _subscribe(ws, THREAD_UPDATED, {"id": thread["id"]})
+        await live.until(lambda: live.hub.subscription_count == 1)
+    # then the visitor is told there is no such thread, and the author is subscribed
+    errors = refused["payload"] if refused["type"] == "error" else refused["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "NOT_FOUND"
