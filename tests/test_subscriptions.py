@@ -512,3 +512,27 @@ async def test_thread_updated_of_a_hidden_thread_is_not_found_but_its_author_may
     # then the visitor is told there is no such thread, and the author is subscribed
     errors = refused["payload"] if refused["type"] == "error" else refused["payload"]["errors"]
     assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_a_notification_written_by_the_notifier_of_instance_a_reaches_a_subscriber_on_b(
+    mongo: LocalService, meili: LocalService, stores: Stores
+) -> None:
+    # given instance A running the notifier and instance B without one, on one database
+    settings = settings_for(mongo, meili, stores.database.name, search_indexer=False, live_updates=True)
+    without_notifier = settings.model_copy(update={"notifier": False})
+    async with live_app(settings, stores) as a, live_app(without_notifier, stores) as b:
+        owner_org = await create_organization(a.api, name="Pemerintah Kelurahan Depok Jaya")
+        asker_org = await create_organization(a.api, name="Pemerintah Kelurahan Keputih")
+        practice = await create_practice(a.api, owner_org, published=True)
+        asker, asker_token = await b.user(Role.MEMBER, asker_org, "Bu Sari")
+        owner, _ = await b.user(Role.MEMBER, owner_org, "Pak Budi")
+        thread_id = await _question(asker, practice["id"])
+        # when Bu Sari, connected to B, is answered through B (whose write wakes A's notifier)
+        async with connected(b, {"authorization": f"Bearer {asker_token}"}) as ws:
+            await _subscribe(ws, NOTIFICATION_ADDED)
+            await b.until(lambda: b.hub.subscription_count == 1)
+            await owner.mutate(REPLY, {"threadId": thread_id, "body": "Sekitar dua juta rupiah."})
+            message = await _receive(ws)
+    # then the notification A wrote reaches her on B
+    assert message["payload"]["data"]["notificationAdded"]["reason"] == "ANSWER_TO_MY_QUESTION"
+    assert b.state["notifier"] is None
