@@ -62,6 +62,10 @@ bench-discussion: setup
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) -m bench.discussion
 
+.PHONY: bench-live
+bench-live: setup
+	$(PY) -m bench.live
+
 .PHONY: bench-crash
 bench-crash: setup
 	$(PY) -m bench.crash_recovery

@@ -4,6 +4,8 @@ Each app instance runs one change-stream watcher per collection (``storage/chang
 notifications and new replies. Whichever instance wrote them (the notifier runs on one instance
 at a time, replies are posted through any), every instance sees them and hands each to its own
 subscribers of the topic: ``("user", <id>)`` for notifications, ``("thread", <id>)`` for replies.
+Where the instance runs a notifier, a third watcher wakes it on each new activity, so that one
+written through another instance is delivered at once by whichever holds the notifier's lease.
 
 A subscriber has a bounded queue. The watcher never waits on one: a subscriber whose queue is
 full is dropped (its subscription ends with ``LIVE_TOO_SLOW``), and when the watcher's resume
@@ -20,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -30,6 +32,7 @@ from resolvers.errors import ErrorCode, FieldError
 from resolvers.loaders import Loaders
 from resolvers.viewer import Viewer
 from resolvers.visibility import can_read_post_text
+from storage.activity import ACTIVITY_OUTBOX
 from storage.changes import ChangeWatcher, FaultPoint
 from storage.database import Stores
 from storage.discussions import REPLIES, ReplyRecord
@@ -150,9 +153,16 @@ class LiveHub:
 
 
 class LiveFeed:
-    """The two watchers of this instance, feeding ``hub``; ``start`` before serving, then ``run``."""
+    """The watchers of this instance, feeding ``hub`` (and waking the notifier); see ``running``."""
 
-    def __init__(self, stores: Stores, hub: LiveHub, *, fault: FaultPoint | None = None) -> None:
+    def __init__(
+        self,
+        stores: Stores,
+        hub: LiveHub,
+        *,
+        wake_notifier: Callable[[], None] | None = None,
+        fault: FaultPoint | None = None,
+    ) -> None:
         self.hub = hub
         self.notifications = ChangeWatcher(
             stores.database[NOTIFICATIONS], self._notification, on_history_lost=hub.drop_all, fault=fault
@@ -160,7 +170,15 @@ class LiveFeed:
         self.replies = ChangeWatcher(
             stores.database[REPLIES], self._reply, on_history_lost=hub.drop_all, fault=fault
         )
-        self.watchers = (self.notifications, self.replies)
+        watchers = [self.notifications, self.replies]
+        if wake_notifier is not None:
+            # An activity written through another instance wakes this one's notifier at once: it
+            # may hold the lease (else it would look at most a second later).
+            wake = wake_notifier
+            watchers.append(
+                ChangeWatcher(stores.database[ACTIVITY_OUTBOX], lambda change: wake(), fault=fault)
+            )
+        self.watchers = tuple(watchers)
 
     def _notification(self, change: Document) -> None:
         document = change.get("fullDocument")

@@ -280,7 +280,7 @@ def _lifespan(settings: Settings, auth: AuthConfig, metrics: Metrics) -> Any:
                     queue_size=settings.live_queue_size,
                     max_connections_per_user=settings.live_max_connections_per_user,
                 )
-                feed = LiveFeed(stores, hub)
+                feed = LiveFeed(stores, hub, wake_notifier=notifier.wake.set if notifier else None)
                 # Opened before the first request: whatever is written from now on reaches them.
                 await stack.enter_async_context(feed.running())
                 metrics.watch_live(hub)

@@ -38,6 +38,7 @@ from tests.support import (
     user_with_token,
 )
 from tests.test_discussions import REPLY, START, _local
+from tests.test_moderation import HIDE
 
 PROTOCOL = "graphql-transport-ws"
 NOTIFICATION_ADDED = "subscription { notificationAdded { id reason summary actorName subject { id } } }"
@@ -487,3 +488,51 @@ async def test_a_subscriber_too_slow_for_its_queue_is_dropped_and_the_others_go_
         assert received == [{"n": 0}, {"n": 1}, {"n": 2}]
         assert hub.subscription_count == 1
     assert hub.subscription_count == 0
+
+
+async def test_thread_updated_of_a_hidden_thread_is_not_found_but_its_author_may_watch(
+    live: Live, town: Town
+) -> None:
+    # given Bu Sari's question, hidden by a moderator
+    asked = await town.asker.mutate(
+        START, {"subjectId": town.practice_id, "kind": "QUESTION", "title": "Iklan?", "body": "Beli di sini."}
+    )
+    thread = asked["thread"]
+    hidden = await live.api.mutate(
+        HIDE, {"id": thread["id"], "version": thread["version"], "reason": "Iklan, bukan pertanyaan."}
+    )
+    assert hidden["errors"] == []
+    # when an anonymous visitor and then its author subscribe to it
+    async with connected(live) as ws:
+        await _subscribe(ws, THREAD_UPDATED, {"id": thread["id"]})
+        refused = await _receive(ws)
+    async with connected(live, {"token": town.asker_token}) as ws:
+        await _subscribe(ws, THREAD_UPDATED, {"id": thread["id"]})
+        await live.until(lambda: live.hub.subscription_count == 1)
+    # then the visitor is told there is no such thread, and the author is subscribed
+    errors = refused["payload"] if refused["type"] == "error" else refused["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_a_notification_written_by_the_notifier_of_instance_a_reaches_a_subscriber_on_b(
+    mongo: LocalService, meili: LocalService, stores: Stores
+) -> None:
+    # given instance A running the notifier and instance B without one, on one database
+    settings = settings_for(mongo, meili, stores.database.name, search_indexer=False, live_updates=True)
+    without_notifier = settings.model_copy(update={"notifier": False})
+    async with live_app(settings, stores) as a, live_app(without_notifier, stores) as b:
+        owner_org = await create_organization(a.api, name="Pemerintah Kelurahan Depok Jaya")
+        asker_org = await create_organization(a.api, name="Pemerintah Kelurahan Keputih")
+        practice = await create_practice(a.api, owner_org, published=True)
+        asker, asker_token = await b.user(Role.MEMBER, asker_org, "Bu Sari")
+        owner, _ = await b.user(Role.MEMBER, owner_org, "Pak Budi")
+        thread_id = await _question(asker, practice["id"])
+        # when Bu Sari, connected to B, is answered through B (whose write wakes A's notifier)
+        async with connected(b, {"authorization": f"Bearer {asker_token}"}) as ws:
+            await _subscribe(ws, NOTIFICATION_ADDED)
+            await b.until(lambda: b.hub.subscription_count == 1)
+            await owner.mutate(REPLY, {"threadId": thread_id, "body": "Sekitar dua juta rupiah."})
+            message = await _receive(ws)
+    # then the notification A wrote reaches her on B
+    assert message["payload"]["data"]["notificationAdded"]["reason"] == "ANSWER_TO_MY_QUESTION"
+    assert b.state["notifier"] is None
