@@ -551,3 +551,12 @@ async def test_a_browser_page_of_another_origin_may_connect_only_when_listed(liv
         ):
             pass
     assert refused.value.response.status_code == 403
+
+
+@pytest.mark.parametrize("accept", ["application/json", "multipart/mixed", "text/event-stream"])
+async def test_a_subscription_over_http_is_refused_with_a_code(live: Live, accept: str) -> None:
+    async with httpx.AsyncClient(base_url=live.url) as http:
+        body = {"query": THREAD_UPDATED, "variables": {"id": "x"}}
+        response = await http.post("/graphql", json=body, headers={"accept": accept})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "SUBSCRIPTION_OVER_HTTP"
