@@ -382,6 +382,8 @@ def create_app(settings: Settings) -> Starlette:
         ),
         metrics=metrics,
         max_subscriptions=settings.live_max_subscriptions_per_connection,
+        # WebSockets have no CORS: a browser's handshake from another origin is refused unless listed.
+        allowed_origins=settings.cors_origins,
         ping_seconds=settings.live_ping_seconds,
     )
     calendar_feed, event_calendar = calendar.routes(auth)

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from cross_web import HTTPException
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -85,6 +85,19 @@ def operation_name(request_data: GraphQLRequestData) -> str | None:
         return request_data.operation_name
     match = _FIRST_OPERATION.match(request_data.query or "")
     return match.group(1) if match else None
+
+
+def is_subscription(request_data: GraphQLRequestData) -> bool:
+    """Whether the operation to run is a subscription (parsed only when the word occurs)."""
+    query = request_data.query or ""
+    if "subscription" not in query:
+        return False
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False  # execution reports it
+    operation = get_operation_ast(document, request_data.operation_name)
+    return operation is not None and operation.operation is OperationType.SUBSCRIPTION
 
 
 class Refused(HTTPException):
@@ -271,6 +284,21 @@ class LumbungGraphQL(GraphQLView[Context, None]):
                 code="TOO_MANY_OPERATIONS",
             )
         return data
+
+    async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+        """Subscriptions only over the WebSocket, where the live limits and teardown apply."""
+        request_data: GraphQLRequestData | list[GraphQLRequestData] = kwargs["request_data"]
+        if any(
+            is_subscription(data)
+            for data in (request_data if isinstance(request_data, list) else [request_data])
+        ):
+            raise Refused(
+                400,
+                "Subscriptions are served over a WebSocket at this same URL (the graphql-transport-ws "
+                'protocol); see the README, "Live updates".',
+                code="SUBSCRIPTION_OVER_HTTP",
+            )
+        return await super().execute_operation(*args, **kwargs)
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         """One operation, timed and counted by its name and outcome, its name bound for the logs."""

@@ -21,7 +21,8 @@ import httpx
 import pytest
 import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.typing import Origin, Subprotocol
 
 from resolvers.live import LiveFeed, LiveHub, SubscriptionEnded
 from server.app import create_app
@@ -40,7 +41,7 @@ from tests.support import (
 from tests.test_discussions import REPLY, START, _local
 from tests.test_moderation import HIDE
 
-PROTOCOL = "graphql-transport-ws"
+SUBPROTOCOLS = [Subprotocol("graphql-transport-ws")]
 NOTIFICATION_ADDED = "subscription { notificationAdded { id reason summary actorName subject { id } } }"
 THREAD_UPDATED = "subscription($id: ID!) { threadUpdated(id: $id) { id body authorName thread { id } } }"
 # Long enough for any machine; a test that waits this long has failed.
@@ -119,6 +120,7 @@ async def live(mongo: LocalService, meili: LocalService, stores: Stores) -> Asyn
         search_indexer=False,
         live_updates=True,
         live_max_connections_per_user=3,
+        cors_origins=["https://hub.example.org"],
         live_max_subscriptions_per_connection=2,
     )
     async with live_app(settings, stores) as app:
@@ -140,7 +142,7 @@ async def _receive(ws: ClientConnection) -> dict[str, Any]:
 @contextlib.asynccontextmanager
 async def connected(live: Live, payload: dict[str, Any] | None = None) -> AsyncIterator[ClientConnection]:
     """A WebSocket past connection_init (acknowledged), closed on the way out."""
-    async with connect(live.ws_url, subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
+    async with connect(live.ws_url, subprotocols=SUBPROTOCOLS) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": payload or {}}))
         assert (await _receive(ws))["type"] == "connection_ack"
         yield ws
@@ -231,7 +233,7 @@ async def test_notification_added_is_not_told_to_another_user(live: Live, town: 
 
 
 async def test_an_invalid_token_closes_the_connection_with_4403(live: Live) -> None:
-    async with connect(live.ws_url, subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
+    async with connect(live.ws_url, subprotocols=SUBPROTOCOLS) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": "Bearer nope"}}))
         assert await _close_code(ws) == 4403
     assert live.hub.connection_count == 0
@@ -308,7 +310,7 @@ async def test_a_user_past_the_connection_limit_is_refused_with_4429(live: Live,
         for _ in range(3):
             await stack.enter_async_context(connected(live, payload))
         # when she opens one more
-        async with connect(live.ws_url, subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
+        async with connect(live.ws_url, subprotocols=SUBPROTOCOLS) as ws:
             await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
             # then it is closed with 4429 and a reason that says why
             assert await _close_code(ws) == 4429
@@ -395,7 +397,7 @@ async def test_a_reply_posted_through_instance_a_reaches_a_subscriber_on_instanc
 
 
 async def _open_and_subscribe(live: Live, thread_id: str) -> ClientConnection:
-    ws = await connect(live.ws_url, subprotocols=[PROTOCOL])  # type: ignore[list-item]
+    ws = await connect(live.ws_url, subprotocols=SUBPROTOCOLS)
     await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
     assert (await _receive(ws))["type"] == "connection_ack"
     await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
@@ -536,3 +538,25 @@ async def test_a_notification_written_by_the_notifier_of_instance_a_reaches_a_su
     # then the notification A wrote reaches her on B
     assert message["payload"]["data"]["notificationAdded"]["reason"] == "ANSWER_TO_MY_QUESTION"
     assert b.state["notifier"] is None
+
+
+async def test_a_browser_page_of_another_origin_may_connect_only_when_listed(live: Live) -> None:
+    # given an app that lists https://hub.example.org in LUMBUNG_CORS_ORIGINS
+    # when a page of that origin and a page of another connect, then only the first gets in
+    async with connect(live.ws_url, subprotocols=SUBPROTOCOLS, origin=Origin("https://hub.example.org")):
+        pass
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(
+            live.ws_url, subprotocols=SUBPROTOCOLS, origin=Origin("https://elsewhere.example")
+        ):
+            pass
+    assert refused.value.response.status_code == 403
+
+
+@pytest.mark.parametrize("accept", ["application/json", "multipart/mixed", "text/event-stream"])
+async def test_a_subscription_over_http_is_refused_with_a_code(live: Live, accept: str) -> None:
+    async with httpx.AsyncClient(base_url=live.url) as http:
+        body = {"query": THREAD_UPDATED, "variables": {"id": "x"}}
+        response = await http.post("/graphql", json=body, headers={"accept": accept})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "SUBSCRIPTION_OVER_HTTP"
