@@ -66,6 +66,10 @@ bench-discussion: setup
 bench-funding: setup
 	$(PY) -m bench.funding
 
+.PHONY: bench-live
+bench-live: setup
+	$(PY) -m bench.live
+
 .PHONY: bench-crash
 bench-crash: setup
 	$(PY) -m bench.crash_recovery

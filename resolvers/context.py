@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from resolvers.auth import AuthConfig
 from resolvers.loaders import Loaders
@@ -11,6 +12,9 @@ from resolvers.posting import PostingConfig
 from resolvers.viewer import Viewer
 from search.engine import SearchEngine
 from storage.database import Stores
+
+if TYPE_CHECKING:
+    from resolvers.live import LiveHub
 
 
 def _nothing() -> None:
@@ -37,6 +41,15 @@ class Context:
     posting: PostingConfig = field(default_factory=PostingConfig)
     # Called when a sign-in is refused, with why ("invalid_credentials", "throttled"): the metrics.
     on_sign_in_failure: Callable[[str], None] = _ignore
+    # The live updates of this instance (subscriptions); None where none run.
+    live: LiveHub | None = None
+    # A WebSocket connection's `connection_init` payload (strawberry sets it).
+    connection_params: dict[str, object] | None = None
+
+    def sign_in(self, viewer: Viewer) -> None:
+        """A WebSocket connection signed in by its `connection_init`: its viewer and loaders."""
+        self.viewer = viewer
+        self.loaders = Loaders.for_request(self.stores, viewer)
 
     @classmethod
     def for_request(
@@ -51,6 +64,7 @@ class Context:
         on_write: Callable[[], None] = _nothing,
         posting: PostingConfig | None = None,
         on_sign_in_failure: Callable[[str], None] = _ignore,
+        live: LiveHub | None = None,
     ) -> Context:
         viewer = viewer or Viewer()
         return cls(
@@ -64,4 +78,5 @@ class Context:
             on_write=on_write,
             posting=posting or PostingConfig(),
             on_sign_in_failure=on_sign_in_failure,
+            live=live,
         )

@@ -71,8 +71,9 @@ MAX_LISTED = 200
 MAX_PER_REASON = 10
 USER_BATCH = 100
 MAX_RETRIES_PER_ROUND = 500
-# Subjects the web client has no page of: their entries link to the hub's start page.
-_NO_PAGE = {"ExchangeRequest"}
+# Subjects the web client has no page of: their entries link to the hub's start page. (None
+# now: "#/item/<id>" of an exchange request opens that request on the exchanges page.)
+_NO_PAGE: frozenset[str] = frozenset()
 
 FaultPoint = Callable[[str], Awaitable[None]]
 

@@ -207,6 +207,11 @@ async def _thread(context: Context, global_id: str, *, argument: str) -> ThreadR
     return thread
 
 
+async def find_thread(context: Context, global_id: str, *, argument: str) -> ThreadRecord | FieldError:
+    """A thread the viewer may read, by its global ID; else INVALID_ID or NOT_FOUND on ``argument``."""
+    return await _thread(context, global_id, argument=argument)
+
+
 async def _reply(context: Context, global_id: str, *, argument: str) -> ReplyRecord | FieldError:
     try:
         local_id = decode_id_of("Reply", global_id)

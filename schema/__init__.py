@@ -20,6 +20,7 @@ from schema.events import Event
 from schema.exchanges import ExchangeRequest
 from schema.execution import PlainFieldsExecutionContext
 from schema.limits import Limits, limits_rule
+from schema.live import Subscription
 from schema.mutation import Mutation
 from schema.notifications import Notification
 from schema.query import Query
@@ -57,6 +58,7 @@ def build_schema(
         query=Query,
         execution_context_class=PlainFieldsExecutionContext,
         mutation=Mutation,
+        subscription=Subscription,
         types=[
             Region,
             Organization,

@@ -23,12 +23,13 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from resolvers.accounts import seed_demo_accounts
 from resolvers.auth import AuthConfig
 from resolvers.digests import DigestConfig, DigestSender
+from resolvers.live import LiveFeed, LiveHub
 from resolvers.notifier import Notifier
 from resolvers.posting import PostingConfig
 from schema import Limits, build_schema
@@ -65,6 +66,8 @@ class State(TypedDict):
     indexer: Indexer | None
     notifier: Notifier | None
     digests: DigestSender | None
+    live: LiveHub | None
+    feed: LiveFeed | None
 
 
 def auth_config(settings: Settings) -> AuthConfig:
@@ -271,6 +274,16 @@ def _lifespan(settings: Settings, auth: AuthConfig, metrics: Metrics) -> Any:
                 digests = _digest_sender(stores, settings, auth)
                 task = asyncio.create_task(_run_leased(digests.run, digests.lease), name="digest-sender")
                 stack.push_async_callback(_cancel, task)
+            hub, feed = None, None
+            if settings.live_updates:
+                hub = LiveHub(
+                    queue_size=settings.live_queue_size,
+                    max_connections_per_user=settings.live_max_connections_per_user,
+                )
+                feed = LiveFeed(stores, hub, wake_notifier=notifier.wake.set if notifier else None)
+                # Opened before the first request: whatever is written from now on reaches them.
+                await stack.enter_async_context(feed.running())
+                metrics.watch_live(hub)
             gc.freeze()
             stack.callback(gc.unfreeze)
             yield {
@@ -279,6 +292,8 @@ def _lifespan(settings: Settings, auth: AuthConfig, metrics: Metrics) -> Any:
                 "indexer": indexer,
                 "notifier": notifier,
                 "digests": digests,
+                "live": hub,
+                "feed": feed,
             }
 
     return lifespan
@@ -366,12 +381,17 @@ def create_app(settings: Settings) -> Starlette:
             rate_window=timedelta(minutes=settings.post_rate_window_minutes),
         ),
         metrics=metrics,
+        max_subscriptions=settings.live_max_subscriptions_per_connection,
+        # WebSockets have no CORS: a browser's handshake from another origin is refused unless listed.
+        allowed_origins=settings.cors_origins,
+        ping_seconds=settings.live_ping_seconds,
     )
     calendar_feed, event_calendar = calendar.routes(auth)
     unsubscribe_page = unsubscribe.routes(auth)
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),  # subscriptions (graphql-transport-ws)
             Route("/events.ics", calendar_feed),
             Route("/events/{id}.ics", event_calendar),
             *(graphiql.routes() if graphiql else []),

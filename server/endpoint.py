@@ -13,27 +13,46 @@ Before anything executes:
 
 Refusals leave as a GraphQL-shaped JSON body with an ``extensions.code``, not strawberry's plain
 text.
+
+**Subscriptions** (README "Live updates") use the graphql-transport-ws protocol on a WebSocket
+at the same path. The token travels in ``connection_init``'s payload (``{"authorization":
+"Bearer <token>"}`` or ``{"token": "<token>"}``), as browsers cannot set headers on a WebSocket:
+an invalid or expired one closes the connection with 4403, too many connections of one user with
+4429, a database outage with 1011. More than ``max_subscriptions`` operations on one connection
+get an error ``TOO_MANY_SUBSCRIPTIONS``; the server pings every ``ping_seconds``; a connection's
+subscriptions, counters and ping task are gone when it closes.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
 import time
 import uuid
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from cross_web import HTTPException
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.types.unset import UNSET, UnsetType
 
 from resolvers.accounts import viewer_of
 from resolvers.auth import AuthConfig
 from resolvers.context import Context
 from resolvers.errors import Unauthenticated
+from resolvers.live import TooManyConnections, connection_key
 from resolvers.posting import PostingConfig
 from resolvers.viewer import Viewer
 from server import logs
@@ -45,6 +64,11 @@ from storage.errors import StorageUnavailable
 if TYPE_CHECKING:
     from cross_web import AsyncHTTPRequestAdapter
     from strawberry.http import GraphQLRequestData
+    from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+        ConnectionInitMessage,
+        ErrorMessage,
+        SubscribeMessage,
+    )
     from strawberry.types import ExecutionResult
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -63,6 +87,19 @@ def operation_name(request_data: GraphQLRequestData) -> str | None:
     return match.group(1) if match else None
 
 
+def is_subscription(request_data: GraphQLRequestData) -> bool:
+    """Whether the operation to run is a subscription (parsed only when the word occurs)."""
+    query = request_data.query or ""
+    if "subscription" not in query:
+        return False
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False  # execution reports it
+    operation = get_operation_ast(document, request_data.operation_name)
+    return operation is not None and operation.operation is OperationType.SUBSCRIPTION
+
+
 class Refused(HTTPException):
     """A request refused before execution, with the code clients branch on."""
 
@@ -77,6 +114,93 @@ def refusal(status_code: int, message: str, code: str) -> Response:
     return Response(json.dumps(body), status_code=status_code, media_type="application/json", headers=headers)
 
 
+# Close codes of a live connection refused after connection_init.
+CLOSE_FORBIDDEN = 4403  # the token is invalid or expired (graphql-ws does not retry)
+CLOSE_TOO_MANY_CONNECTIONS = 4429  # graphql-ws does not retry either
+CLOSE_UNAVAILABLE = 1011  # the database is down: the client may retry later
+
+
+class Unavailable(Exception):
+    pass
+
+
+def _token_of(params: dict[str, object]) -> str | None:
+    """The token of a connection_init payload; "" when one is given but malformed."""
+    authorization, token = params.get("authorization", params.get("Authorization")), params.get("token")
+    if authorization is None and token is None:
+        return None
+    if isinstance(authorization, str):
+        scheme, _, value = authorization.partition(" ")
+        return value.strip() if scheme.lower() == "bearer" else ""
+    return token.strip() if isinstance(token, str) else ""
+
+
+class TextFrames(ASGIWebSocketAdapter):
+    """Messages as text frames, as graphql-transport-ws requires (encode_json makes bytes)."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            encoded = self.view.encode_json(message)
+            await self.ws.send_text(encoded.decode() if isinstance(encoded, bytes) else encoded)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
+class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws with the limits, the pings and the teardown of the module docstring."""
+
+    view: LumbungGraphQL
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pinger: asyncio.Task[None] | None = None
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        try:
+            await super().handle_connection_init(message)
+        except TooManyConnections as exc:
+            await self.websocket.close(code=CLOSE_TOO_MANY_CONNECTIONS, reason=str(exc))
+            return
+        except Unavailable:
+            await self.websocket.close(code=CLOSE_UNAVAILABLE, reason="The database is unavailable.")
+            return
+        if self.connection_acknowledged and self.pinger is None:
+            self.pinger = asyncio.create_task(self._ping(), name="live-ping")
+
+    async def _ping(self) -> None:
+        with contextlib.suppress(Exception):
+            while True:
+                await asyncio.sleep(self.view.ping_seconds)
+                await self.send_message({"type": "ping"})
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        limit = self.view.max_subscriptions
+        if (
+            self.connection_acknowledged
+            and message["id"] not in self.operations
+            and len(self.operations) >= limit
+        ):
+            error = GraphQLError(
+                f"At most {limit} subscriptions per connection; complete one first.",
+                extensions={"code": "TOO_MANY_SUBSCRIPTIONS"},
+            )
+            refusal: ErrorMessage = {"id": message["id"], "type": "error", "payload": [error.formatted]}
+            await self.send_message(refusal)
+            return
+        await super().handle_subscribe(message)
+
+    async def shutdown(self) -> None:
+        if self.pinger is not None:
+            self.pinger.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.pinger
+        try:
+            await super().shutdown()  # cancels the subscriptions: they leave the hub
+        finally:
+            if self.context.live is not None:
+                self.context.live.close_connection(self.context)
+
+
 class LumbungGraphQL(GraphQLView[Context, None]):
     """The endpoint; ``graphiql`` is the page browsers get in development (None: no GraphiQL)."""
 
@@ -88,15 +212,41 @@ class LumbungGraphQL(GraphQLView[Context, None]):
         posting: PostingConfig | None = None,
         metrics: Metrics | None = None,
         graphiql: GraphiQLPage | None = None,
+        max_subscriptions: int = 10,
+        ping_seconds: float = 15.0,
         **kwargs: object,
     ) -> None:
         kwargs["graphql_ide"] = "graphiql" if graphiql else None
+        kwargs["subscription_protocols"] = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # strawberry's own keyword arguments
+        self.max_subscriptions = max_subscriptions
+        self.ping_seconds = ping_seconds
         self.auth = auth
         self.max_operations = max_operations
         self.posting = posting or PostingConfig()
         self.metrics = metrics
         self.graphiql = graphiql
+
+    graphql_transport_ws_handler_class = LiveConnection
+    websocket_adapter_class = TextFrames  # type: ignore[assignment]  # as strawberry's own
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Sign the connection in with connection_init's token, and count it against the limit."""
+        token = _token_of(context.connection_params or {})
+        if token is not None:
+            if not token:
+                raise ConnectionRejectionError()
+            try:
+                viewer: Viewer = await viewer_of(context.stores, self.auth, token)
+                context.sign_in(viewer)
+            except Unauthenticated as exc:
+                raise ConnectionRejectionError() from exc
+            except StorageUnavailable as exc:
+                raise Unavailable() from exc
+        if context.live is not None:
+            context.live.open_connection(context, connection_key(context.viewer, context.client_address))
+        unset: UnsetType = UNSET
+        return unset
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """Our page, from local files, instead of strawberry's, which loads a CDN (server/ide.py)."""
@@ -134,6 +284,21 @@ class LumbungGraphQL(GraphQLView[Context, None]):
                 code="TOO_MANY_OPERATIONS",
             )
         return data
+
+    async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+        """Subscriptions only over the WebSocket, where the live limits and teardown apply."""
+        request_data: GraphQLRequestData | list[GraphQLRequestData] = kwargs["request_data"]
+        if any(
+            is_subscription(data)
+            for data in (request_data if isinstance(request_data, list) else [request_data])
+        ):
+            raise Refused(
+                400,
+                "Subscriptions are served over a WebSocket at this same URL (the graphql-transport-ws "
+                'protocol); see the README, "Live updates".',
+                code="SUBSCRIPTION_OVER_HTTP",
+            )
+        return await super().execute_operation(*args, **kwargs)
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         """One operation, timed and counted by its name and outcome, its name bound for the logs."""
@@ -188,7 +353,8 @@ class LumbungGraphQL(GraphQLView[Context, None]):
             for worker in workers:
                 worker.wake.set()
 
-        viewer = await self._viewer(request)
+        # A WebSocket signs in with its connection_init (on_ws_connect), not with headers.
+        viewer = Viewer() if isinstance(request, WebSocket) else await self._viewer(request)
         logs.bind(viewer_id=viewer.user_id)
         return Context.for_request(
             request.state.stores,
@@ -200,6 +366,7 @@ class LumbungGraphQL(GraphQLView[Context, None]):
             on_write=on_write,
             posting=self.posting,
             on_sign_in_failure=self.metrics.sign_in_failed if self.metrics else lambda reason: None,
+            live=getattr(request.state, "live", None),
         )
 
     async def _viewer(self, request: Request | WebSocket) -> Viewer:
@@ -218,4 +385,13 @@ class LumbungGraphQL(GraphQLView[Context, None]):
             raise Refused(503, message, code="SERVICE_UNAVAILABLE") from exc
 
 
-__all__ = ["PREFLIGHT_HEADERS", "STRAWBERRY_BATCH_CAP", "LumbungGraphQL", "Refused", "refusal"]
+__all__ = [
+    "CLOSE_FORBIDDEN",
+    "CLOSE_TOO_MANY_CONNECTIONS",
+    "PREFLIGHT_HEADERS",
+    "STRAWBERRY_BATCH_CAP",
+    "LiveConnection",
+    "LumbungGraphQL",
+    "Refused",
+    "refusal",
+]

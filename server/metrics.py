@@ -43,6 +43,7 @@ from storage.store import SEARCH_OUTBOX, SEARCH_PENDING, utc_now
 if TYPE_CHECKING:
     from pydantic import SecretStr
 
+    from resolvers.live import LiveHub
     from storage.database import Stores
 
 logger = logging.getLogger("lumbung.metrics")
@@ -139,6 +140,19 @@ class Metrics:
         self.mongodb_up = Gauge(
             "lumbung_mongodb_up", "1 when the last scrape could read MongoDB", registry=registry
         )
+        self.live_connections = Gauge(
+            "lumbung_live_connections",
+            "Open WebSocket connections (subscriptions) of this instance",
+            registry=registry,
+        )
+        self.live_subscriptions = Gauge(
+            "lumbung_live_subscriptions", "Active subscriptions of this instance", registry=registry
+        )
+        self.live_dropped = Gauge(
+            "lumbung_live_dropped_subscribers",
+            "Subscribers dropped since start-up (too slow, or the change stream lost its place)",
+            registry=registry,
+        )
         self._operations: set[str] = set()
         self._stores: Stores | None = None
 
@@ -170,6 +184,12 @@ class Metrics:
 
     def sign_in_failed(self, reason: str) -> None:
         self.sign_in_failures.labels(reason).inc()
+
+    def watch_live(self, hub: LiveHub) -> None:
+        """The live gauges read ``hub`` at each scrape."""
+        self.live_connections.set_function(lambda: hub.connection_count)
+        self.live_subscriptions.set_function(lambda: hub.subscription_count)
+        self.live_dropped.set_function(lambda: hub.dropped)
 
     def command_listener(self) -> CommandTimer:
         return CommandTimer(self.mongodb_duration)

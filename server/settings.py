@@ -187,6 +187,15 @@ class Settings(BaseSettings):
     post_max_length: Annotated[int, Field(ge=100, le=100_000)] = 10_000
     post_rate_limit: Annotated[int, Field(ge=1)] = 20
     post_rate_window_minutes: Annotated[int, Field(ge=1)] = 10
+    # Live updates (README "Live updates"): subscriptions over WebSocket at /graphql, fed by one
+    # change-stream watcher per collection in this instance. Connections count per signed-in user
+    # (per client address when anonymous) and per instance; a server ping keeps them alive.
+    live_updates: bool = True
+    live_max_connections_per_user: Annotated[int, Field(ge=1)] = 5
+    live_max_subscriptions_per_connection: Annotated[int, Field(ge=1)] = 10
+    live_ping_seconds: Annotated[float, Field(gt=0)] = 15.0
+    # Events waiting for one subscriber; a subscriber this far behind is dropped (LIVE_TOO_SLOW).
+    live_queue_size: Annotated[int, Field(ge=1)] = 100
 
     @property
     def is_production(self) -> bool:

@@ -3,7 +3,8 @@
 Each entry: ``kind`` (an ActivityKind), ``at``, ``actor_id``, whom to tell (``organization_ids``,
 ``user_ids``), what it is about (``thread_id``/``reply_id`` and the item, ``event_id``, ...) and
 ``delivered_at`` (null until the notifications worker, under a lease, has delivered it). An
-entry with nobody to tell is not written.
+entry with nobody to tell is not written, unless its kind tells followers too: those are found
+when it is delivered (a reply by a thread's own author still tells the thread's followers).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from storage.store import Document, new_id, utc_now
+from storage.vocabulary import ActivityKind
 
 ACTIVITY_OUTBOX = "activity_outbox"
 ACTIVITY_INDEXES = (
@@ -22,6 +24,13 @@ ACTIVITY_INDEXES = (
     (("thread_id", 1), ("at", 1)),
     (("event_id", 1), ("at", 1)),
 )
+# The kinds whose followers the notifier looks up on delivery (resolvers/notifier.py).
+_TELLS_FOLLOWERS = {
+    ActivityKind.REPLY_POSTED,
+    ActivityKind.EVENT_CHANGED,
+    ActivityKind.EVENT_CANCELLED,
+    ActivityKind.ITEM_PUBLISHED,
+}
 
 
 async def record_activity(
@@ -46,7 +55,9 @@ async def record_activity(
             "kind": activity["kind"].value,
         }
         for activity in activities
-        if activity.get("organization_ids") or activity.get("user_ids")
+        if activity.get("organization_ids")
+        or activity.get("user_ids")
+        or activity["kind"] in _TELLS_FOLLOWERS
     ]
     if entries:
         await database[ACTIVITY_OUTBOX].insert_many(entries, session=session)

@@ -69,6 +69,9 @@ def settings_for(mongo: LocalService, meili: LocalService, database: str, **over
         "secret_key": TEST_SECRET_KEY,
         # The digest tests drive their own senders, with a clock of their own.
         "digests": False,
+        # Live updates (change-stream watchers) in the tests that subscribe: a stop waits for the
+        # watchers' getMore under way (up to 0.25 s), too long to pay on every app of the suite.
+        "live_updates": False,
         **TEST_HASH_COST,
         **overrides,
     }

@@ -164,6 +164,19 @@ async def test_reply_in_a_followed_thread(town: Town) -> None:
     assert _reasons(await _notifications(town.follower)) == ["REPLY_IN_FOLLOWED_THREAD"]
 
 
+async def test_a_reply_by_the_threads_own_author_tells_its_followers(town: Town) -> None:
+    # given a question followed by someone, and nobody else to tell of a reply by its asker
+    practice = await town.published_practice()
+    thread_id = await _question(town, practice["id"])
+    await town.follower.mutate(FOLLOW, {"target": {"id": thread_id}})
+    # when the asker adds to the question
+    await town.asker.mutate(REPLY, {"threadId": thread_id, "body": "Tambahan: untuk 12 RW."})
+    await town.deliver()
+    # then the follower is told, and the asker is not
+    assert _reasons(await _notifications(town.follower)) == ["REPLY_IN_FOLLOWED_THREAD"]
+    assert (await _notifications(town.asker))["totalCount"] == 0
+
+
 async def test_publishing_tells_followers_of_a_province_and_the_owners(town: Town) -> None:
     # given a follower of Jawa Barat and a draft in a kelurahan of Depok (32.76...)
     await town.follower.mutate(FOLLOW, {"target": {"regionCode": "32"}})

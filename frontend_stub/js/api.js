@@ -461,7 +461,7 @@ const REPLY_FIELDS = `${POST_FIELDS} viewerCanEdit isAcceptedAnswer quoted { id 
 // Ten threads with up to thirty replies each keep the cost estimate near 14,000 of the 50,000
 // allowed; a longer thread loads the rest of its replies on demand (THREAD_REPLIES).
 const THREAD_FIELDS = `${POST_FIELDS} viewerCanEdit viewerCanAcceptAnswer kind title replyCount lastActivityAt
-  isAnswered replies(first: 30) { totalCount pageInfo { hasNextPage endCursor } nodes { ${REPLY_FIELDS} } }`;
+  isAnswered followerCount viewerFollows replies(first: 30) { totalCount pageInfo { hasNextPage endCursor } nodes { ${REPLY_FIELDS} } }`;
 
 // An item's threads, newest activity first, with the counts of the filter chips. `kind` and
 // `answered` filter (answered applies to questions only).
@@ -572,4 +572,118 @@ export const FUNDING_SUMMARY = `
       byStage { stage count }
       costPerBeneficiary { count min p25 median p75 max }
     }
+  }`;
+// --- Follows and notifications (js/follow.js, js/notifications.js, js/profile.js) ------------
+
+// What a follow button shows: the target's follower count and whether the viewer follows it.
+// A theme and a region are not nodes: they are asked for by value.
+const FOLLOWED = 'followerCount viewerFollows';
+export const FOLLOW_STATE = `
+  query FollowState($id: ID!) {
+    node(id: $id) {
+      __typename id
+      ... on Content { ${FOLLOWED} }
+      ... on Organization { ${FOLLOWED} }
+      ... on Thread { ${FOLLOWED} }
+      ... on Event { ${FOLLOWED} }
+    }
+  }`;
+export const THEME_FOLLOW_STATE = `
+  query ThemeFollowState { themes { theme followerCount viewerFollows } }`;
+export const REGION_FOLLOW_STATE = `
+  query RegionFollowState($code: String!) { region(code: $code) { code name ${FOLLOWED} } }`;
+
+// `target` is exactly one of { theme }, { regionCode } or { id }. `followerCount` is the
+// target's after the change; errors: UNAUTHENTICATED, NOT_FOUND, INVALID_ID, UNKNOWN_REGION.
+const FOLLOW_PAYLOAD = '{ followerCount follow { kind createdAt } errors { field code message } }';
+export const FOLLOW = `
+  mutation Follow($input: FollowInput!) { follow(input: $input) ${FOLLOW_PAYLOAD} }`;
+export const UNFOLLOW = `
+  mutation Unfollow($input: FollowInput!) { unfollow(input: $input) ${FOLLOW_PAYLOAD} }`;
+
+// The header's badge: the signed-in viewer's unread notifications (first: 1 keeps the cost low).
+export const UNREAD_COUNT = `
+  query UnreadCount { viewer { id notifications(first: 1) { unreadCount } } }`;
+
+// Where a notification leads: a reply's thread, a thread's item, an event's page, an exchange.
+const NOTIFICATION_SUBJECT = `
+  subject {
+    __typename id
+    ... on Content { title titleEn }
+    ... on Organization { name }
+    ... on Event { title titleEn }
+    ... on Thread { threadTitle: title subject { id } }
+    ... on Reply { thread { id threadTitle: title subject { id } } }
+  }`;
+export const NOTIFICATION_FIELDS = `
+  id reason createdAt read summary actorName
+  actor { id name organization { name } }
+  ${NOTIFICATION_SUBJECT}`;
+
+// Each new notification of the signed-in viewer, over the socket of js/live.js (the token in
+// connection_init's payload); what the badge and the page's "new" notice need.
+export const NOTIFICATION_ADDED = `
+  subscription NotificationAdded { notificationAdded { id reason createdAt read summary actorName } }`;
+
+// The notifications page, newest first, 20 at a time.
+export const NOTIFICATIONS = `
+  query Notifications($unreadOnly: Boolean!, $after: String) {
+    viewer {
+      id
+      notifications(unreadOnly: $unreadOnly, first: 20, after: $after) {
+        totalCount unreadCount
+        pageInfo { hasNextPage endCursor }
+        nodes { ${NOTIFICATION_FIELDS} }
+      }
+    }
+  }`;
+
+// `ids` marks those, `all: true` every one; answers with the unread count left.
+export const MARK_NOTIFICATIONS_READ = `
+  mutation MarkNotificationsRead($input: MarkNotificationsReadInput!) {
+    markNotificationsRead(input: $input) { marked unreadCount errors { field code message } }
+  }`;
+
+// The profile page: who the viewer is, the notification settings, and the first follows.
+const FOLLOW_FIELDS = `
+  kind createdAt theme
+  node {
+    __typename id
+    ... on Content { title titleEn }
+    ... on Organization { name }
+    ... on Event { title titleEn }
+    ... on Thread { threadTitle: title subject { id } }
+    ... on Region { code name level }
+  }`;
+export const PROFILE = `
+  query Profile {
+    viewer {
+      id name email role
+      organization { id name kind }
+      notificationSettings { mutedReasons digest language }
+    }
+  }`;
+export const MY_FOLLOWS = `
+  query MyFollows($after: String) {
+    viewer {
+      id
+      follows(first: 20, after: $after) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        nodes { ${FOLLOW_FIELDS} }
+      }
+    }
+  }`;
+export const UPDATE_NOTIFICATION_SETTINGS = `
+  mutation UpdateNotificationSettings($input: NotificationSettingsInput!) {
+    updateNotificationSettings(input: $input) {
+      settings { mutedReasons digest language }
+      errors { field code message }
+    }
+  }`;
+
+// One exchange, for a link to it (a notification, an email digest): null when unreadable.
+export const EXCHANGE_REQUEST = `
+  query ExchangeRequest($id: ID!) {
+    node(id: $id) { __typename ... on ExchangeRequest { ${EXCHANGE_FIELDS} } }
   }`;

@@ -4,11 +4,14 @@
 import { ApiError, graphql, NODE, SIMILAR_PRACTICES } from './api.js';
 import { DISCUSSED_TYPES, discussionSection, threadHref } from './discussion.js';
 import { externalLink, h, replace, spinner } from './dom.js';
+import { EVENTS_PATH } from './events.js';
 import { exchangeRequestSection } from './exchanges.js';
 import { indicatorMonitoring } from './indicators.js';
 import { costComparison } from './funding.js';
+import { followControl } from './follow.js';
 import { formatDate, formatNumber, formatRupiah, label, language, localized, t } from './i18n.js';
 import { hashFor } from './router.js';
+import { exchangeHref } from './notifications.js';
 import { LAST_SEARCH_KEY } from './search.js';
 import { currentUser, signInHash } from './session.js';
 
@@ -16,6 +19,7 @@ const TYPE_LABELS = { Practice: 'PRACTICE', CaseStudy: 'CASE_STUDY', Partnership
   Organization: 'ORGANIZATION', Replication: 'REPLICATION' };
 
 export async function renderDetail(outlet, { args, params, signal }) {
+  if (redirectElsewhere(args.id)) return;
   const backLink = h('a', { class: 'back', href: sessionStorage.getItem(LAST_SEARCH_KEY) ?? '#/' },
     h('span', { 'aria-hidden': 'true' }, '← '), t('detail.back'));
   const body = h('div', { class: 'detail-body', 'aria-busy': 'true' }, spinner(t('detail.loading')));
@@ -50,6 +54,7 @@ export async function renderDetail(outlet, { args, params, signal }) {
   const exchange = ['Practice', 'Partnership'].includes(node.__typename)
     ? exchangeRequestSection(node, { signal }) : null;
   replace(body, header(node), exchange, sections(node));
+  followSlot(body, node, signal);
   document.title = `${node.title ?? node.name} · Lumbung`;
 
   // Similar practices come in their own request: they need the search engine, and the item
@@ -339,4 +344,37 @@ function similarCard(practice) {
     h('p', { class: 'muted' }, [practice.organization?.name, practice.regions?.[0] && fullPlace(practice.regions[0])]
       .filter(Boolean).join(' · ')),
     h('p', { class: 'clamp', lang: summary.lang }, summary.text));
+}
+
+// --- follows, and IDs whose page is elsewhere (issue 14) -------------------------------------
+
+const FOLLOWED_TYPES = new Set(['Practice', 'CaseStudy', 'Partnership', 'Replication', 'Organization']);
+
+/** "Ikuti" with the follower count, under the item's header (js/follow.js). */
+function followSlot(body, node, signal) {
+  if (!FOLLOWED_TYPES.has(node.__typename)) return;
+  const name = node.__typename === 'Organization' ? node.name : localized(node.title, node.titleEn).text;
+  body.querySelector('.detail-header')?.append(followControl({ id: node.id }, { name, signal }));
+}
+
+/** The type named in a global ID (base64 of "Type:local"), or null when it is not one. */
+function typeOfId(id) {
+  try {
+    return atob(id.replace(/-/g, '+').replace(/_/g, '/')).split(':')[0] || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * An event has its own page ("#/kegiatan/<id>"), and an exchange request is shown among the
+ * organization's exchanges: links to "#/item/<id>" of either (a notification, an email digest)
+ * go there. True when the page was sent on.
+ */
+function redirectElsewhere(id) {
+  const type = typeOfId(id);
+  if (type === 'Event') location.replace(hashFor(`${EVENTS_PATH}/${encodeURIComponent(id)}`));
+  else if (type === 'ExchangeRequest') location.replace(exchangeHref(id));
+  else return false;
+  return true;
 }

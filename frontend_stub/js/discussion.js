@@ -20,6 +20,7 @@ import {
   WITHDRAW_ACCEPTED_ANSWER,
 } from './api.js';
 import { h, replace, spinner, uniqueId } from './dom.js';
+import { followButton } from './follow.js';
 import { errorText, label, language, locale, t, values as enumValues } from './i18n.js';
 import { hashFor } from './router.js';
 import { currentUser, ensureSignedIn, signInHash } from './session.js';
@@ -209,12 +210,19 @@ function threadArticle(view, thread) {
   h('h3', { id: headingId, class: isQuestion ? null : 'visually-hidden' }, title),
   byline(thread),
   postBody(thread),
+  threadFollow(thread, title),
   postActions(view, thread, { thread, panel, replyPanel }),
   panel,
   replies.nodes.length ? repliesList : null,
   moreReplies,
   replyPanel);
   return article;
+}
+
+/** "Ikuti" on a thread: its followers are told of every reply (js/follow.js). */
+function threadFollow(thread, title) {
+  if (typeof thread.followerCount !== 'number') return null;
+  return followButton({ id: thread.id }, thread, { name: title, compact: true });
 }
 
 function showMoreReplies(view, thread, list, container, after, replyPanel, remaining) {

@@ -20,6 +20,7 @@ import {
   VERIFY_CERTIFICATE,
 } from './api.js';
 import { fullPlace } from './detail.js';
+import { followControl } from './follow.js';
 import { append, externalLink, h, replace, spinner, uniqueId } from './dom.js';
 import { errorText, formatEventTime, formatNumber, label, localized, t, values as enumValues } from './i18n.js';
 import { REGION_CODE, regionPicker } from './regions.js';
@@ -339,6 +340,8 @@ export async function renderEventDetail(outlet, { args, signal }) {
           practice.regions?.[0] ? h('span', { class: 'muted' }, ` · ${fullPlace(practice.regions[0])}`) : null);
       })) : null),
     event.viewerIsOrganizer ? attendanceSection(event) : null);
+  // Followers are told when the event changes or is cancelled (js/follow.js).
+  body.querySelector('.detail-header')?.append(followControl({ id: event.id }, { name: title.text, signal }));
 }
 
 function section(title, content) {

@@ -13,8 +13,8 @@
 //   as HTML, and only an https:// online link becomes clickable.
 
 import {
-  ACCEPT_EXCHANGE, ApiError, CANCEL_EXCHANGE, COMPLETE_EXCHANGE, CONVERT_EXCHANGE, DECLINE_EXCHANGE, EXCHANGES,
-  graphql, ORGANIZATION_REGION, REQUEST_EXCHANGE, SCHEDULE_EXCHANGE,
+  ACCEPT_EXCHANGE, ApiError, CANCEL_EXCHANGE, COMPLETE_EXCHANGE, CONVERT_EXCHANGE, DECLINE_EXCHANGE, EXCHANGE_REQUEST,
+  EXCHANGES, graphql, ORGANIZATION_REGION, REQUEST_EXCHANGE, SCHEDULE_EXCHANGE,
 } from './api.js';
 import { externalLink, h, replace, spinner, uniqueId } from './dom.js';
 import { errorText, formatDate, formatDateTime, label, localized, t, values as enumValues } from './i18n.js';
@@ -296,6 +296,10 @@ export async function renderExchanges(outlet, { params, signal }) {
   replace(outlet, page);
   if (!(await ensureSignedIn()) || signal.aborted) return;
   const user = currentUser();
+  if (params.get('request')) {
+    await renderOneExchange(page, params.get('request'), { user, signal });
+    return;
+  }
   let tab = TABS.includes(params.get('tab')) ? params.get('tab') : 'incoming';
   let state = enumValues('exchangeState').includes(params.get('state')) ? params.get('state') : '';
   const announcer = h('p', { class: 'visually-hidden', role: 'status' });
@@ -390,6 +394,30 @@ export async function renderExchanges(outlet, { params, signal }) {
     h('div', { role: 'tablist', class: 'tabs', 'aria-label': t('exchanges.tabs') }, tabButtons), panel, announcer);
   choose(tab, { focus: false });
   await load();
+}
+
+// "#/exchanges?request=<id>": one exchange, for a link from a notification or an email digest
+// ("#/item/<id>" of an exchange comes here too, js/detail.js). Its direction is the viewer's:
+// incoming when the viewer's organization was asked.
+async function renderOneExchange(page, id, { user, signal }) {
+  const announcer = h('p', { class: 'visually-hidden', role: 'status' });
+  const content = h('div', {}, spinner(t('exchanges.loading')));
+  page.append(h('p', { class: 'lead' }, t('exchanges.one')), content,
+    h('p', {}, h('a', { href: hashFor(EXCHANGES_PATH) }, t('exchanges.all'))), announcer);
+  try {
+    const { node } = await graphql(EXCHANGE_REQUEST, { id }, { signal });
+    if (node?.__typename !== 'ExchangeRequest') {
+      replace(content, h('p', { class: 'notice' }, t('exchanges.oneNotFound')));
+      return;
+    }
+    const tab = node.ownerOrganization?.id === user.organization?.id ? 'incoming' : 'outgoing';
+    replace(content, exchangeCard(node, { tab, announce: (text) => { announcer.textContent = text; } }));
+  } catch (error) {
+    if (error.name === 'AbortError') return;
+    // An ID that is not one is refused as a whole request: it is as good as not found.
+    replace(content, h('p', { class: 'notice' }, error instanceof ApiError && error.code === 'NETWORK_ERROR'
+      ? t('error.network') : t('exchanges.oneNotFound')));
+  }
 }
 
 // --- one exchange -------------------------------------------------------------------------------

@@ -8,6 +8,9 @@ import { EVENTS_PATH, renderEventDetail, renderEvents } from './events.js';
 import { EXCHANGES_PATH, renderExchanges } from './exchanges.js';
 import { FUNDING_PATH, renderFunding } from './funding.js';
 import { language, onLanguageChange, setLanguage, t } from './i18n.js';
+import { startLive } from './live.js';
+import { NOTIFICATIONS_PATH, notificationsNavItem, renderNotifications } from './notifications.js';
+import { PROFILE_PATH, renderProfile } from './profile.js';
 import { currentLocation, startRouter } from './router.js';
 import { renderSearch } from './search.js';
 import { currentUser, onSessionChange, renderAccount, renderSignIn, SIGN_IN_PATH } from './session.js';
@@ -28,11 +31,16 @@ const ROUTES = [
   [`${EVENTS_PATH}/:id`, renderEventDetail],
   // budgets and funding (js/funding.js)
   [FUNDING_PATH, renderFunding],
+  // notifications and the profile with its settings and follows (js/notifications.js, js/profile.js)
+  [NOTIFICATIONS_PATH, renderNotifications],
+  [PROFILE_PATH, renderProfile],
 ];
 // Pages with nothing to show to someone signed out: leaving the session leaves them too.
 const SIGNED_IN_ONLY = new Set(['/contribute']);
 SIGNED_IN_ONLY.add(MODERATION_PATH);
 SIGNED_IN_ONLY.add(EXCHANGES_PATH);
+SIGNED_IN_ONLY.add(NOTIFICATIONS_PATH);
+SIGNED_IN_ONLY.add(PROFILE_PATH);
 
 function renderChrome(path) {
   document.documentElement.lang = language();
@@ -49,7 +57,9 @@ function renderChrome(path) {
     h('li', {}, link(`#${FUNDING_PATH}`, t('nav.funding'), path === FUNDING_PATH)),
     // An organization's exchanges are for its own users: the link shows once someone is signed in.
     currentUser() ? h('li', {}, link(`#${EXCHANGES_PATH}`, t('nav.exchanges'), path === EXCHANGES_PATH)) : null,
-    moderationNavItem(path)));
+    moderationNavItem(path),
+    notificationsNavItem(path),
+    currentUser() ? h('li', {}, link(`#${PROFILE_PATH}`, t('nav.profile'), path === PROFILE_PATH)) : null));
   renderAccount(document.getElementById('account'));
   const toggle = document.getElementById('language-toggle');
   const other = language() === 'id' ? 'en' : 'id';
@@ -58,6 +68,9 @@ function renderChrome(path) {
   toggle.setAttribute('aria-label', t('language.switchLabel'));
   replace(document.getElementById('footer'), h('p', {}, t('footer.demo')), h('p', {}, t('footer.api')));
 }
+
+// The unread count of the header's badge, live over a socket or polled (js/live.js).
+startLive();
 
 let firstRender = true;
 const router = startRouter(outlet, ROUTES, {

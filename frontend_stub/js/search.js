@@ -9,6 +9,7 @@ import { ApiError, graphql, SEARCH, SEARCH_SUGGESTIONS } from './api.js';
 import { combobox } from './combobox.js';
 import { threadHref } from './discussion.js';
 import { append, h, highlighted, replace, spinner } from './dom.js';
+import { followControl } from './follow.js';
 import { formatEventTime, formatNumber, label, language, localized, t, values as enumValues } from './i18n.js';
 import { codePath, childrenOf, REGION_CODE, regionPicker } from './regions.js';
 import { hashFor, navigate, updateUrl } from './router.js';
@@ -133,6 +134,9 @@ export async function renderSearch(outlet, { params, signal }) {
   const statusLine = h('p', { id: 'result-status', class: 'result-status', role: 'status', 'aria-live': 'polite' });
   const chips = h('ul', { class: 'chips', 'aria-label': t('search.filters') });
   const exportLinks = h('p', { class: 'export-links small' });
+  // Following the themes and the region filtered on (js/follow.js), drawn again when they change.
+  const followBar = h('div', { class: 'follow-bar small', hidden: true });
+  let followKey = null;
   const errorBox = h('div', { class: 'error-box', role: 'alert' });
   const hitList = h('ol', { class: 'hits', id: 'hits' });
   const loading = h('div', { class: 'loading-slot' });
@@ -140,7 +144,7 @@ export async function renderSearch(outlet, { params, signal }) {
     t('search.loadMore'));
   const results = h('section', { class: 'results', 'aria-labelledby': 'results-heading' },
     h('h2', { id: 'results-heading', class: 'visually-hidden' }, t('search.results')),
-    statusLine, chips, exportLinks, errorBox, loading, hitList, h('div', { class: 'more' }, moreButton));
+    statusLine, chips, followBar, exportLinks, errorBox, loading, hitList, h('div', { class: 'more' }, moreButton));
 
   replace(outlet,
     h('section', { class: 'search-page' },
@@ -206,6 +210,7 @@ export async function renderSearch(outlet, { params, signal }) {
           : t('search.count', { count: formatNumber(search.totalCount) });
       renderFacets(search.facets);
       renderChips();
+      renderFollowBar();
       renderExportLinks();
     } catch (error) {
       if (error.name === 'AbortError') return;
@@ -354,6 +359,25 @@ export async function renderSearch(outlet, { params, signal }) {
       });
     }
     replace(chips, items);
+  }
+
+  function renderFollowBar() {
+    const themes = state.filters.theme;
+    const key = JSON.stringify([themes, state.region]);
+    if (key === followKey) return;
+    followKey = key;
+    const items = themes.map((theme) => h('li', {}, h('span', { class: 'follow-name' }, label('theme', theme)),
+      followControl({ theme }, { name: label('theme', theme), compact: true, signal })));
+    if (state.region) {
+      const name = h('span', { class: 'follow-name' }, state.region);
+      const control = followControl({ regionCode: state.region }, { compact: true, signal });
+      items.push(h('li', {}, name, control));
+      regionName(state.region).then((text) => {
+        name.textContent = text;
+      });
+    }
+    followBar.hidden = !items.length;
+    replace(followBar, items.length ? [h('p', {}, t('follow.searchIntro')), h('ul', { class: 'plain' }, items)] : []);
   }
 
   function chip(text, remove) {

@@ -1,0 +1,562 @@
+"""Live updates: GraphQL subscriptions over graphql-transport-ws, fed by change streams.
+
+The app runs under uvicorn on a loopback port and a real WebSocket client (``websockets``) speaks
+the protocol to it, as a browser's graphql-ws client would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import json
+import tracemalloc
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.typing import Origin, Subprotocol
+
+from resolvers.live import LiveFeed, LiveHub, SubscriptionEnded
+from server.app import create_app
+from server.settings import Settings
+from server.supervisor import LocalService, free_port
+from storage.database import Stores
+from storage.vocabulary import Role
+from tests.conftest import settings_for
+from tests.support import (
+    GraphQLClient,
+    create_organization,
+    create_practice,
+    hub_admin_token,
+    user_with_token,
+)
+from tests.test_discussions import REPLY, START, _local
+from tests.test_moderation import HIDE
+
+SUBPROTOCOLS = [Subprotocol("graphql-transport-ws")]
+NOTIFICATION_ADDED = "subscription { notificationAdded { id reason summary actorName subject { id } } }"
+THREAD_UPDATED = "subscription($id: ID!) { threadUpdated(id: $id) { id body authorName thread { id } } }"
+# Long enough for any machine; a test that waits this long has failed.
+PATIENCE = 20.0
+ROOT = Path(__file__).resolve().parent.parent
+NODE_CLIENT = ROOT / "tests" / "js" / "live.mjs"
+
+
+@dataclass
+class Live:
+    """A served app: its URL, an admin client over HTTP, and its live hub and feed."""
+
+    url: str
+    api: GraphQLClient
+    stores: Stores
+    state: dict[str, Any]
+
+    @property
+    def hub(self) -> LiveHub:
+        hub: LiveHub = self.state["live"]
+        return hub
+
+    @property
+    def feed(self) -> LiveFeed:
+        feed: LiveFeed = self.state["feed"]
+        return feed
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://") + "/graphql"
+
+    async def user(self, role: Role, organization: str, name: str) -> tuple[GraphQLClient, str]:
+        _, token = await user_with_token(
+            self.stores, role=role, organization_id=_local(organization), name=name
+        )
+        return self.api.as_user(token), token
+
+    async def until(self, condition: Callable[[], bool]) -> None:
+        """Wait (boundedly) for the server side of a step the client cannot observe."""
+        for _ in range(int(PATIENCE / 0.01)):
+            if condition():
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("the server never got there")
+
+
+@contextlib.asynccontextmanager
+async def live_app(settings: Settings, stores: Stores) -> AsyncIterator[Live]:
+    """The app under uvicorn (as conftest's ``serving``), with its lifespan state at hand."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.05)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=url) as http:
+            api = GraphQLClient(http).as_user(await hub_admin_token(stores))
+            yield Live(url=url, api=api, stores=stores, state=server.lifespan.state)
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def live(mongo: LocalService, meili: LocalService, stores: Stores) -> AsyncIterator[Live]:
+    settings = settings_for(
+        mongo,
+        meili,
+        stores.database.name,
+        search_index_prefix="shared",
+        search_indexer=False,
+        live_updates=True,
+        live_max_connections_per_user=3,
+        cors_origins=["https://hub.example.org"],
+        live_max_subscriptions_per_connection=2,
+    )
+    async with live_app(settings, stores) as app:
+        yield app
+
+
+async def _receive(ws: ClientConnection) -> dict[str, Any]:
+    """The next message that is not a server ping (answered, as graphql-ws does)."""
+    async with asyncio.timeout(PATIENCE):
+        while True:
+            frame = await ws.recv()
+            assert isinstance(frame, str), "graphql-transport-ws messages are text frames"
+            message: dict[str, Any] = json.loads(frame)
+            if message["type"] != "ping":
+                return message
+            await ws.send(json.dumps({"type": "pong"}))
+
+
+@contextlib.asynccontextmanager
+async def connected(live: Live, payload: dict[str, Any] | None = None) -> AsyncIterator[ClientConnection]:
+    """A WebSocket past connection_init (acknowledged), closed on the way out."""
+    async with connect(live.ws_url, subprotocols=SUBPROTOCOLS) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": payload or {}}))
+        assert (await _receive(ws))["type"] == "connection_ack"
+        yield ws
+
+
+async def _subscribe(ws: ClientConnection, query: str, variables: dict[str, Any] | None = None) -> str:
+    operation = uuid.uuid4().hex
+    message = {
+        "id": operation,
+        "type": "subscribe",
+        "payload": {"query": query, "variables": variables or {}},
+    }
+    await ws.send(json.dumps(message))
+    return operation
+
+
+async def _close_code(ws: ClientConnection) -> int | None:
+    with contextlib.suppress(ConnectionClosed):
+        async with asyncio.timeout(PATIENCE):
+            while True:
+                await ws.recv()
+    return ws.close_code
+
+
+async def _question(asker: GraphQLClient, practice_id: str) -> str:
+    asked = await asker.mutate(
+        START,
+        {"subjectId": practice_id, "kind": "QUESTION", "title": "Berapa biayanya?", "body": "Rinciannya?"},
+    )
+    assert asked["errors"] == []
+    thread_id: str = asked["thread"]["id"]
+    return thread_id
+
+
+@dataclass
+class Town:
+    practice_id: str
+    asker: GraphQLClient
+    asker_token: str
+    owner: GraphQLClient
+    owner_token: str
+
+
+@pytest.fixture
+async def town(live: Live) -> Town:
+    owner_org = await create_organization(live.api, name="Pemerintah Kelurahan Depok Jaya")
+    asker_org = await create_organization(live.api, name="Pemerintah Kelurahan Keputih")
+    practice = await create_practice(live.api, owner_org, published=True)
+    asker, asker_token = await live.user(Role.MEMBER, asker_org, "Bu Sari")
+    owner, owner_token = await live.user(Role.MEMBER, owner_org, "Pak Budi")
+    return Town(practice["id"], asker, asker_token, owner, owner_token)
+
+
+async def test_notification_added_tells_the_asker_of_an_answer_at_once(live: Live, town: Town) -> None:
+    # given Bu Sari's question, and Bu Sari subscribed to her notifications
+    thread_id = await _question(town.asker, town.practice_id)
+    async with connected(live, {"authorization": f"Bearer {town.asker_token}"}) as ws:
+        operation = await _subscribe(ws, NOTIFICATION_ADDED)
+        await live.until(lambda: live.hub.subscription_count == 1)
+        # when Pak Budi answers it
+        await town.owner.mutate(REPLY, {"threadId": thread_id, "body": "Sekitar dua juta rupiah."})
+        # then she is told, over the open connection
+        message = await _receive(ws)
+    assert message["id"] == operation
+    assert message["type"] == "next"
+    notification = message["payload"]["data"]["notificationAdded"]
+    assert notification["reason"] == "ANSWER_TO_MY_QUESTION"
+    assert notification["actorName"] == "Pak Budi"
+
+
+async def test_notification_added_is_not_told_to_another_user(live: Live, town: Town) -> None:
+    # given Pak Budi subscribed (the token as {"token": ...}) and Bu Sari's question
+    async with connected(live, {"token": town.owner_token}) as ws:
+        await _subscribe(ws, NOTIFICATION_ADDED)
+        await live.until(lambda: live.hub.subscription_count == 1)
+        thread_id = await _question(town.asker, town.practice_id)
+        # when he answers it (Bu Sari is told), then she quotes his answer (he is told)
+        answer = await town.owner.mutate(REPLY, {"threadId": thread_id, "body": "Sekitar dua juta rupiah."})
+        await town.asker.mutate(
+            REPLY, {"threadId": thread_id, "body": "Terima kasih!", "quotedReplyId": answer["reply"]["id"]}
+        )
+        # then he hears of the question and of her reply, and not of the answer she was told of
+        # (it was written between the two: it would have come second)
+        received = [(await _receive(ws))["payload"]["data"]["notificationAdded"] for _ in range(2)]
+    assert [n["reason"] for n in received] == ["NEW_QUESTION_ON_MY_ITEM", "REPLY_TO_MY_POST"]
+    told = await live.stores.notifications.collection.distinct("reason", {"user_id": {"$ne": None}})
+    assert "ANSWER_TO_MY_QUESTION" in told
+
+
+async def test_an_invalid_token_closes_the_connection_with_4403(live: Live) -> None:
+    async with connect(live.ws_url, subprotocols=SUBPROTOCOLS) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": "Bearer nope"}}))
+        assert await _close_code(ws) == 4403
+    assert live.hub.connection_count == 0
+
+
+async def test_notification_added_without_a_token_is_unauthenticated(live: Live) -> None:
+    async with connected(live) as ws:
+        operation = await _subscribe(ws, NOTIFICATION_ADDED)
+        message = await _receive(ws)
+    assert message["id"] == operation
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_thread_updated_yields_new_replies_to_anyone_who_may_read_the_thread(
+    live: Live, town: Town
+) -> None:
+    # given an anonymous subscriber of a public thread
+    thread_id = await _question(town.asker, town.practice_id)
+    async with connected(live) as ws:
+        await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: live.hub.subscription_count == 1)
+        # when two replies are posted
+        for body in ("Sekitar dua juta rupiah.", "Ditambah biaya pelatihan."):
+            await town.owner.mutate(REPLY, {"threadId": thread_id, "body": body})
+        received = [(await _receive(ws))["payload"]["data"]["threadUpdated"] for _ in range(2)]
+    # then both arrive, in order, with their thread
+    assert [reply["body"] for reply in received] == ["Sekitar dua juta rupiah.", "Ditambah biaya pelatihan."]
+    assert {reply["thread"]["id"] for reply in received} == {thread_id}
+
+
+async def test_thread_updated_of_an_unknown_thread_is_not_found(live: Live) -> None:
+    async with connected(live) as ws:
+        await _subscribe(ws, THREAD_UPDATED, {"id": "VGhyZWFkOjY1ZmZmZmZmZmZmZmZmZmZmZmZmZmZmZg"})
+        message = await _receive(ws)
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+    assert live.hub.subscription_count == 0
+
+
+async def test_a_stream_error_is_resumed_without_missing_a_reply(live: Live, town: Town) -> None:
+    # given a subscriber of a thread, and the replies' change stream failing (closed under it)
+    thread_id = await _question(town.asker, town.practice_id)
+    watcher = live.feed.replies
+    down, written = asyncio.Event(), asyncio.Event()
+
+    async def hold_the_resume(step: str) -> None:
+        down.set()
+        await written.wait()
+
+    watcher.fault = hold_the_resume
+    async with connected(live) as ws:
+        await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: live.hub.subscription_count == 1)
+        assert watcher.stream is not None
+        await watcher.stream.close()
+        async with asyncio.timeout(PATIENCE):
+            await down.wait()
+        # when three replies are posted while it is down, and it then resumes
+        bodies = ["Jawaban pertama.", "Jawaban kedua.", "Jawaban ketiga."]
+        for body in bodies:
+            await town.owner.mutate(REPLY, {"threadId": thread_id, "body": body})
+        written.set()
+        received = [(await _receive(ws))["payload"]["data"]["threadUpdated"]["body"] for _ in bodies]
+    # then every one of them arrives, in order, through the resumed stream
+    assert received == bodies
+    assert watcher.restarts == 1
+
+
+async def test_a_user_past_the_connection_limit_is_refused_with_4429(live: Live, town: Town) -> None:
+    # given Bu Sari with as many connections as allowed (3 in this app)
+    payload = {"authorization": f"Bearer {town.asker_token}"}
+    async with contextlib.AsyncExitStack() as stack:
+        for _ in range(3):
+            await stack.enter_async_context(connected(live, payload))
+        # when she opens one more
+        async with connect(live.ws_url, subprotocols=SUBPROTOCOLS) as ws:
+            await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+            # then it is closed with 4429 and a reason that says why
+            assert await _close_code(ws) == 4429
+            assert "at most 3" in (ws.close_reason or "")
+        # and another user is not affected by her limit
+        async with connected(live, {"token": town.owner_token}):
+            assert live.hub.connection_count == 4
+    # and once they are all closed, none is counted
+    await live.until(lambda: live.hub.connection_count == 0)
+
+
+async def test_a_subscription_past_the_limit_of_a_connection_is_refused(live: Live, town: Town) -> None:
+    thread_id = await _question(town.asker, town.practice_id)
+    async with connected(live) as ws:
+        # given as many subscriptions as one connection may hold (2 in this app)
+        for _ in range(2):
+            await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: live.hub.subscription_count == 2)
+        # when a third is asked for, then it gets an error saying why, and the two remain
+        third = await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        message = await _receive(ws)
+        assert message["id"] == third
+        assert message["type"] == "error"
+        assert message["payload"][0]["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
+        assert live.hub.subscription_count == 2
+    # and closing the connection ends its subscriptions
+    await live.until(lambda: live.hub.subscription_count == 0)
+
+
+async def test_completing_a_subscription_removes_its_subscriber(live: Live, town: Town) -> None:
+    thread_id = await _question(town.asker, town.practice_id)
+    async with connected(live) as ws:
+        operation = await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: live.hub.subscription_count == 1)
+        await ws.send(json.dumps({"id": operation, "type": "complete"}))
+        await live.until(lambda: live.hub.subscription_count == 0)
+        assert live.hub.connection_count == 1
+
+
+async def test_the_server_pings_an_idle_connection(
+    mongo: LocalService, meili: LocalService, stores: Stores
+) -> None:
+    settings = settings_for(
+        mongo, meili, stores.database.name, search_indexer=False, live_updates=True, live_ping_seconds=0.1
+    )
+    async with live_app(settings, stores) as app, connected(app) as ws:
+        async with asyncio.timeout(PATIENCE):
+            message = json.loads(await ws.recv())
+    assert message == {"type": "ping"}
+
+
+async def run_node_client(options: dict[str, Any]) -> dict[str, Any]:
+    """tests/js/live.mjs (graphql-ws's createClient over ws) with ``options``; its JSON report."""
+    process = await asyncio.create_subprocess_exec(
+        "node",
+        str(NODE_CLIENT),
+        json.dumps(options),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    report: dict[str, Any] = json.loads(stdout or b"{}")
+    assert process.returncode == 0, (report, stderr.decode())
+    return report
+
+
+async def test_a_reply_posted_through_instance_a_reaches_a_subscriber_on_instance_b(
+    mongo: LocalService, meili: LocalService, stores: Stores
+) -> None:
+    # given two instances on one database, and a question on a published practice
+    settings = settings_for(mongo, meili, stores.database.name, search_indexer=False, live_updates=True)
+    async with live_app(settings, stores) as a, live_app(settings, stores) as b:
+        owner_org = await create_organization(a.api, name="Pemerintah Kelurahan Depok Jaya")
+        practice = await create_practice(a.api, owner_org, published=True)
+        asker, _ = await a.user(Role.MEMBER, owner_org, "Bu Sari")
+        _, token = await a.user(Role.MEMBER, owner_org, "Pak Budi")
+        thread_id = await _question(asker, practice["id"])
+        # when a Node client subscribes on B and posts a reply through A
+        report = await run_node_client({"a": a.url, "b": b.url, "token": token, "threadId": thread_id})
+    # then it received the reply (it exits 0 only then), once, and says how long it took
+    assert len(report["latenciesMs"]) == 1
+    print(json.dumps({"deliveryLatencyMs": report["latenciesMs"][0]}))
+
+
+async def _open_and_subscribe(live: Live, thread_id: str) -> ClientConnection:
+    ws = await connect(live.ws_url, subprotocols=SUBPROTOCOLS)
+    await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+    assert (await _receive(ws))["type"] == "connection_ack"
+    await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+    return ws
+
+
+async def _open_many(live: Live, thread_id: str, connections: int) -> list[ClientConnection]:
+    opened: list[ClientConnection] = []
+    for start in range(0, connections, 50):
+        batch = min(50, connections - start)
+        opened += await asyncio.gather(*(_open_and_subscribe(live, thread_id) for _ in range(batch)))
+    await live.until(lambda: live.hub.subscription_count == connections)
+    return opened
+
+
+async def _drop(live: Live, opened: list[ClientConnection]) -> None:
+    """Close half the connections, and drop the others abruptly (a client that vanished)."""
+    for number, ws in enumerate(opened):
+        if number % 2:
+            ws.transport.abort()
+        else:
+            await ws.close()
+    opened.clear()
+    await live.until(lambda: live.hub.connection_count == 0 and live.hub.subscription_count == 0)
+    await asyncio.sleep(0.5)  # the handlers' last callbacks
+
+
+def _settle() -> tuple[int, int]:
+    gc.collect()
+    return len(asyncio.all_tasks()), tracemalloc.get_traced_memory()[0]
+
+
+async def test_500_connections_opened_and_dropped_leave_no_task_or_memory_behind(
+    mongo: LocalService, meili: LocalService, stores: Stores
+) -> None:
+    settings = settings_for(
+        mongo,
+        meili,
+        stores.database.name,
+        search_indexer=False,
+        live_updates=True,
+        live_max_connections_per_user=1000,
+    )
+    async with live_app(settings, stores) as live:
+        owner_org = await create_organization(live.api, name="Pemerintah Kelurahan Depok Jaya")
+        practice = await create_practice(live.api, owner_org, published=True)
+        asker, _ = await live.user(Role.MEMBER, owner_org, "Bu Sari")
+        thread_id = await _question(asker, practice["id"])
+        await _drop(live, await _open_many(live, thread_id, 20))  # warm-up: caches fill
+        tracemalloc.start()
+        try:
+            # given the server at rest
+            tasks_before, memory_before = _settle()
+            # when 500 subscribed connections come and go
+            opened = await _open_many(live, thread_id, 500)
+            tasks_busy, memory_busy = _settle()
+            await _drop(live, opened)
+            tasks_after, memory_after = _settle()
+        finally:
+            tracemalloc.stop()
+    # then the tasks and the memory they took are back to where they were
+    assert tasks_busy >= tasks_before + 500
+    assert tasks_after <= tasks_before + 2
+    assert memory_after - memory_before < 0.1 * (memory_busy - memory_before)
+    print(
+        json.dumps(
+            {
+                "tasks": [tasks_before, tasks_busy, tasks_after],
+                "memory": [memory_before, memory_busy, memory_after],
+            }
+        )
+    )
+
+
+async def test_a_subscriber_too_slow_for_its_queue_is_dropped_and_the_others_go_on() -> None:
+    # given two subscribers of a thread with room for two events each
+    hub = LiveHub(queue_size=2)
+    topic = ("thread", "t1")
+    with hub.subscribed(topic) as slow, hub.subscribed(topic) as quick:
+        # when three events come while the slow one reads none (the quick one reads each)
+        received = []
+        for number in range(3):
+            hub.publish(topic, {"n": number})
+            received.append(await anext(aiter(quick.events())))
+        # then the slow one is told it missed events, and the quick one got all three
+        with pytest.raises(SubscriptionEnded) as ended:
+            async for _ in slow.events():
+                pass
+        assert ended.value.code == "LIVE_TOO_SLOW"
+        assert received == [{"n": 0}, {"n": 1}, {"n": 2}]
+        assert hub.subscription_count == 1
+    assert hub.subscription_count == 0
+
+
+async def test_thread_updated_of_a_hidden_thread_is_not_found_but_its_author_may_watch(
+    live: Live, town: Town
+) -> None:
+    # given Bu Sari's question, hidden by a moderator
+    asked = await town.asker.mutate(
+        START, {"subjectId": town.practice_id, "kind": "QUESTION", "title": "Iklan?", "body": "Beli di sini."}
+    )
+    thread = asked["thread"]
+    hidden = await live.api.mutate(
+        HIDE, {"id": thread["id"], "version": thread["version"], "reason": "Iklan, bukan pertanyaan."}
+    )
+    assert hidden["errors"] == []
+    # when an anonymous visitor and then its author subscribe to it
+    async with connected(live) as ws:
+        await _subscribe(ws, THREAD_UPDATED, {"id": thread["id"]})
+        refused = await _receive(ws)
+    async with connected(live, {"token": town.asker_token}) as ws:
+        await _subscribe(ws, THREAD_UPDATED, {"id": thread["id"]})
+        await live.until(lambda: live.hub.subscription_count == 1)
+    # then the visitor is told there is no such thread, and the author is subscribed
+    errors = refused["payload"] if refused["type"] == "error" else refused["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_a_notification_written_by_the_notifier_of_instance_a_reaches_a_subscriber_on_b(
+    mongo: LocalService, meili: LocalService, stores: Stores
+) -> None:
+    # given instance A running the notifier and instance B without one, on one database
+    settings = settings_for(mongo, meili, stores.database.name, search_indexer=False, live_updates=True)
+    without_notifier = settings.model_copy(update={"notifier": False})
+    async with live_app(settings, stores) as a, live_app(without_notifier, stores) as b:
+        owner_org = await create_organization(a.api, name="Pemerintah Kelurahan Depok Jaya")
+        asker_org = await create_organization(a.api, name="Pemerintah Kelurahan Keputih")
+        practice = await create_practice(a.api, owner_org, published=True)
+        asker, asker_token = await b.user(Role.MEMBER, asker_org, "Bu Sari")
+        owner, _ = await b.user(Role.MEMBER, owner_org, "Pak Budi")
+        thread_id = await _question(asker, practice["id"])
+        # when Bu Sari, connected to B, is answered through B (whose write wakes A's notifier)
+        async with connected(b, {"authorization": f"Bearer {asker_token}"}) as ws:
+            await _subscribe(ws, NOTIFICATION_ADDED)
+            await b.until(lambda: b.hub.subscription_count == 1)
+            await owner.mutate(REPLY, {"threadId": thread_id, "body": "Sekitar dua juta rupiah."})
+            message = await _receive(ws)
+    # then the notification A wrote reaches her on B
+    assert message["payload"]["data"]["notificationAdded"]["reason"] == "ANSWER_TO_MY_QUESTION"
+    assert b.state["notifier"] is None
+
+
+async def test_a_browser_page_of_another_origin_may_connect_only_when_listed(live: Live) -> None:
+    # given an app that lists https://hub.example.org in LUMBUNG_CORS_ORIGINS
+    # when a page of that origin and a page of another connect, then only the first gets in
+    async with connect(live.ws_url, subprotocols=SUBPROTOCOLS, origin=Origin("https://hub.example.org")):
+        pass
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(
+            live.ws_url, subprotocols=SUBPROTOCOLS, origin=Origin("https://elsewhere.example")
+        ):
+            pass
+    assert refused.value.response.status_code == 403
+
+
+@pytest.mark.parametrize("accept", ["application/json", "multipart/mixed", "text/event-stream"])
+async def test_a_subscription_over_http_is_refused_with_a_code(live: Live, accept: str) -> None:
+    async with httpx.AsyncClient(base_url=live.url) as http:
+        body = {"query": THREAD_UPDATED, "variables": {"id": "x"}}
+        response = await http.post("/graphql", json=body, headers={"accept": accept})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "SUBSCRIPTION_OVER_HTTP"
