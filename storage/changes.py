@@ -28,8 +28,18 @@ from storage.store import Document
 
 logger = logging.getLogger("lumbung.changes")
 
-# The server's code for a resume token older than the oplog (ChangeStreamHistoryLost).
+# A resume token the server cannot resume from: older than the oplog (ChangeStreamHistoryLost),
+# a fatal stream error, or a token it does not take (InvalidResumeToken; SecantusDB: code 9
+# FailedToParse, "not a valid resume token"). Retrying with it would fail for ever.
 HISTORY_LOST = 286
+UNRESUMABLE = frozenset({HISTORY_LOST, 260, 280})
+FAILED_TO_PARSE = 9
+
+
+def lost_place(exc: OperationFailure) -> bool:
+    return exc.code in UNRESUMABLE or (exc.code == FAILED_TO_PARSE and "resume token" in str(exc))
+
+
 # How long one getMore waits for changes before it returns an empty batch (a resume token); a
 # stop waits for the getMore under way (cancelling pymongo while it connects leaks the socket).
 MAX_AWAIT_MS = 250
@@ -105,11 +115,11 @@ class ChangeWatcher:
             except asyncio.CancelledError:
                 raise
             except OperationFailure as exc:
-                if exc.code == HISTORY_LOST:
+                if lost_place(exc):
                     logger.warning(
-                        "change stream of %s: the resume token is older than the oplog; "
-                        "starting from now (subscribers must refetch)",
+                        "change stream of %s cannot resume (%s); starting from now: subscribers must refetch",
                         self.collection.name,
+                        exc,
                     )
                     self.resume_token = None
                     self.on_history_lost()

@@ -560,3 +560,37 @@ async def test_a_subscription_over_http_is_refused_with_a_code(live: Live, accep
         response = await http.post("/graphql", json=body, headers={"accept": accept})
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "SUBSCRIPTION_OVER_HTTP"
+
+
+async def test_a_stream_that_cannot_resume_ends_every_subscription_with_live_resync(
+    live: Live, town: Town
+) -> None:
+    # given a subscriber of a thread, and the replies' stream failing with a token the server
+    # cannot resume from (as one older than the oplog window is)
+    thread_id = await _question(town.asker, town.practice_id)
+    watcher = live.feed.replies
+    async with connected(live) as ws:
+        await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: live.hub.subscription_count == 1)
+        spoiled: list[str] = []
+
+        async def spoil_the_token(step: str) -> None:
+            if not spoiled:  # once: the next reopen, from now, goes through
+                spoiled.append(step)
+                watcher.resume_token = {"_data": "00"}
+
+        watcher.fault = spoil_the_token
+        assert watcher.stream is not None
+        await watcher.stream.close()
+        # then the subscription ends with LIVE_RESYNC (the client must refetch)
+        message = await _receive(ws)
+        errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+        assert errors[0]["extensions"]["code"] == "LIVE_RESYNC"
+        # and the watcher goes on from now: a new subscription gets the next reply
+        await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: live.hub.subscription_count == 1)
+        await live.until(lambda: watcher.stream is not None)
+        await town.owner.mutate(REPLY, {"threadId": thread_id, "body": "Setelah pemulihan."})
+        while (message := await _receive(ws))["type"] != "next":
+            pass
+    assert message["payload"]["data"]["threadUpdated"]["body"] == "Setelah pemulihan."
