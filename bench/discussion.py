@@ -12,9 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,9 +21,9 @@ from typing import Any
 import httpx
 
 from bench import wrk
-from bench.read_mix import _wait_ready
+from bench.serving import bench_app
 from resolvers.ids import encode_id
-from server.supervisor import free_port, local_mongo
+from server.supervisor import local_mongo
 from storage.database import Stores, open_client
 from storage.store import AuditNote, new_id
 from storage.vocabulary import AuditAction
@@ -147,25 +145,7 @@ async def run(*, seconds: int, connections: int, rounds: int) -> dict[str, Any]:
         workdir = Path(tmp)
         async with local_mongo(workdir / "data") as mongo:
             node_id = await _seed(mongo.url, "bench")
-            port = free_port()
-            url = f"http://127.0.0.1:{port}"
-            env = {
-                **os.environ,
-                "MONGODB_URI": mongo.url,
-                "LUMBUNG_MONGODB_DATABASE": "bench",
-                "LUMBUNG_SEED_REGIONS": "false",
-                "LUMBUNG_SEED_DEMO": "false",
-                "LUMBUNG_SEARCH_INDEXER": "false",
-                "LUMBUNG_LOG_LEVEL": "WARNING",
-            }
-            server = await asyncio.create_subprocess_exec(
-                *(sys.executable, "-m", "uvicorn", "bench.server:app", "--host", "127.0.0.1"),
-                *("--port", str(port), "--no-access-log", "--log-level", "warning"),
-                cwd=ROOT,
-                env=env,
-            )
-            try:
-                await _wait_ready(url, server)
+            async with bench_app(mongo.url, search_indexer=False) as url:
                 await _check(url, node_id)
                 bodies = {
                     name: json.dumps({"query": document, "variables": {"id": node_id}}).encode()
@@ -185,9 +165,6 @@ async def run(*, seconds: int, connections: int, rounds: int) -> dict[str, Any]:
                                 workdir=workdir,
                             )
                         )
-            finally:
-                server.terminate()
-                await server.wait()
     results: dict[str, Any] = {
         name: {key: statistics.median(run[key] for run in runs) for key in runs[0]}
         for name, runs in figures.items()

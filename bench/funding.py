@@ -20,9 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -30,9 +28,9 @@ from typing import Any
 
 import httpx
 
-from bench.read_mix import _wait_ready
 from bench.search import PROVINCES, Generator, _kelurahan, _summary, insert_documents
-from server.supervisor import free_port, local_mongo
+from bench.serving import bench_app
+from server.supervisor import local_mongo
 from storage.database import Stores, open_client
 from storage.store import new_id
 
@@ -111,29 +109,8 @@ async def run(*, documents: int, rounds: int, seed: int) -> dict[str, Any]:
         workdir = Path(tmp)
         async with local_mongo(workdir / "data") as mongo:
             inserted = await _seed(mongo.url, "bench", documents=documents, seed=seed)
-            port = free_port()
-            url = f"http://127.0.0.1:{port}"
-            env = {
-                **os.environ,
-                "MONGODB_URI": mongo.url,
-                "LUMBUNG_MONGODB_DATABASE": "bench",
-                "LUMBUNG_SEED_REGIONS": "false",
-                "LUMBUNG_SEED_DEMO": "false",
-                "LUMBUNG_SEARCH_INDEXER": "false",
-                "LUMBUNG_LOG_LEVEL": "WARNING",
-            }
-            server = await asyncio.create_subprocess_exec(
-                *(sys.executable, "-m", "uvicorn", "bench.server:app", "--host", "127.0.0.1"),
-                *("--port", str(port), "--no-access-log", "--log-level", "warning"),
-                cwd=ROOT,
-                env=env,
-            )
-            try:
-                await _wait_ready(url, server)
+            async with bench_app(mongo.url, search_indexer=False) as url:
                 samples = await _measure(url, rounds=rounds)
-            finally:
-                server.terminate()
-                await server.wait()
     figures: dict[str, Any] = {name: _summary(values) for name, values in samples.items()}
     baseline = figures["listing"]
     for name in SCENARIOS:

@@ -31,7 +31,7 @@ from typing import Any
 
 import httpx
 
-from bench.read_mix import _wait_ready
+from bench.serving import wait_ready
 from resolvers.accounts import create_user, issue_session
 from resolvers.auth import AuthConfig
 from resolvers.ids import encode_id
@@ -238,7 +238,7 @@ async def main(rounds: int, events: int) -> None:
             try:
                 a, b = (f"http://127.0.0.1:{p}" for p in ports)
                 for url, process in zip((a, b), processes, strict=True):
-                    await _wait_ready(url, process)
+                    await wait_ready(url, process)
                 client = open_client(mongo.url, timeout_ms=5000)
                 stores = Stores.of(client[DATABASE])
                 seeded = await seed(stores)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,10 +19,11 @@ from typing import Any
 import httpx
 
 from bench import wrk
+from bench.serving import bench_app
 from resolvers.ids import decode_id, encode_id
 from server.app import auth_config, prepare_database
 from server.settings import Settings
-from server.supervisor import free_port, local_mongo
+from server.supervisor import local_mongo
 from storage.database import Stores, open_client
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,20 +57,6 @@ async def _seed(mongo_url: str, database: str) -> str:
     return encode_id("Practice", practice["_id"])
 
 
-async def _wait_ready(url: str, process: asyncio.subprocess.Process) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(600):
-            if process.returncode is not None:
-                raise SystemExit("the benchmark server exited early")
-            try:
-                if (await client.get(f"{url}/readyz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    raise SystemExit("the benchmark server did not become ready")
-
-
 async def _check_same_data(url: str, node_id: str) -> None:
     """Both sides must answer with the same practices, or the comparison means nothing."""
     async with httpx.AsyncClient(base_url=url) as client:
@@ -89,33 +74,7 @@ async def run(*, seconds: int, connections: int) -> dict[str, Any]:
         workdir = Path(tmp)
         async with local_mongo(workdir / "data") as mongo:
             node_id = await _seed(mongo.url, "bench")
-            port = free_port()
-            url = f"http://127.0.0.1:{port}"
-            env = {
-                **os.environ,
-                "MONGODB_URI": mongo.url,
-                "LUMBUNG_MONGODB_DATABASE": "bench",
-                "LUMBUNG_SEED_REGIONS": "false",
-                "LUMBUNG_SEED_DEMO": "false",
-                "LUMBUNG_LOG_LEVEL": "WARNING",
-            }
-            server = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "bench.server:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-                cwd=ROOT,
-                env=env,
-            )
-            try:
-                await _wait_ready(url, server)
+            async with bench_app(mongo.url) as url:
                 await _check_same_data(url, node_id)
                 local_id = decode_id(node_id)[1]
                 scenarios = {
@@ -134,9 +93,6 @@ async def run(*, seconds: int, connections: int) -> dict[str, Any]:
                         results[name] = wrk.run(
                             target, seconds=duration, connections=connections, body=payload, workdir=workdir
                         )
-            finally:
-                server.terminate()
-                await server.wait()
     results["ratio_practices_page"] = (
         results["graphql_practices_page"]["rps"] / results["bare_practices_page"]["rps"]
     )
