@@ -53,6 +53,8 @@ from storage.store import Document, translate_errors, utc_now
 logger = logging.getLogger("lumbung.leases")
 
 DEFAULT_TTL = timedelta(seconds=5)
+# How long a stopping holder waits for its cancelled heartbeat before it releases the lease anyway.
+HEARTBEAT_STOP_WAIT_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,9 +233,7 @@ class Lease:
         try:
             yield self
         finally:
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
+            await _stop(heartbeat, self.name)
             with contextlib.suppress(StorageError):
                 await self.release()
 
@@ -255,3 +255,18 @@ class Lease:
                 logger.exception("lease %s: renewal failed unexpectedly", self.name)
                 failing = True
             await asyncio.sleep(self.renew_every.total_seconds())
+
+
+async def _stop(heartbeat: asyncio.Task[None], name: str) -> None:
+    """Cancel ``heartbeat`` and wait for it, but not for ever.
+
+    Cut off from MongoDB, a renewal can sit in pymongo's connection-pool wait, which under
+    Python 3.11 re-takes its lock before it lets a cancellation through: the task then stays
+    "cancelling" until the pool is closed or the network is back. The cancellation stands, so the
+    renewal is never sent; waiting for it would only hang the shutdown of a worker (or a test)
+    that lost its network.
+    """
+    heartbeat.cancel()
+    await asyncio.wait({heartbeat}, timeout=HEARTBEAT_STOP_WAIT_S)
+    if not heartbeat.done():
+        logger.warning("lease %s: its renewal under way has not stopped yet; released without it", name)
