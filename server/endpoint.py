@@ -17,10 +17,12 @@ text.
 **Subscriptions** (README "Live updates") use the graphql-transport-ws protocol on a WebSocket
 at the same path. The token travels in ``connection_init``'s payload (``{"authorization":
 "Bearer <token>"}`` or ``{"token": "<token>"}``), as browsers cannot set headers on a WebSocket:
-an invalid or expired one closes the connection with 4403, too many connections of one user with
+an invalid or expired one closes the connection with 4403 (as does, later, a sign-in that has
+ended: checked before each subscribe and at each ping), too many connections of one user with
 4429, a database outage with 1011. More than ``max_subscriptions`` operations on one connection
-get an error ``TOO_MANY_SUBSCRIPTIONS``; the server pings every ``ping_seconds``; a connection's
-subscriptions, counters and ping task are gone when it closes.
+get an error ``TOO_MANY_SUBSCRIPTIONS``, queries and mutations ``QUERY_OVER_WEBSOCKET``; the
+server pings every ``ping_seconds``; a connection's subscriptions, counters and ping task are
+gone when it closes.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.types.unset import UNSET, UnsetType
 
-from resolvers.accounts import viewer_of
+from resolvers.accounts import signed_in_by, still_signed_in, viewer_of
 from resolvers.auth import AuthConfig
 from resolvers.context import Context
 from resolvers.errors import Unauthenticated
@@ -87,17 +89,22 @@ def operation_name(request_data: GraphQLRequestData) -> str | None:
     return match.group(1) if match else None
 
 
+def operation_type(query: str, operation_name: str | None) -> OperationType | None:
+    """The type of the operation to run; None when the document does not say (execution reports it)."""
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return None
+    operation = get_operation_ast(document, operation_name)
+    return operation.operation if operation is not None else None
+
+
 def is_subscription(request_data: GraphQLRequestData) -> bool:
     """Whether the operation to run is a subscription (parsed only when the word occurs)."""
     query = request_data.query or ""
     if "subscription" not in query:
         return False
-    try:
-        document = parse(query)
-    except GraphQLError:
-        return False  # execution reports it
-    operation = get_operation_ast(document, request_data.operation_name)
-    return operation is not None and operation.operation is OperationType.SUBSCRIPTION
+    return operation_type(query, request_data.operation_name) is OperationType.SUBSCRIPTION
 
 
 class Refused(HTTPException):
@@ -154,6 +161,7 @@ class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.pinger: asyncio.Task[None] | None = None
+        self.closed = False
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         try:
@@ -169,23 +177,47 @@ class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def _ping(self) -> None:
         with contextlib.suppress(Exception):
-            while True:
+            while not self.closed:
                 await asyncio.sleep(self.view.ping_seconds)
+                if not await self._still_signed_in():
+                    return
                 await self.send_message({"type": "ping"})
 
+    async def _still_signed_in(self) -> bool:
+        """Whether the connection's sign-in holds (sign-out, expiry, removal, a new role: 4403)."""
+        context = self.context
+        try:
+            valid = await still_signed_in(context.stores, context.viewer, context.access_expires_at)
+        except StorageUnavailable:
+            return True  # unknown for now: the next check tells
+        if not valid and not self.closed:
+            self.closed = True
+            reason = "The sign-in of this connection has ended; reconnect with a fresh token."
+            await self.websocket.close(code=CLOSE_FORBIDDEN, reason=reason)
+        return valid
+
+    async def _refuse(self, message: SubscribeMessage, code: str, text: str) -> None:
+        error = GraphQLError(text, extensions={"code": code})
+        refusal: ErrorMessage = {"id": message["id"], "type": "error", "payload": [error.formatted]}
+        await self.send_message(refusal)
+
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        if not self.connection_acknowledged or message["id"] in self.operations:
+            await super().handle_subscribe(message)  # closes with 4401 or 4409
+            return
+        if not await self._still_signed_in():
+            return
         limit = self.view.max_subscriptions
-        if (
-            self.connection_acknowledged
-            and message["id"] not in self.operations
-            and len(self.operations) >= limit
-        ):
-            error = GraphQLError(
-                f"At most {limit} subscriptions per connection; complete one first.",
-                extensions={"code": "TOO_MANY_SUBSCRIPTIONS"},
-            )
-            refusal: ErrorMessage = {"id": message["id"], "type": "error", "payload": [error.formatted]}
-            await self.send_message(refusal)
+        if len(self.operations) >= limit:
+            text = f"At most {limit} subscriptions per connection; complete one first."
+            await self._refuse(message, "TOO_MANY_SUBSCRIPTIONS", text)
+            return
+        payload = message["payload"]
+        kind = operation_type(str(payload.get("query") or ""), payload.get("operationName"))
+        if kind is not None and kind is not OperationType.SUBSCRIPTION:
+            # Over HTTP they are logged, counted and given fresh loaders; here they would not be.
+            text = "Only subscriptions go over the WebSocket; send queries and mutations over HTTP."
+            await self._refuse(message, "QUERY_OVER_WEBSOCKET", text)
             return
         await super().handle_subscribe(message)
 
@@ -237,8 +269,8 @@ class LumbungGraphQL(GraphQLView[Context, None]):
             if not token:
                 raise ConnectionRejectionError()
             try:
-                viewer: Viewer = await viewer_of(context.stores, self.auth, token)
-                context.sign_in(viewer)
+                viewer, expires_at = await signed_in_by(context.stores, self.auth, token)
+                context.sign_in(viewer, expires_at)
             except Unauthenticated as exc:
                 raise ConnectionRejectionError() from exc
             except StorageUnavailable as exc:

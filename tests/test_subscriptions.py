@@ -14,6 +14,7 @@ import tracemalloc
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Origin, Subprotocol
 
+from resolvers.auth import parse_token
 from resolvers.live import LiveFeed, LiveHub, SubscriptionEnded
 from server.app import create_app
 from server.settings import Settings
@@ -38,6 +40,7 @@ from tests.support import (
     hub_admin_token,
     user_with_token,
 )
+from tests.test_accounts import SIGN_OUT
 from tests.test_discussions import REPLY, START, _local
 from tests.test_moderation import HIDE
 
@@ -232,11 +235,91 @@ async def test_notification_added_is_not_told_to_another_user(live: Live, town: 
     assert "ANSWER_TO_MY_QUESTION" in told
 
 
-async def test_an_invalid_token_closes_the_connection_with_4403(live: Live) -> None:
+def _session_id(token: str) -> str:
+    parsed = parse_token(token)
+    assert parsed is not None
+    return parsed.record_id
+
+
+async def _spoil(live: Live, token: str, how: str) -> str:
+    """``token`` made malformed, revoked or expired, as the server would find it."""
+    sessions = live.stores.sessions
+    if how == "malformed":
+        return "nope"
+    if how == "revoked":
+        await sessions.revoke(_session_id(token))
+    else:
+        past = datetime.now(UTC) - timedelta(minutes=1)
+        expired = {"$set": {"access_expires_at": past}}
+        await sessions.collection.update_one({"_id": _session_id(token)}, expired)
+    return token
+
+
+@pytest.mark.parametrize("how", ["malformed", "revoked", "expired"])
+async def test_an_invalid_token_closes_the_connection_with_4403(live: Live, town: Town, how: str) -> None:
+    token = await _spoil(live, town.asker_token, how)
     async with connect(live.ws_url, subprotocols=SUBPROTOCOLS) as ws:
-        await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": "Bearer nope"}}))
+        init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+        await ws.send(json.dumps(init))
         assert await _close_code(ws) == 4403
     assert live.hub.connection_count == 0
+
+
+@pytest.fixture
+async def pinged(mongo: LocalService, meili: LocalService, stores: Stores) -> AsyncIterator[Live]:
+    """An app that pings (and checks its connections' sign-in) every tenth of a second."""
+    settings = settings_for(
+        mongo, meili, stores.database.name, search_indexer=False, live_updates=True, live_ping_seconds=0.1
+    )
+    async with live_app(settings, stores) as app:
+        yield app
+
+
+async def test_signing_out_closes_an_open_live_connection_with_4403(pinged: Live) -> None:
+    # given Bu Sari subscribed to her notifications
+    organization = await create_organization(pinged.api, name="Pemerintah Kelurahan Keputih")
+    asker, token = await pinged.user(Role.MEMBER, organization, "Bu Sari")
+    async with connected(pinged, {"authorization": f"Bearer {token}"}) as ws:
+        await _subscribe(ws, NOTIFICATION_ADDED)
+        await pinged.until(lambda: pinged.hub.subscription_count == 1)
+        # when she signs out (in another tab, over HTTP)
+        assert (await asker.data(SIGN_OUT))["signOut"]["errors"] == []
+        # then the open connection is closed as forbidden, and its subscription is gone
+        assert await _close_code(ws) == 4403
+    await pinged.until(lambda: pinged.hub.subscription_count == 0 and pinged.hub.connection_count == 0)
+
+
+@pytest.mark.parametrize("how", ["revoked", "expired", "demoted", "removed"])
+async def test_a_subscribe_after_the_sign_in_ended_closes_the_connection_with_4403(
+    live: Live, town: Town, how: str
+) -> None:
+    # given Bu Sari connected, signed in
+    async with connected(live, {"authorization": f"Bearer {town.asker_token}"}) as ws:
+        # when her session ends, or her account changes, while the connection stays open
+        if how == "demoted":
+            await live.stores.users.collection.update_one(
+                {"name": "Bu Sari"}, {"$set": {"role": Role.REVIEWER.value}}
+            )
+        elif how == "removed":
+            await live.stores.users.collection.delete_one({"name": "Bu Sari"})
+        else:
+            await _spoil(live, town.asker_token, how)
+        await _subscribe(ws, NOTIFICATION_ADDED)
+        # then her next subscribe closes it as forbidden (the client signs in again)
+        assert await _close_code(ws) == 4403
+    assert live.hub.subscription_count == 0
+
+
+async def test_a_query_over_the_websocket_is_refused_with_a_code(live: Live, town: Town) -> None:
+    async with connected(live, {"authorization": f"Bearer {town.asker_token}"}) as ws:
+        for query in ("{ viewer { id } }", "mutation { signOut { errors { code } } }"):
+            operation = await _subscribe(ws, query)
+            message = await _receive(ws)
+            assert message["id"] == operation
+            assert message["type"] == "error"
+            assert message["payload"][0]["extensions"]["code"] == "QUERY_OVER_WEBSOCKET"
+    # and the sign-out was not run: the token still works over HTTP
+    assert (await town.asker.data("{ viewer { id } }"))["viewer"] is not None
 
 
 async def test_notification_added_without_a_token_is_unauthenticated(live: Live) -> None:
