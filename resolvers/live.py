@@ -47,6 +47,8 @@ Topic = tuple[str, str]
 QUEUE_SIZE: Final = 100
 TOO_SLOW: Final = "LIVE_TOO_SLOW"
 RESYNC: Final = "LIVE_RESYNC"
+UNAVAILABLE: Final = "LIVE_UNAVAILABLE"
+UNAVAILABLE_MESSAGE: Final = "Live updates are not available on this server."
 
 
 class SubscriptionEnded(Exception):
@@ -62,11 +64,30 @@ class TooManyConnections(Exception):
 
 
 @dataclass(eq=False)
+class Event:
+    """One change, handed to every subscriber of its topic.
+
+    Its subscribers read it (the checks, the nested fields) through loaders of the event, one
+    set per viewer and shared: a reply to a thread a thousand visitors watch loads its thread,
+    item and author once, not once per visitor; and fresh, as the connection's would not be.
+    """
+
+    document: Document
+    by_viewer: dict[Viewer, Loaders] = field(default_factory=dict)
+
+    def loaders(self, stores: Stores, viewer: Viewer) -> Loaders:
+        loaders = self.by_viewer.get(viewer)
+        if loaders is None:
+            loaders = self.by_viewer[viewer] = Loaders.for_request(stores, viewer)
+        return loaders
+
+
+@dataclass(eq=False)
 class Subscriber:
     topic: Topic
-    queue: asyncio.Queue[Document | SubscriptionEnded]
+    queue: asyncio.Queue[Event | SubscriptionEnded]
 
-    async def events(self) -> AsyncIterator[Document]:
+    async def events(self) -> AsyncIterator[Event]:
         while True:
             item = await self.queue.get()
             if isinstance(item, SubscriptionEnded):
@@ -95,9 +116,10 @@ class LiveHub:
         return len(self.connections)
 
     def publish(self, topic: Topic, document: Document) -> None:
+        event = Event(document)
         for subscriber in list(self.topics.get(topic, ())):
             try:
-                subscriber.queue.put_nowait(document)
+                subscriber.queue.put_nowait(event)
             except asyncio.QueueFull:
                 self._drop(subscriber, SubscriptionEnded(TOO_SLOW, "Too slow: events were missed; refetch."))
 
@@ -213,22 +235,27 @@ class LiveFeed:
 
 def _hub(context: Context) -> LiveHub:
     if context.live is None:
-        raise SubscriptionEnded("LIVE_UNAVAILABLE", "Live updates are not available on this server.")
+        raise SubscriptionEnded(UNAVAILABLE, UNAVAILABLE_MESSAGE)
     return context.live
 
 
 def refreshed(context: Context) -> None:
-    """New loaders for the next event: a connection lives long, its loaders' cache must not."""
+    """New loaders: a connection lives long, its loaders' cache must not."""
     context.loaders = Loaders.for_request(context.stores, context.viewer)
+
+
+def _reading(context: Context, event: Event) -> None:
+    """The event's loaders for this viewer, shared with its other subscribers (see ``Event``)."""
+    context.loaders = event.loaders(context.stores, context.viewer)
 
 
 async def notifications_of_viewer(context: Context) -> AsyncIterator[NotificationRecord]:
     """The viewer's new notifications, as they are written (the caller checked the viewer)."""
     assert context.viewer.user_id is not None
     with _hub(context).subscribed(("user", context.viewer.user_id)) as subscriber:
-        async for document in subscriber.events():
-            refreshed(context)
-            yield NotificationRecord.model_validate(document)
+        async for event in subscriber.events():
+            _reading(context, event)
+            yield NotificationRecord.model_validate(event.document)
 
 
 async def thread_to_watch(context: Context, thread_id: str) -> str | FieldError:
@@ -241,12 +268,18 @@ async def thread_to_watch(context: Context, thread_id: str) -> str | FieldError:
     return thread.id
 
 
-async def replies_in(context: Context, thread_id: str) -> AsyncIterator[ReplyRecord]:
-    """New replies of a thread (checked by ``thread_to_watch``), as they are posted."""
+async def replies_in(context: Context, global_id: str, thread_id: str) -> AsyncIterator[ReplyRecord]:
+    """New replies of a thread (checked by ``thread_to_watch``), as they are posted.
+
+    Each one is checked again first: once the thread is hidden from the viewer, or its item
+    unpublished or withdrawn, the subscription ends with ``NOT_FOUND`` instead.
+    """
     with _hub(context).subscribed(("thread", thread_id)) as subscriber:
-        async for document in subscriber.events():
-            refreshed(context)
-            yield ReplyRecord.model_validate(document)
+        async for event in subscriber.events():
+            _reading(context, event)
+            if isinstance(still := await thread_to_watch(context, global_id), FieldError):
+                raise SubscriptionEnded(still.code.value, still.message)
+            yield ReplyRecord.model_validate(event.document)
 
 
 def connection_key(viewer: Viewer, client_address: str) -> str:

@@ -43,6 +43,7 @@ from tests.support import (
 from tests.test_accounts import SIGN_OUT
 from tests.test_discussions import REPLY, START, _local
 from tests.test_moderation import HIDE
+from tests.test_workflow import ARCHIVE
 
 SUBPROTOCOLS = [Subprotocol("graphql-transport-ws")]
 NOTIFICATION_ADDED = "subscription { notificationAdded { id reason summary actorName subject { id } } }"
@@ -326,9 +327,10 @@ async def test_notification_added_without_a_token_is_unauthenticated(live: Live)
     async with connected(live) as ws:
         operation = await _subscribe(ws, NOTIFICATION_ADDED)
         message = await _receive(ws)
+    # then the protocol's `error` message: the operation never started
     assert message["id"] == operation
-    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
-    assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert message["type"] == "error"
+    assert message["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
 async def test_thread_updated_yields_new_replies_to_anyone_who_may_read_the_thread(
@@ -352,8 +354,8 @@ async def test_thread_updated_of_an_unknown_thread_is_not_found(live: Live) -> N
     async with connected(live) as ws:
         await _subscribe(ws, THREAD_UPDATED, {"id": "VGhyZWFkOjY1ZmZmZmZmZmZmZmZmZmZmZmZmZmZmZg"})
         message = await _receive(ws)
-    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
-    assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+    assert message["type"] == "error"
+    assert message["payload"][0]["extensions"]["code"] == "NOT_FOUND"
     assert live.hub.subscription_count == 0
 
 
@@ -564,7 +566,7 @@ async def test_a_subscriber_too_slow_for_its_queue_is_dropped_and_the_others_go_
         received = []
         for number in range(3):
             hub.publish(topic, {"n": number})
-            received.append(await anext(aiter(quick.events())))
+            received.append((await anext(aiter(quick.events()))).document)
         # then the slow one is told it missed events, and the quick one got all three
         with pytest.raises(SubscriptionEnded) as ended:
             async for _ in slow.events():
@@ -595,8 +597,8 @@ async def test_thread_updated_of_a_hidden_thread_is_not_found_but_its_author_may
         await _subscribe(ws, THREAD_UPDATED, {"id": thread["id"]})
         await live.until(lambda: live.hub.subscription_count == 1)
     # then the visitor is told there is no such thread, and the author is subscribed
-    errors = refused["payload"] if refused["type"] == "error" else refused["payload"]["errors"]
-    assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+    assert refused["type"] == "error"
+    assert refused["payload"][0]["extensions"]["code"] == "NOT_FOUND"
 
 
 async def test_a_notification_written_by_the_notifier_of_instance_a_reaches_a_subscriber_on_b(
@@ -677,3 +679,70 @@ async def test_a_stream_that_cannot_resume_ends_every_subscription_with_live_res
         while (message := await _receive(ws))["type"] != "next":
             pass
     assert message["payload"]["data"]["threadUpdated"]["body"] == "Setelah pemulihan."
+
+
+async def test_a_thread_whose_item_is_archived_while_watched_ends_its_subscription_with_not_found(
+    live: Live, town: Town
+) -> None:
+    # given an anonymous visitor watching a question on a published practice
+    owner_org = await create_organization(live.api, name="Pemerintah Kelurahan Menteng")
+    practice = await create_practice(live.api, owner_org, published=True)
+    thread_id = await _question(town.asker, practice["id"])
+    async with connected(live) as ws:
+        operation = await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: live.hub.subscription_count == 1)
+        # when the practice is archived (no longer public), and a reviewer, who may still read it,
+        # replies in the thread
+        archived = await live.api.mutate(ARCHIVE, {"id": practice["id"], "version": practice["version"]})
+        assert archived["errors"] == []
+        replied = await live.api.mutate(REPLY, {"threadId": thread_id, "body": "Diarsipkan."})
+        assert replied["errors"] == []
+        # then the visitor is told the thread is gone, not the reply, and the subscription ends
+        message = await _receive(ws)
+        assert message["id"] == operation
+        assert message["payload"]["data"] is None
+        assert message["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        assert (await _receive(ws)) == {"id": operation, "type": "complete"}
+    assert live.hub.subscription_count == 0
+
+
+async def test_one_reply_is_read_once_for_all_the_visitors_watching_its_thread(
+    mongo: LocalService, meili: LocalService, stores: Stores
+) -> None:
+    # given an app without a notifier (nothing else reads threads), every load of a thread counted
+    settings = settings_for(
+        mongo, meili, stores.database.name, search_indexer=False, live_updates=True, notifier=False
+    )
+    async with live_app(settings, stores) as live, contextlib.AsyncExitStack() as stack:
+        owner_org = await create_organization(live.api, name="Pemerintah Kelurahan Depok Jaya")
+        practice = await create_practice(live.api, owner_org, published=True)
+        asker, _ = await live.user(Role.MEMBER, owner_org, "Bu Sari")
+        thread_id = await _question(asker, practice["id"])
+        threads = live.state["stores"].discussions.threads
+        loads: list[list[str]] = []
+        get_many = threads.get_many
+
+        async def counted(ids: Any) -> Any:
+            loads.append(list(ids))
+            return await get_many(ids)
+
+        threads.get_many = counted
+        sockets: list[ClientConnection] = []
+
+        async def reply_seen_by(watchers: int) -> int:
+            """The thread's loads while a reply is posted and ``watchers`` visitors receive it."""
+            while len(sockets) < watchers:
+                sockets.append(await stack.enter_async_context(connected(live)))
+                await _subscribe(sockets[-1], THREAD_UPDATED, {"id": thread_id})
+            await live.until(lambda: live.hub.subscription_count == watchers)
+            loads.clear()
+            await asker.mutate(REPLY, {"threadId": thread_id, "body": "Sekitar dua juta rupiah."})
+            for ws in sockets:
+                assert (await _receive(ws))["payload"]["data"]["threadUpdated"]["id"]
+            return len(loads)
+
+        # when a reply is seen by one visitor, then one by three
+        with_one, with_three = await reply_seen_by(1), await reply_seen_by(3)
+        del threads.get_many
+    # then the three cost the thread's loads of the one: loaded once per event, not per visitor
+    assert with_three == with_one
