@@ -201,6 +201,7 @@ class LiveFeed:
                 ChangeWatcher(stores.database[ACTIVITY_OUTBOX], lambda change: wake(), fault=fault)
             )
         self.watchers = tuple(watchers)
+        self.tasks: list[asyncio.Task[None]] = []
 
     def _notification(self, change: Document) -> None:
         document = change.get("fullDocument")
@@ -220,17 +221,39 @@ class LiveFeed:
     async def running(self) -> AsyncIterator[None]:
         """The watchers opened, running while inside, stopped cleanly on the way out."""
         await self.start()
-        tasks = [
-            asyncio.create_task(watcher.run(), name=f"live-{watcher.collection.name}")
-            for watcher in self.watchers
-        ]
+        self.tasks = [self._run(watcher) for watcher in self.watchers]
         try:
             yield
         finally:
             for watcher in self.watchers:  # both stop at once
                 watcher.stopping = True
-            for watcher, task in zip(self.watchers, tasks, strict=True):
+            for watcher, task in zip(self.watchers, self.tasks, strict=True):
                 await watcher.stop(task)
+
+    def _run(self, watcher: ChangeWatcher, *, again: bool = False) -> asyncio.Task[None]:
+        """The watcher's task; should it ever end before a stop, it is logged and started again."""
+
+        async def run() -> None:
+            if again:  # the stream it left may be half-way through a getMore: resumed from its token
+                await watcher.drop_stream()
+            await watcher.run()
+
+        task = asyncio.create_task(run(), name=f"live-{watcher.collection.name}")
+
+        def ended(task: asyncio.Task[None]) -> None:
+            if watcher.stopping:
+                return
+            error = None if task.cancelled() else task.exception()
+            logger.error("watcher of %s ended (%r); starting it again", watcher.collection.name, error)
+            watcher.restarts += 1
+            self.tasks[self.watchers.index(watcher)] = self._run(watcher, again=True)
+
+        task.add_done_callback(ended)
+        return task
+
+    @property
+    def restarts(self) -> int:
+        return sum(watcher.restarts for watcher in self.watchers)
 
 
 def _hub(context: Context) -> LiveHub:

@@ -78,7 +78,10 @@ class ChangeWatcher:
         self.resume_token: Mapping[str, Any] | None = None
         # The open stream (None between two): a test closes it to inject a stream error.
         self.stream: AsyncChangeStream[Document] | None = None
+        # Reopenings of the stream (after an error, or the watcher's task ended and started again);
+        # changes ``on_change`` failed on.
         self.restarts = 0
+        self.failed_changes = 0
         self.stopping = False
 
     async def _open(self) -> AsyncChangeStream[Document]:
@@ -104,7 +107,7 @@ class ChangeWatcher:
                 while stream.alive and not self.stopping:
                     change = await stream.try_next()
                     if change is not None:
-                        self.on_change(change)
+                        self._hand_on(change)
                     # After a change its own token, else the batch's: nothing before it is lost.
                     if stream.resume_token is not None:
                         self.resume_token = stream.resume_token
@@ -130,15 +133,25 @@ class ChangeWatcher:
                 if task is not None and task.cancelling():
                     raise asyncio.CancelledError from exc
                 logger.warning("change stream of %s failed: %s; resuming", self.collection.name, exc)
-            await self._drop_stream()
+            except Exception:  # a bug must not end the watcher for good: it backs off and resumes
+                logger.exception("watcher of %s failed; resuming", self.collection.name)
+            await self.drop_stream()
             for _ in range(max(1, round(wait / RETRY_WAIT_MIN))):  # a stop does not wait it out
                 if self.stopping:
                     break
                 await asyncio.sleep(RETRY_WAIT_MIN)
             wait = min(wait * 2, RETRY_WAIT_MAX)
-        await self._drop_stream()
+        await self.drop_stream()
 
-    async def _drop_stream(self) -> None:
+    def _hand_on(self, change: Document) -> None:
+        """One change to ``on_change``; if that fails, the change is logged and the next one goes on."""
+        try:
+            self.on_change(change)
+        except Exception:
+            self.failed_changes += 1
+            logger.exception("a change of %s could not be handed on; skipped", self.collection.name)
+
+    async def drop_stream(self) -> None:
         stream, self.stream = self.stream, None
         if stream is not None:
             with contextlib.suppress(Exception):
@@ -155,4 +168,4 @@ class ChangeWatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         finally:
-            await self._drop_stream()
+            await self.drop_stream()

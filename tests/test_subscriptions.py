@@ -746,3 +746,73 @@ async def test_one_reply_is_read_once_for_all_the_visitors_watching_its_thread(
         del threads.get_many
     # then the three cost the thread's loads of the one: loaded once per event, not per visitor
     assert with_three == with_one
+
+
+async def _metric(live: Live, name: str) -> float:
+    async with httpx.AsyncClient(base_url=live.url) as http:
+        text = (await http.get("/metrics")).text
+    return next(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name + " "))
+
+
+async def test_a_change_that_cannot_be_handed_on_is_skipped_and_the_next_one_arrives(
+    live: Live, town: Town
+) -> None:
+    # given a subscriber of a thread, and the replies' watcher failing on the next change (a bug)
+    thread_id = await _question(town.asker, town.practice_id)
+    watcher = live.feed.replies
+    hand_on = watcher.on_change
+    failures: list[str] = []
+
+    def fails_once(change: Any) -> None:
+        if not failures:
+            failures.append(change["fullDocument"]["body"])
+            raise RuntimeError("a bug in a callback")
+        hand_on(change)
+
+    watcher.on_change = fails_once
+    async with connected(live) as ws:
+        await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: live.hub.subscription_count == 1)
+        # when two replies are posted
+        for body in ("Yang gagal.", "Yang berikutnya."):
+            await town.owner.mutate(REPLY, {"threadId": thread_id, "body": body})
+        message = await _receive(ws)
+    # then the first is lost to the bug, and the second still arrives: the watcher lives on
+    assert failures == ["Yang gagal."]
+    assert message["payload"]["data"]["threadUpdated"]["body"] == "Yang berikutnya."
+    assert watcher.failed_changes == 1
+
+
+@pytest.mark.parametrize("fault", ["error", "cancelled"])
+async def test_a_watcher_that_fails_unexpectedly_resumes_and_is_counted(
+    live: Live, town: Town, fault: str
+) -> None:
+    # given a subscriber of a thread, and the replies' watcher failing with an unexpected error
+    # while it resumes, or its task cancelled from outside
+    thread_id = await _question(town.asker, town.practice_id)
+    feed, watcher = live.feed, live.feed.replies
+    before = await _metric(live, "lumbung_live_watcher_restarts")
+    async with connected(live) as ws:
+        await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: live.hub.subscription_count == 1)
+        if fault == "error":
+            raised: list[str] = []
+
+            async def fails_once(step: str) -> None:
+                if not raised:
+                    raised.append(step)
+                    raise RuntimeError("a bug while resuming")
+
+            watcher.fault = fails_once
+            assert watcher.stream is not None
+            await watcher.stream.close()
+            await live.until(lambda: bool(raised))
+        else:
+            feed.tasks[feed.watchers.index(watcher)].cancel()
+        await live.until(lambda: watcher.stream is not None and watcher.stream.alive)
+        # when a reply is posted
+        await town.owner.mutate(REPLY, {"threadId": thread_id, "body": "Masih hidup."})
+        message = await _receive(ws)
+    # then it arrives, and /metrics counts the restart
+    assert message["payload"]["data"]["threadUpdated"]["body"] == "Masih hidup."
+    assert await _metric(live, "lumbung_live_watcher_restarts") > before
