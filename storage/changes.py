@@ -7,9 +7,10 @@ stream's post-batch token while nothing happens) and reopens the stream after an
 ``resumeAfter`` that token, so what was written while the stream was down is still delivered.
 
 The token is only as good as the oplog: once the oplog has rolled past it (an outage longer than
-the oplog window), the server refuses it (``ChangeStreamHistoryLost``). The watcher then starts
-again from now and calls ``on_history_lost``: whatever was written in between is not replayed,
-and subscribers must refetch (README "Live updates").
+the oplog window), the server refuses it (``ChangeStreamHistoryLost``, ``InvalidResumeToken``,
+``ChangeStreamFatalError``). The watcher then opens a stream from now and, once it is open, calls
+``on_history_lost`` (as it does when it has no token to resume from): whatever was written in
+between is not replayed, and subscribers must refetch (README "Live updates").
 """
 
 from __future__ import annotations
@@ -101,8 +102,14 @@ class ChangeWatcher:
             try:
                 if self.stream is None:
                     await self.fault("resume")
+                    lost = self.resume_token is None  # from now on: what came between is lost
                     self.stream = await self._open()
                     self.restarts += 1
+                    if lost:
+                        # Told once the new stream is open: what the subscribers refetch now,
+                        # and what is written after, is all they need.
+                        self.resume_token = self.stream.resume_token
+                        self.on_history_lost()
                 stream = self.stream
                 while stream.alive and not self.stopping:
                     change = await stream.try_next()
@@ -124,8 +131,7 @@ class ChangeWatcher:
                         self.collection.name,
                         exc,
                     )
-                    self.resume_token = None
-                    self.on_history_lost()
+                    self.resume_token = None  # on_history_lost once the new stream is open
                 else:
                     logger.warning("change stream of %s failed: %s; resuming", self.collection.name, exc)
             except (PyMongoError, StopAsyncIteration) as exc:

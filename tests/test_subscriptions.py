@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from pymongo.errors import OperationFailure
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Origin, Subprotocol
@@ -816,3 +817,42 @@ async def test_a_watcher_that_fails_unexpectedly_resumes_and_is_counted(
     # then it arrives, and /metrics counts the restart
     assert message["payload"]["data"]["threadUpdated"]["body"] == "Masih hidup."
     assert await _metric(live, "lumbung_live_watcher_restarts") > before
+
+
+@pytest.mark.parametrize("lost", ["history_lost", "no_token"])
+async def test_a_watcher_that_lost_its_place_tells_live_resync_once_its_new_stream_is_open(
+    live: Live, town: Town, lost: str
+) -> None:
+    # given a subscriber of a thread, and the replies' stream failing: its token older than the
+    # oplog (ChangeStreamHistoryLost, injected), or no token to resume from at all
+    thread_id = await _question(town.asker, town.practice_id)
+    watcher, hub = live.feed.replies, live.hub
+    dropped_before = hub.dropped
+    told_before_reopening: list[bool] = []
+
+    async def history_lost_once(step: str) -> None:
+        first = not told_before_reopening
+        told_before_reopening.append(hub.dropped > dropped_before)
+        if first and lost == "history_lost":
+            raise OperationFailure("Resume of change stream was not possible", code=286)
+        if first:
+            watcher.resume_token = None
+
+    async with connected(live) as ws:
+        await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: hub.subscription_count == 1)
+        watcher.fault = history_lost_once
+        assert watcher.stream is not None
+        await watcher.stream.close()
+        # when it resumes, then the subscription ends with LIVE_RESYNC
+        message = await _receive(ws)
+        assert message["payload"]["errors"][0]["extensions"]["code"] == "LIVE_RESYNC"
+        # and a client that subscribes again at once gets the next reply: the new stream was
+        # open before anyone was told to refetch
+        await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: hub.subscription_count == 1)
+        await town.owner.mutate(REPLY, {"threadId": thread_id, "body": "Setelah pemulihan."})
+        while (message := await _receive(ws))["type"] != "next":
+            pass
+    assert message["payload"]["data"]["threadUpdated"]["body"] == "Setelah pemulihan."
+    assert not any(told_before_reopening)
