@@ -17,12 +17,13 @@ text.
 **Subscriptions** (README "Live updates") use the graphql-transport-ws protocol on a WebSocket
 at the same path. The token travels in ``connection_init``'s payload (``{"authorization":
 "Bearer <token>"}`` or ``{"token": "<token>"}``), as browsers cannot set headers on a WebSocket:
-an invalid or expired one closes the connection with 4403 (as does, later, a sign-in that has
-ended: checked before each subscribe and at each ping), too many connections of one user with
-4429, a database outage with 1011. More than ``max_subscriptions`` operations on one connection
-get an error ``TOO_MANY_SUBSCRIPTIONS``, queries and mutations ``QUERY_OVER_WEBSOCKET``; the
-server pings every ``ping_seconds``; a connection's subscriptions, counters and ping task are
-gone when it closes.
+an invalid or expired one closes the connection with 4403, as does, later, a sign-in that has
+ended (checked before each subscribe and at each ping); a database outage closes it with 1013
+(Try Again Later). A user past ``max_connections_per_user`` has the oldest connection closed
+with 4429. More than ``max_subscriptions`` operations on one connection get an error
+``TOO_MANY_SUBSCRIPTIONS``, queries and mutations ``QUERY_OVER_WEBSOCKET``; the server pings
+every ``ping_seconds``; a connection's subscriptions, counters and ping task are gone when it
+closes.
 """
 
 from __future__ import annotations
@@ -121,10 +122,10 @@ def refusal(status_code: int, message: str, code: str) -> Response:
     return Response(json.dumps(body), status_code=status_code, media_type="application/json", headers=headers)
 
 
-# Close codes of a live connection refused after connection_init.
-CLOSE_FORBIDDEN = 4403  # the token is invalid or expired (graphql-ws does not retry)
-CLOSE_TOO_MANY_CONNECTIONS = 4429  # graphql-ws does not retry either
-CLOSE_UNAVAILABLE = 1011  # the database is down: the client may retry later
+# Close codes of a live connection refused after connection_init, and what graphql-ws does.
+CLOSE_FORBIDDEN = 4403  # the sign-in is invalid or ended: it retries (with connectionParams anew)
+CLOSE_TOO_MANY_CONNECTIONS = 4429  # fatal: it does not retry
+CLOSE_TRY_AGAIN_LATER = 1013  # the database is unavailable: it retries (1011 would be fatal)
 
 
 class Unavailable(Exception):
@@ -170,7 +171,7 @@ class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
             await self.websocket.close(code=CLOSE_TOO_MANY_CONNECTIONS, reason=str(exc))
             return
         except Unavailable:
-            await self.websocket.close(code=CLOSE_UNAVAILABLE, reason="The database is unavailable.")
+            await self.websocket.close(code=CLOSE_TRY_AGAIN_LATER, reason="The database is unavailable.")
             return
         if self.connection_acknowledged and self.pinger is None:
             self.pinger = asyncio.create_task(self._ping(), name="live-ping")
@@ -420,6 +421,7 @@ class LumbungGraphQL(GraphQLView[Context, None]):
 __all__ = [
     "CLOSE_FORBIDDEN",
     "CLOSE_TOO_MANY_CONNECTIONS",
+    "CLOSE_TRY_AGAIN_LATER",
     "PREFLIGHT_HEADERS",
     "STRAWBERRY_BATCH_CAP",
     "LiveConnection",

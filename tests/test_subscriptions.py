@@ -32,6 +32,7 @@ from server.app import create_app
 from server.settings import Settings
 from server.supervisor import LocalService, free_port
 from storage.database import Stores
+from storage.errors import StorageUnavailable
 from storage.vocabulary import Role
 from tests.conftest import settings_for
 from tests.support import (
@@ -856,3 +857,26 @@ async def test_a_watcher_that_lost_its_place_tells_live_resync_once_its_new_stre
             pass
     assert message["payload"]["data"]["threadUpdated"]["body"] == "Setelah pemulihan."
     assert not any(told_before_reopening)
+
+
+async def test_a_database_outage_at_connection_init_closes_with_try_again_later(
+    live: Live, town: Town
+) -> None:
+    # given the database failing the next sign-in lookup (injected)
+    sessions = live.state["stores"].sessions
+    signed_in = sessions.signed_in
+
+    async def unavailable_once(session_id: str) -> Any:
+        del sessions.signed_in
+        raise StorageUnavailable("the database is down")
+
+    sessions.signed_in = unavailable_once
+    # when Bu Sari connects, then she is closed with 1013 (graphql-ws retries it; 1011 it does not)
+    async with connect(live.ws_url, subprotocols=SUBPROTOCOLS) as ws:
+        init = {"type": "connection_init", "payload": {"authorization": f"Bearer {town.asker_token}"}}
+        await ws.send(json.dumps(init))
+        assert await _close_code(ws) == 1013
+    # and the next attempt, the database back, gets in
+    async with connected(live, {"authorization": f"Bearer {town.asker_token}"}):
+        assert live.hub.connection_count == 1
+    assert sessions.signed_in == signed_in
