@@ -13,7 +13,7 @@ token has fallen out of the oplog every subscriber is dropped (``LIVE_RESYNC``):
 client has missed events and must refetch what it shows, then subscribe again.
 
 Connections are counted per signed-in user (per client address for anonymous ones) against
-``max_connections_per_user``; the limit holds per instance.
+``max_connections_per_user``, per instance: one past it closes the oldest.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from resolvers.context import Context
 from resolvers.discussions import find_thread
@@ -43,6 +43,7 @@ from storage.vocabulary import PostState
 logger = logging.getLogger("lumbung.live")
 
 Topic = tuple[str, str]
+Closer = Callable[[], Coroutine[Any, Any, None]]
 
 QUEUE_SIZE: Final = 100
 TOO_SLOW: Final = "LIVE_TOO_SLOW"
@@ -57,10 +58,6 @@ class SubscriptionEnded(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
-
-
-class TooManyConnections(Exception):
-    pass
 
 
 @dataclass(eq=False)
@@ -102,9 +99,10 @@ class LiveHub:
     queue_size: int = QUEUE_SIZE
     max_connections_per_user: int = 5
     topics: dict[Topic, set[Subscriber]] = field(default_factory=lambda: defaultdict(set))
-    # The key (user or address) of each open connection, by its owner's id(); and their counts.
+    # The key (user or address) of each open connection, by its owner's id(); and, by key, how
+    # to close each of its connections, oldest first.
     connections: dict[int, str] = field(default_factory=dict)
-    per_key: Counter[str] = field(default_factory=Counter)
+    per_key: dict[str, dict[int, Closer]] = field(default_factory=dict)
     dropped: int = 0
 
     @property
@@ -155,22 +153,32 @@ class LiveHub:
         finally:
             self._remove(subscriber)
 
-    def open_connection(self, owner: object, key: str) -> None:
-        """Count a connection (``owner``: its context) against its user's limit, or refuse it."""
-        if self.per_key[key] >= self.max_connections_per_user:
-            raise TooManyConnections(
-                f"Too many live connections: at most {self.max_connections_per_user} per user."
-            )
-        self.per_key[key] += 1
+    def open_connection(self, owner: object, key: str, close: Closer) -> Closer | None:
+        """Count a connection (``owner``: its handler, ``close`` closes it) against its key's limit.
+
+        Past the limit, the key's oldest connection makes room: it is forgotten here, and the
+        caller calls what is returned to close it. A client that vanished without closing (a
+        reload, a dropped network) is still counted until the server notices; its successor
+        must not be the one refused.
+        """
+        held = self.per_key.setdefault(key, {})
+        evicted: Closer | None = None
+        if len(held) >= self.max_connections_per_user:
+            oldest = next(iter(held))
+            evicted = held.pop(oldest)
+            del self.connections[oldest]
+        held[id(owner)] = close
         self.connections[id(owner)] = key
+        return evicted
 
     def close_connection(self, owner: object) -> None:
         """Forget a connection counted by ``open_connection``; nothing when it was not counted."""
         key = self.connections.pop(id(owner), None)
         if key is None:
             return
-        self.per_key[key] -= 1
-        if self.per_key[key] <= 0:
+        held = self.per_key[key]
+        held.pop(id(owner), None)
+        if not held:
             del self.per_key[key]
 
 

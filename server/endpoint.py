@@ -55,7 +55,7 @@ from resolvers.accounts import signed_in_by, still_signed_in, viewer_of
 from resolvers.auth import AuthConfig
 from resolvers.context import Context
 from resolvers.errors import Unauthenticated
-from resolvers.live import TooManyConnections, connection_key
+from resolvers.live import connection_key
 from resolvers.posting import PostingConfig
 from resolvers.viewer import Viewer
 from server import logs
@@ -124,7 +124,7 @@ def refusal(status_code: int, message: str, code: str) -> Response:
 
 # Close codes of a live connection refused after connection_init, and what graphql-ws does.
 CLOSE_FORBIDDEN = 4403  # the sign-in is invalid or ended: it retries (with connectionParams anew)
-CLOSE_TOO_MANY_CONNECTIONS = 4429  # fatal: it does not retry
+CLOSE_TOO_MANY_CONNECTIONS = 4429  # replaced by a newer connection; fatal: it does not retry
 CLOSE_TRY_AGAIN_LATER = 1013  # the database is unavailable: it retries (1011 would be fatal)
 
 
@@ -167,14 +167,30 @@ class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         try:
             await super().handle_connection_init(message)
-        except TooManyConnections as exc:
-            await self.websocket.close(code=CLOSE_TOO_MANY_CONNECTIONS, reason=str(exc))
-            return
         except Unavailable:
             await self.websocket.close(code=CLOSE_TRY_AGAIN_LATER, reason="The database is unavailable.")
             return
-        if self.connection_acknowledged and self.pinger is None:
-            self.pinger = asyncio.create_task(self._ping(), name="live-ping")
+        if not self.connection_acknowledged or self.pinger is not None:
+            return
+        live = self.context.live
+        if live is not None:
+            key = connection_key(self.context.viewer, self.context.client_address)
+            evicted = live.open_connection(self, key, self._replaced)
+            if evicted is not None:  # in the background: a vanished client's socket may not drain
+                closing = asyncio.create_task(evicted(), name="live-replaced")
+                self.view.closing.add(closing)
+                closing.add_done_callback(self.view.closing.discard)
+        self.pinger = asyncio.create_task(self._ping(), name="live-ping")
+
+    async def _replaced(self) -> None:
+        """Closed to make room for a newer connection of the same user (4429: not retried)."""
+        if self.closed:
+            return
+        self.closed = True
+        limit = self.context.live.max_connections_per_user if self.context.live else 0
+        reason = f"Replaced by a newer connection: at most {limit} per user."
+        with contextlib.suppress(Exception):
+            await self.websocket.close(code=CLOSE_TOO_MANY_CONNECTIONS, reason=reason)
 
     async def _ping(self) -> None:
         with contextlib.suppress(Exception):
@@ -231,7 +247,7 @@ class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
             await super().shutdown()  # cancels the subscriptions: they leave the hub
         finally:
             if self.context.live is not None:
-                self.context.live.close_connection(self.context)
+                self.context.live.close_connection(self)
 
 
 class LumbungGraphQL(GraphQLView[Context, None]):
@@ -253,6 +269,7 @@ class LumbungGraphQL(GraphQLView[Context, None]):
         kwargs["subscription_protocols"] = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # strawberry's own keyword arguments
         self.max_subscriptions = max_subscriptions
+        self.closing: set[asyncio.Task[None]] = set()  # connections replaced by newer ones
         self.ping_seconds = ping_seconds
         self.auth = auth
         self.max_operations = max_operations
@@ -264,7 +281,7 @@ class LumbungGraphQL(GraphQLView[Context, None]):
     websocket_adapter_class = TextFrames  # type: ignore[assignment]  # as strawberry's own
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
-        """Sign the connection in with connection_init's token, and count it against the limit."""
+        """Sign the connection in with connection_init's token (LiveConnection counts it)."""
         token = _token_of(context.connection_params or {})
         if token is not None:
             if not token:
@@ -276,8 +293,6 @@ class LumbungGraphQL(GraphQLView[Context, None]):
                 raise ConnectionRejectionError() from exc
             except StorageUnavailable as exc:
                 raise Unavailable() from exc
-        if context.live is not None:
-            context.live.open_connection(context, connection_key(context.viewer, context.client_address))
         unset: UnsetType = UNSET
         return unset
 
