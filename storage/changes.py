@@ -7,9 +7,10 @@ stream's post-batch token while nothing happens) and reopens the stream after an
 ``resumeAfter`` that token, so what was written while the stream was down is still delivered.
 
 The token is only as good as the oplog: once the oplog has rolled past it (an outage longer than
-the oplog window), the server refuses it (``ChangeStreamHistoryLost``). The watcher then starts
-again from now and calls ``on_history_lost``: whatever was written in between is not replayed,
-and subscribers must refetch (README "Live updates").
+the oplog window), the server refuses it (``ChangeStreamHistoryLost``, ``InvalidResumeToken``,
+``ChangeStreamFatalError``). The watcher then opens a stream from now and, once it is open, calls
+``on_history_lost`` (as it does when it has no token to resume from): whatever was written in
+between is not replayed, and subscribers must refetch (README "Live updates").
 """
 
 from __future__ import annotations
@@ -78,7 +79,10 @@ class ChangeWatcher:
         self.resume_token: Mapping[str, Any] | None = None
         # The open stream (None between two): a test closes it to inject a stream error.
         self.stream: AsyncChangeStream[Document] | None = None
+        # Reopenings of the stream (after an error, or the watcher's task ended and started again);
+        # changes ``on_change`` failed on.
         self.restarts = 0
+        self.failed_changes = 0
         self.stopping = False
 
     async def _open(self) -> AsyncChangeStream[Document]:
@@ -98,13 +102,19 @@ class ChangeWatcher:
             try:
                 if self.stream is None:
                     await self.fault("resume")
+                    lost = self.resume_token is None  # from now on: what came between is lost
                     self.stream = await self._open()
                     self.restarts += 1
+                    if lost:
+                        # Told once the new stream is open: what the subscribers refetch now,
+                        # and what is written after, is all they need.
+                        self.resume_token = self.stream.resume_token
+                        self.on_history_lost()
                 stream = self.stream
                 while stream.alive and not self.stopping:
                     change = await stream.try_next()
                     if change is not None:
-                        self.on_change(change)
+                        self._hand_on(change)
                     # After a change its own token, else the batch's: nothing before it is lost.
                     if stream.resume_token is not None:
                         self.resume_token = stream.resume_token
@@ -121,8 +131,7 @@ class ChangeWatcher:
                         self.collection.name,
                         exc,
                     )
-                    self.resume_token = None
-                    self.on_history_lost()
+                    self.resume_token = None  # on_history_lost once the new stream is open
                 else:
                     logger.warning("change stream of %s failed: %s; resuming", self.collection.name, exc)
             except (PyMongoError, StopAsyncIteration) as exc:
@@ -130,15 +139,25 @@ class ChangeWatcher:
                 if task is not None and task.cancelling():
                     raise asyncio.CancelledError from exc
                 logger.warning("change stream of %s failed: %s; resuming", self.collection.name, exc)
-            await self._drop_stream()
+            except Exception:  # a bug must not end the watcher for good: it backs off and resumes
+                logger.exception("watcher of %s failed; resuming", self.collection.name)
+            await self.drop_stream()
             for _ in range(max(1, round(wait / RETRY_WAIT_MIN))):  # a stop does not wait it out
                 if self.stopping:
                     break
                 await asyncio.sleep(RETRY_WAIT_MIN)
             wait = min(wait * 2, RETRY_WAIT_MAX)
-        await self._drop_stream()
+        await self.drop_stream()
 
-    async def _drop_stream(self) -> None:
+    def _hand_on(self, change: Document) -> None:
+        """One change to ``on_change``; if that fails, the change is logged and the next one goes on."""
+        try:
+            self.on_change(change)
+        except Exception:
+            self.failed_changes += 1
+            logger.exception("a change of %s could not be handed on; skipped", self.collection.name)
+
+    async def drop_stream(self) -> None:
         stream, self.stream = self.stream, None
         if stream is not None:
             with contextlib.suppress(Exception):
@@ -155,4 +174,4 @@ class ChangeWatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         finally:
-            await self._drop_stream()
+            await self.drop_stream()
