@@ -22,7 +22,7 @@ from resolvers.errors import ErrorCode, FieldError, Forbidden, Unauthenticated, 
 from resolvers.ids import InvalidGlobalId, decode_id_of
 from resolvers.permissions import Action, authorize
 from resolvers.viewer import Viewer
-from storage.accounts import EmailTaken, InvitationUnusable, normalize_email
+from storage.accounts import EmailTaken, InvitationUnusable, SignedIn, normalize_email
 from storage.database import Stores
 from storage.demo import demo_organization_ids, read_demo_file
 from storage.filters import OrganizationFilter, UserFilter
@@ -99,6 +99,12 @@ def check_name(name: str) -> list[FieldError]:
 
 async def viewer_of(stores: Stores, auth: AuthConfig, token_text: str) -> Viewer:
     """The viewer a bearer token stands for; Unauthenticated for any token that is not live."""
+    viewer, _ = await signed_in_by(stores, auth, token_text)
+    return viewer
+
+
+async def signed_in_by(stores: Stores, auth: AuthConfig, token_text: str) -> tuple[Viewer, datetime]:
+    """The viewer a bearer token stands for, and when the token expires; as ``viewer_of``."""
     token = parse_token(token_text)
     if token is None:
         raise Unauthenticated("The bearer token is malformed.")
@@ -110,9 +116,16 @@ async def viewer_of(stores: Stores, auth: AuthConfig, token_text: str) -> Viewer
         or not same_hash(auth.token_hash(ACCESS, token.secret), found.session.access_hash)
     ):
         raise Unauthenticated("The bearer token is expired, revoked or unknown; sign in again.")
+    viewer = _viewer_of_session(found)
+    if viewer is None:
+        raise Unauthenticated("The account of this token no longer exists.")
+    return viewer, found.session.access_expires_at
+
+
+def _viewer_of_session(found: SignedIn) -> Viewer | None:
     session, user, organization = found.session, found.user, found.organization
     if user is None:
-        raise Unauthenticated("The account of this token no longer exists.")
+        return None
     return Viewer(
         user_id=user.id,
         name=user.name,
@@ -121,6 +134,23 @@ async def viewer_of(stores: Stores, auth: AuthConfig, token_text: str) -> Viewer
         of_association=organization is not None and organization.kind is OrganizationKind.ASSOCIATION,
         session_id=session.id,
     )
+
+
+async def still_signed_in(stores: Stores, viewer: Viewer, expires_at: datetime | None) -> bool:
+    """Whether a long-lived connection signed in as ``viewer`` until ``expires_at`` still is.
+
+    Its token has not expired, its session is not revoked (sign-out, password change, account
+    removed) and the account is as it was (same role, same organization); an anonymous viewer
+    always is. A session refreshed since keeps it signed in until the token it gave expires.
+    """
+    if viewer.session_id is None:
+        return True
+    if expires_at is None or expires_at <= utc_now():
+        return False
+    found = await stores.sessions.signed_in(viewer.session_id)
+    if found is None or found.session.revoked_at is not None or found.session.access_expires_at <= utc_now():
+        return False
+    return _viewer_of_session(found) == viewer
 
 
 # --- sessions ----------------------------------------------------------------------------------

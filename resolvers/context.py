@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from resolvers.auth import AuthConfig
@@ -45,10 +46,13 @@ class Context:
     live: LiveHub | None = None
     # A WebSocket connection's `connection_init` payload (strawberry sets it).
     connection_params: dict[str, object] | None = None
+    # When a WebSocket connection's token expires (its sign-in is checked again until then).
+    access_expires_at: datetime | None = None
 
-    def sign_in(self, viewer: Viewer) -> None:
+    def sign_in(self, viewer: Viewer, expires_at: datetime) -> None:
         """A WebSocket connection signed in by its `connection_init`: its viewer and loaders."""
         self.viewer = viewer
+        self.access_expires_at = expires_at
         self.loaders = Loaders.for_request(self.stores, viewer)
 
     @classmethod

@@ -13,7 +13,7 @@ token has fallen out of the oplog every subscriber is dropped (``LIVE_RESYNC``):
 client has missed events and must refetch what it shows, then subscribe again.
 
 Connections are counted per signed-in user (per client address for anonymous ones) against
-``max_connections_per_user``; the limit holds per instance.
+``max_connections_per_user``, per instance: one past it closes the oldest.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from resolvers.context import Context
 from resolvers.discussions import find_thread
@@ -43,10 +43,13 @@ from storage.vocabulary import PostState
 logger = logging.getLogger("lumbung.live")
 
 Topic = tuple[str, str]
+Closer = Callable[[], Coroutine[Any, Any, None]]
 
 QUEUE_SIZE: Final = 100
 TOO_SLOW: Final = "LIVE_TOO_SLOW"
 RESYNC: Final = "LIVE_RESYNC"
+UNAVAILABLE: Final = "LIVE_UNAVAILABLE"
+UNAVAILABLE_MESSAGE: Final = "Live updates are not available on this server."
 
 
 class SubscriptionEnded(Exception):
@@ -57,16 +60,31 @@ class SubscriptionEnded(Exception):
         self.code = code
 
 
-class TooManyConnections(Exception):
-    pass
+@dataclass(eq=False)
+class Event:
+    """One change, handed to every subscriber of its topic.
+
+    Its subscribers read it (the checks, the nested fields) through loaders of the event, one
+    set per viewer and shared: a reply to a thread a thousand visitors watch loads its thread,
+    item and author once, not once per visitor; and fresh, as the connection's would not be.
+    """
+
+    document: Document
+    by_viewer: dict[Viewer, Loaders] = field(default_factory=dict)
+
+    def loaders(self, stores: Stores, viewer: Viewer) -> Loaders:
+        loaders = self.by_viewer.get(viewer)
+        if loaders is None:
+            loaders = self.by_viewer[viewer] = Loaders.for_request(stores, viewer)
+        return loaders
 
 
 @dataclass(eq=False)
 class Subscriber:
     topic: Topic
-    queue: asyncio.Queue[Document | SubscriptionEnded]
+    queue: asyncio.Queue[Event | SubscriptionEnded]
 
-    async def events(self) -> AsyncIterator[Document]:
+    async def events(self) -> AsyncIterator[Event]:
         while True:
             item = await self.queue.get()
             if isinstance(item, SubscriptionEnded):
@@ -81,9 +99,10 @@ class LiveHub:
     queue_size: int = QUEUE_SIZE
     max_connections_per_user: int = 5
     topics: dict[Topic, set[Subscriber]] = field(default_factory=lambda: defaultdict(set))
-    # The key (user or address) of each open connection, by its owner's id(); and their counts.
+    # The key (user or address) of each open connection, by its owner's id(); and, by key, how
+    # to close each of its connections, oldest first.
     connections: dict[int, str] = field(default_factory=dict)
-    per_key: Counter[str] = field(default_factory=Counter)
+    per_key: dict[str, dict[int, Closer]] = field(default_factory=dict)
     dropped: int = 0
 
     @property
@@ -95,9 +114,10 @@ class LiveHub:
         return len(self.connections)
 
     def publish(self, topic: Topic, document: Document) -> None:
+        event = Event(document)
         for subscriber in list(self.topics.get(topic, ())):
             try:
-                subscriber.queue.put_nowait(document)
+                subscriber.queue.put_nowait(event)
             except asyncio.QueueFull:
                 self._drop(subscriber, SubscriptionEnded(TOO_SLOW, "Too slow: events were missed; refetch."))
 
@@ -133,22 +153,32 @@ class LiveHub:
         finally:
             self._remove(subscriber)
 
-    def open_connection(self, owner: object, key: str) -> None:
-        """Count a connection (``owner``: its context) against its user's limit, or refuse it."""
-        if self.per_key[key] >= self.max_connections_per_user:
-            raise TooManyConnections(
-                f"Too many live connections: at most {self.max_connections_per_user} per user."
-            )
-        self.per_key[key] += 1
+    def open_connection(self, owner: object, key: str, close: Closer) -> Closer | None:
+        """Count a connection (``owner``: its handler, ``close`` closes it) against its key's limit.
+
+        Past the limit, the key's oldest connection makes room: it is forgotten here, and the
+        caller calls what is returned to close it. A client that vanished without closing (a
+        reload, a dropped network) is still counted until the server notices; its successor
+        must not be the one refused.
+        """
+        held = self.per_key.setdefault(key, {})
+        evicted: Closer | None = None
+        if len(held) >= self.max_connections_per_user:
+            oldest = next(iter(held))
+            evicted = held.pop(oldest)
+            del self.connections[oldest]
+        held[id(owner)] = close
         self.connections[id(owner)] = key
+        return evicted
 
     def close_connection(self, owner: object) -> None:
         """Forget a connection counted by ``open_connection``; nothing when it was not counted."""
         key = self.connections.pop(id(owner), None)
         if key is None:
             return
-        self.per_key[key] -= 1
-        if self.per_key[key] <= 0:
+        held = self.per_key[key]
+        held.pop(id(owner), None)
+        if not held:
             del self.per_key[key]
 
 
@@ -179,6 +209,7 @@ class LiveFeed:
                 ChangeWatcher(stores.database[ACTIVITY_OUTBOX], lambda change: wake(), fault=fault)
             )
         self.watchers = tuple(watchers)
+        self.tasks: list[asyncio.Task[None]] = []
 
     def _notification(self, change: Document) -> None:
         document = change.get("fullDocument")
@@ -198,37 +229,64 @@ class LiveFeed:
     async def running(self) -> AsyncIterator[None]:
         """The watchers opened, running while inside, stopped cleanly on the way out."""
         await self.start()
-        tasks = [
-            asyncio.create_task(watcher.run(), name=f"live-{watcher.collection.name}")
-            for watcher in self.watchers
-        ]
+        self.tasks = [self._run(watcher) for watcher in self.watchers]
         try:
             yield
         finally:
             for watcher in self.watchers:  # both stop at once
                 watcher.stopping = True
-            for watcher, task in zip(self.watchers, tasks, strict=True):
+            for watcher, task in zip(self.watchers, self.tasks, strict=True):
                 await watcher.stop(task)
+
+    def _run(self, watcher: ChangeWatcher, *, again: bool = False) -> asyncio.Task[None]:
+        """The watcher's task; should it ever end before a stop, it is logged and started again."""
+
+        async def run() -> None:
+            if again:  # the stream it left may be half-way through a getMore: resumed from its token
+                await watcher.drop_stream()
+            await watcher.run()
+
+        task = asyncio.create_task(run(), name=f"live-{watcher.collection.name}")
+
+        def ended(task: asyncio.Task[None]) -> None:
+            if watcher.stopping:
+                return
+            error = None if task.cancelled() else task.exception()
+            logger.error("watcher of %s ended (%r); starting it again", watcher.collection.name, error)
+            watcher.restarts += 1
+            self.tasks[self.watchers.index(watcher)] = self._run(watcher, again=True)
+
+        task.add_done_callback(ended)
+        return task
+
+    @property
+    def restarts(self) -> int:
+        return sum(watcher.restarts for watcher in self.watchers)
 
 
 def _hub(context: Context) -> LiveHub:
     if context.live is None:
-        raise SubscriptionEnded("LIVE_UNAVAILABLE", "Live updates are not available on this server.")
+        raise SubscriptionEnded(UNAVAILABLE, UNAVAILABLE_MESSAGE)
     return context.live
 
 
 def refreshed(context: Context) -> None:
-    """New loaders for the next event: a connection lives long, its loaders' cache must not."""
+    """New loaders: a connection lives long, its loaders' cache must not."""
     context.loaders = Loaders.for_request(context.stores, context.viewer)
+
+
+def _reading(context: Context, event: Event) -> None:
+    """The event's loaders for this viewer, shared with its other subscribers (see ``Event``)."""
+    context.loaders = event.loaders(context.stores, context.viewer)
 
 
 async def notifications_of_viewer(context: Context) -> AsyncIterator[NotificationRecord]:
     """The viewer's new notifications, as they are written (the caller checked the viewer)."""
     assert context.viewer.user_id is not None
     with _hub(context).subscribed(("user", context.viewer.user_id)) as subscriber:
-        async for document in subscriber.events():
-            refreshed(context)
-            yield NotificationRecord.model_validate(document)
+        async for event in subscriber.events():
+            _reading(context, event)
+            yield NotificationRecord.model_validate(event.document)
 
 
 async def thread_to_watch(context: Context, thread_id: str) -> str | FieldError:
@@ -241,12 +299,18 @@ async def thread_to_watch(context: Context, thread_id: str) -> str | FieldError:
     return thread.id
 
 
-async def replies_in(context: Context, thread_id: str) -> AsyncIterator[ReplyRecord]:
-    """New replies of a thread (checked by ``thread_to_watch``), as they are posted."""
+async def replies_in(context: Context, global_id: str, thread_id: str) -> AsyncIterator[ReplyRecord]:
+    """New replies of a thread (checked by ``thread_to_watch``), as they are posted.
+
+    Each one is checked again first: once the thread is hidden from the viewer, or its item
+    unpublished or withdrawn, the subscription ends with ``NOT_FOUND`` instead.
+    """
     with _hub(context).subscribed(("thread", thread_id)) as subscriber:
-        async for document in subscriber.events():
-            refreshed(context)
-            yield ReplyRecord.model_validate(document)
+        async for event in subscriber.events():
+            _reading(context, event)
+            if isinstance(still := await thread_to_watch(context, global_id), FieldError):
+                raise SubscriptionEnded(still.code.value, still.message)
+            yield ReplyRecord.model_validate(event.document)
 
 
 def connection_key(viewer: Viewer, client_address: str) -> str:

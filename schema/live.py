@@ -23,6 +23,24 @@ def _field_error(error: FieldError) -> GraphQLError:
     return GraphQLError(error.message, extensions={"code": error.code.value, "argument": error.field})
 
 
+async def _notifications(context: Context) -> AsyncGenerator[Notification, None]:
+    try:
+        async for record in live.notifications_of_viewer(context):
+            yield Notification.from_record(record)
+    except live.SubscriptionEnded as exc:
+        raise _error(exc.code, str(exc)) from exc
+
+
+async def _replies(context: Context, global_id: str, thread_id: str) -> AsyncGenerator[Reply, None]:
+    try:
+        async for record in live.replies_in(context, global_id, thread_id):
+            yield Reply.from_record(record)
+    except live.SubscriptionEnded as exc:
+        raise _error(exc.code, str(exc)) from exc
+
+
+# The resolvers check before they return the stream: a refusal is the protocol's `error`
+# message (the operation never started), not a `next` with errors followed by `complete`.
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
@@ -36,25 +54,22 @@ class Subscription:
                 ErrorCode.UNAUTHENTICATED.value,
                 'Sign in: send {"authorization": "Bearer <accessToken>"} in connection_init.',
             )
-        try:
-            async for record in live.notifications_of_viewer(context):
-                yield Notification.from_record(record)
-        except live.SubscriptionEnded as exc:
-            raise _error(exc.code, str(exc)) from exc
+        if context.live is None:
+            raise _error(live.UNAVAILABLE, live.UNAVAILABLE_MESSAGE)
+        return _notifications(context)
 
     @strawberry.subscription(
         description="Each new reply in a thread, as it is posted (any instance). NOT_FOUND when the "
-        "thread is unknown or not readable."
+        "thread is unknown or not readable, or ceases to be."
     )
     async def thread_updated(
         self, info: Info[Context, None], id: strawberry.ID
     ) -> AsyncGenerator[Reply, None]:
         context = info.context
+        if context.live is None:
+            raise _error(live.UNAVAILABLE, live.UNAVAILABLE_MESSAGE)
+        live.refreshed(context)  # what this connection read before may have changed since
         thread_id = await live.thread_to_watch(context, id)
         if isinstance(thread_id, FieldError):
             raise _field_error(thread_id)
-        try:
-            async for record in live.replies_in(context, thread_id):
-                yield Reply.from_record(record)
-        except live.SubscriptionEnded as exc:
-            raise _error(exc.code, str(exc)) from exc
+        return _replies(context, id, thread_id)

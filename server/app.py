@@ -283,7 +283,7 @@ def _lifespan(settings: Settings, auth: AuthConfig, metrics: Metrics) -> Any:
                 feed = LiveFeed(stores, hub, wake_notifier=notifier.wake.set if notifier else None)
                 # Opened before the first request: whatever is written from now on reaches them.
                 await stack.enter_async_context(feed.running())
-                metrics.watch_live(hub)
+                metrics.watch_live(hub, feed)
             gc.freeze()
             stack.callback(gc.unfreeze)
             yield {

@@ -17,10 +17,13 @@ text.
 **Subscriptions** (README "Live updates") use the graphql-transport-ws protocol on a WebSocket
 at the same path. The token travels in ``connection_init``'s payload (``{"authorization":
 "Bearer <token>"}`` or ``{"token": "<token>"}``), as browsers cannot set headers on a WebSocket:
-an invalid or expired one closes the connection with 4403, too many connections of one user with
-4429, a database outage with 1011. More than ``max_subscriptions`` operations on one connection
-get an error ``TOO_MANY_SUBSCRIPTIONS``; the server pings every ``ping_seconds``; a connection's
-subscriptions, counters and ping task are gone when it closes.
+an invalid or expired one closes the connection with 4403, as does, later, a sign-in that has
+ended (checked before each subscribe and at each ping); a database outage closes it with 1013
+(Try Again Later). A user past ``max_connections_per_user`` has the oldest connection closed
+with 4429. More than ``max_subscriptions`` operations on one connection get an error
+``TOO_MANY_SUBSCRIPTIONS``, queries and mutations ``QUERY_OVER_WEBSOCKET``; the server pings
+every ``ping_seconds``; a connection's subscriptions, counters and ping task are gone when it
+closes.
 """
 
 from __future__ import annotations
@@ -48,11 +51,11 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.types.unset import UNSET, UnsetType
 
-from resolvers.accounts import viewer_of
+from resolvers.accounts import signed_in_by, still_signed_in, viewer_of
 from resolvers.auth import AuthConfig
 from resolvers.context import Context
 from resolvers.errors import Unauthenticated
-from resolvers.live import TooManyConnections, connection_key
+from resolvers.live import connection_key
 from resolvers.posting import PostingConfig
 from resolvers.viewer import Viewer
 from server import logs
@@ -87,17 +90,22 @@ def operation_name(request_data: GraphQLRequestData) -> str | None:
     return match.group(1) if match else None
 
 
+def operation_type(query: str, operation_name: str | None) -> OperationType | None:
+    """The type of the operation to run; None when the document does not say (execution reports it)."""
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return None
+    operation = get_operation_ast(document, operation_name)
+    return operation.operation if operation is not None else None
+
+
 def is_subscription(request_data: GraphQLRequestData) -> bool:
     """Whether the operation to run is a subscription (parsed only when the word occurs)."""
     query = request_data.query or ""
     if "subscription" not in query:
         return False
-    try:
-        document = parse(query)
-    except GraphQLError:
-        return False  # execution reports it
-    operation = get_operation_ast(document, request_data.operation_name)
-    return operation is not None and operation.operation is OperationType.SUBSCRIPTION
+    return operation_type(query, request_data.operation_name) is OperationType.SUBSCRIPTION
 
 
 class Refused(HTTPException):
@@ -114,10 +122,10 @@ def refusal(status_code: int, message: str, code: str) -> Response:
     return Response(json.dumps(body), status_code=status_code, media_type="application/json", headers=headers)
 
 
-# Close codes of a live connection refused after connection_init.
-CLOSE_FORBIDDEN = 4403  # the token is invalid or expired (graphql-ws does not retry)
-CLOSE_TOO_MANY_CONNECTIONS = 4429  # graphql-ws does not retry either
-CLOSE_UNAVAILABLE = 1011  # the database is down: the client may retry later
+# Close codes of a live connection refused after connection_init, and what graphql-ws does.
+CLOSE_FORBIDDEN = 4403  # the sign-in is invalid or ended: it retries (with connectionParams anew)
+CLOSE_TOO_MANY_CONNECTIONS = 4429  # replaced by a newer connection; fatal: it does not retry
+CLOSE_TRY_AGAIN_LATER = 1013  # the database is unavailable: it retries (1011 would be fatal)
 
 
 class Unavailable(Exception):
@@ -154,38 +162,79 @@ class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.pinger: asyncio.Task[None] | None = None
+        self.closed = False
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         try:
             await super().handle_connection_init(message)
-        except TooManyConnections as exc:
-            await self.websocket.close(code=CLOSE_TOO_MANY_CONNECTIONS, reason=str(exc))
-            return
         except Unavailable:
-            await self.websocket.close(code=CLOSE_UNAVAILABLE, reason="The database is unavailable.")
+            await self.websocket.close(code=CLOSE_TRY_AGAIN_LATER, reason="The database is unavailable.")
             return
-        if self.connection_acknowledged and self.pinger is None:
-            self.pinger = asyncio.create_task(self._ping(), name="live-ping")
+        if not self.connection_acknowledged or self.pinger is not None:
+            return
+        live = self.context.live
+        if live is not None:
+            key = connection_key(self.context.viewer, self.context.client_address)
+            evicted = live.open_connection(self, key, self._replaced)
+            if evicted is not None:  # in the background: a vanished client's socket may not drain
+                closing = asyncio.create_task(evicted(), name="live-replaced")
+                self.view.closing.add(closing)
+                closing.add_done_callback(self.view.closing.discard)
+        self.pinger = asyncio.create_task(self._ping(), name="live-ping")
+
+    async def _replaced(self) -> None:
+        """Closed to make room for a newer connection of the same user (4429: not retried)."""
+        if self.closed:
+            return
+        self.closed = True
+        limit = self.context.live.max_connections_per_user if self.context.live else 0
+        reason = f"Replaced by a newer connection: at most {limit} per user."
+        with contextlib.suppress(Exception):
+            await self.websocket.close(code=CLOSE_TOO_MANY_CONNECTIONS, reason=reason)
 
     async def _ping(self) -> None:
         with contextlib.suppress(Exception):
-            while True:
+            while not self.closed:
                 await asyncio.sleep(self.view.ping_seconds)
+                if not await self._still_signed_in():
+                    return
                 await self.send_message({"type": "ping"})
 
+    async def _still_signed_in(self) -> bool:
+        """Whether the connection's sign-in holds (sign-out, expiry, removal, a new role: 4403)."""
+        context = self.context
+        try:
+            valid = await still_signed_in(context.stores, context.viewer, context.access_expires_at)
+        except StorageUnavailable:
+            return True  # unknown for now: the next check tells
+        if not valid and not self.closed:
+            self.closed = True
+            reason = "The sign-in of this connection has ended; reconnect with a fresh token."
+            await self.websocket.close(code=CLOSE_FORBIDDEN, reason=reason)
+        return valid
+
+    async def _refuse(self, message: SubscribeMessage, code: str, text: str) -> None:
+        error = GraphQLError(text, extensions={"code": code})
+        refusal: ErrorMessage = {"id": message["id"], "type": "error", "payload": [error.formatted]}
+        await self.send_message(refusal)
+
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        if not self.connection_acknowledged or message["id"] in self.operations:
+            await super().handle_subscribe(message)  # closes with 4401 or 4409
+            return
+        if not await self._still_signed_in():
+            return
         limit = self.view.max_subscriptions
-        if (
-            self.connection_acknowledged
-            and message["id"] not in self.operations
-            and len(self.operations) >= limit
-        ):
-            error = GraphQLError(
-                f"At most {limit} subscriptions per connection; complete one first.",
-                extensions={"code": "TOO_MANY_SUBSCRIPTIONS"},
-            )
-            refusal: ErrorMessage = {"id": message["id"], "type": "error", "payload": [error.formatted]}
-            await self.send_message(refusal)
+        if len(self.operations) >= limit:
+            text = f"At most {limit} subscriptions per connection; complete one first."
+            await self._refuse(message, "TOO_MANY_SUBSCRIPTIONS", text)
+            return
+        payload = message["payload"]
+        kind = operation_type(str(payload.get("query") or ""), payload.get("operationName"))
+        if kind is not None and kind is not OperationType.SUBSCRIPTION:
+            # Over HTTP they are logged, counted and given fresh loaders; here they would not be.
+            text = "Only subscriptions go over the WebSocket; send queries and mutations over HTTP."
+            await self._refuse(message, "QUERY_OVER_WEBSOCKET", text)
             return
         await super().handle_subscribe(message)
 
@@ -198,7 +247,7 @@ class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
             await super().shutdown()  # cancels the subscriptions: they leave the hub
         finally:
             if self.context.live is not None:
-                self.context.live.close_connection(self.context)
+                self.context.live.close_connection(self)
 
 
 class LumbungGraphQL(GraphQLView[Context, None]):
@@ -220,6 +269,7 @@ class LumbungGraphQL(GraphQLView[Context, None]):
         kwargs["subscription_protocols"] = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # strawberry's own keyword arguments
         self.max_subscriptions = max_subscriptions
+        self.closing: set[asyncio.Task[None]] = set()  # connections replaced by newer ones
         self.ping_seconds = ping_seconds
         self.auth = auth
         self.max_operations = max_operations
@@ -231,20 +281,18 @@ class LumbungGraphQL(GraphQLView[Context, None]):
     websocket_adapter_class = TextFrames  # type: ignore[assignment]  # as strawberry's own
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
-        """Sign the connection in with connection_init's token, and count it against the limit."""
+        """Sign the connection in with connection_init's token (LiveConnection counts it)."""
         token = _token_of(context.connection_params or {})
         if token is not None:
             if not token:
                 raise ConnectionRejectionError()
             try:
-                viewer: Viewer = await viewer_of(context.stores, self.auth, token)
-                context.sign_in(viewer)
+                viewer, expires_at = await signed_in_by(context.stores, self.auth, token)
+                context.sign_in(viewer, expires_at)
             except Unauthenticated as exc:
                 raise ConnectionRejectionError() from exc
             except StorageUnavailable as exc:
                 raise Unavailable() from exc
-        if context.live is not None:
-            context.live.open_connection(context, connection_key(context.viewer, context.client_address))
         unset: UnsetType = UNSET
         return unset
 
@@ -388,6 +436,7 @@ class LumbungGraphQL(GraphQLView[Context, None]):
 __all__ = [
     "CLOSE_FORBIDDEN",
     "CLOSE_TOO_MANY_CONNECTIONS",
+    "CLOSE_TRY_AGAIN_LATER",
     "PREFLIGHT_HEADERS",
     "STRAWBERRY_BATCH_CAP",
     "LiveConnection",

@@ -43,7 +43,7 @@ from storage.store import SEARCH_OUTBOX, SEARCH_PENDING, utc_now
 if TYPE_CHECKING:
     from pydantic import SecretStr
 
-    from resolvers.live import LiveHub
+    from resolvers.live import LiveFeed, LiveHub
     from storage.database import Stores
 
 logger = logging.getLogger("lumbung.metrics")
@@ -153,6 +153,11 @@ class Metrics:
             "Subscribers dropped since start-up (too slow, or the change stream lost its place)",
             registry=registry,
         )
+        self.live_watcher_restarts = Gauge(
+            "lumbung_live_watcher_restarts",
+            "Change streams reopened since start-up (after a stream error or a watcher failure)",
+            registry=registry,
+        )
         self._operations: set[str] = set()
         self._stores: Stores | None = None
 
@@ -185,11 +190,12 @@ class Metrics:
     def sign_in_failed(self, reason: str) -> None:
         self.sign_in_failures.labels(reason).inc()
 
-    def watch_live(self, hub: LiveHub) -> None:
-        """The live gauges read ``hub`` at each scrape."""
+    def watch_live(self, hub: LiveHub, feed: LiveFeed) -> None:
+        """The live gauges read ``hub`` and ``feed`` at each scrape."""
         self.live_connections.set_function(lambda: hub.connection_count)
         self.live_subscriptions.set_function(lambda: hub.subscription_count)
         self.live_dropped.set_function(lambda: hub.dropped)
+        self.live_watcher_restarts.set_function(lambda: feed.restarts)
 
     def command_listener(self) -> CommandTimer:
         return CommandTimer(self.mongodb_duration)

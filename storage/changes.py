@@ -7,9 +7,10 @@ stream's post-batch token while nothing happens) and reopens the stream after an
 ``resumeAfter`` that token, so what was written while the stream was down is still delivered.
 
 The token is only as good as the oplog: once the oplog has rolled past it (an outage longer than
-the oplog window), the server refuses it (``ChangeStreamHistoryLost``). The watcher then starts
-again from now and calls ``on_history_lost``: whatever was written in between is not replayed,
-and subscribers must refetch (README "Live updates").
+the oplog window), the server refuses it (``ChangeStreamHistoryLost``, ``InvalidResumeToken``,
+``ChangeStreamFatalError``). The watcher then opens a stream from now and, once it is open, calls
+``on_history_lost`` (as it does when it has no token to resume from): whatever was written in
+between is not replayed, and subscribers must refetch (README "Live updates").
 """
 
 from __future__ import annotations
@@ -28,8 +29,18 @@ from storage.store import Document
 
 logger = logging.getLogger("lumbung.changes")
 
-# The server's code for a resume token older than the oplog (ChangeStreamHistoryLost).
+# A resume token the server cannot resume from: older than the oplog (ChangeStreamHistoryLost),
+# a fatal stream error, or a token it does not take (InvalidResumeToken; SecantusDB: code 9
+# FailedToParse, "not a valid resume token"). Retrying with it would fail for ever.
 HISTORY_LOST = 286
+UNRESUMABLE = frozenset({HISTORY_LOST, 260, 280})
+FAILED_TO_PARSE = 9
+
+
+def lost_place(exc: OperationFailure) -> bool:
+    return exc.code in UNRESUMABLE or (exc.code == FAILED_TO_PARSE and "resume token" in str(exc))
+
+
 # How long one getMore waits for changes before it returns an empty batch (a resume token); a
 # stop waits for the getMore under way (cancelling pymongo while it connects leaks the socket).
 MAX_AWAIT_MS = 250
@@ -68,7 +79,10 @@ class ChangeWatcher:
         self.resume_token: Mapping[str, Any] | None = None
         # The open stream (None between two): a test closes it to inject a stream error.
         self.stream: AsyncChangeStream[Document] | None = None
+        # Reopenings of the stream (after an error, or the watcher's task ended and started again);
+        # changes ``on_change`` failed on.
         self.restarts = 0
+        self.failed_changes = 0
         self.stopping = False
 
     async def _open(self) -> AsyncChangeStream[Document]:
@@ -88,13 +102,19 @@ class ChangeWatcher:
             try:
                 if self.stream is None:
                     await self.fault("resume")
+                    lost = self.resume_token is None  # from now on: what came between is lost
                     self.stream = await self._open()
                     self.restarts += 1
+                    if lost:
+                        # Told once the new stream is open: what the subscribers refetch now,
+                        # and what is written after, is all they need.
+                        self.resume_token = self.stream.resume_token
+                        self.on_history_lost()
                 stream = self.stream
                 while stream.alive and not self.stopping:
                     change = await stream.try_next()
                     if change is not None:
-                        self.on_change(change)
+                        self._hand_on(change)
                     # After a change its own token, else the batch's: nothing before it is lost.
                     if stream.resume_token is not None:
                         self.resume_token = stream.resume_token
@@ -105,14 +125,13 @@ class ChangeWatcher:
             except asyncio.CancelledError:
                 raise
             except OperationFailure as exc:
-                if exc.code == HISTORY_LOST:
+                if lost_place(exc):
                     logger.warning(
-                        "change stream of %s: the resume token is older than the oplog; "
-                        "starting from now (subscribers must refetch)",
+                        "change stream of %s cannot resume (%s); starting from now: subscribers must refetch",
                         self.collection.name,
+                        exc,
                     )
-                    self.resume_token = None
-                    self.on_history_lost()
+                    self.resume_token = None  # on_history_lost once the new stream is open
                 else:
                     logger.warning("change stream of %s failed: %s; resuming", self.collection.name, exc)
             except (PyMongoError, StopAsyncIteration) as exc:
@@ -120,15 +139,25 @@ class ChangeWatcher:
                 if task is not None and task.cancelling():
                     raise asyncio.CancelledError from exc
                 logger.warning("change stream of %s failed: %s; resuming", self.collection.name, exc)
-            await self._drop_stream()
+            except Exception:  # a bug must not end the watcher for good: it backs off and resumes
+                logger.exception("watcher of %s failed; resuming", self.collection.name)
+            await self.drop_stream()
             for _ in range(max(1, round(wait / RETRY_WAIT_MIN))):  # a stop does not wait it out
                 if self.stopping:
                     break
                 await asyncio.sleep(RETRY_WAIT_MIN)
             wait = min(wait * 2, RETRY_WAIT_MAX)
-        await self._drop_stream()
+        await self.drop_stream()
 
-    async def _drop_stream(self) -> None:
+    def _hand_on(self, change: Document) -> None:
+        """One change to ``on_change``; if that fails, the change is logged and the next one goes on."""
+        try:
+            self.on_change(change)
+        except Exception:
+            self.failed_changes += 1
+            logger.exception("a change of %s could not be handed on; skipped", self.collection.name)
+
+    async def drop_stream(self) -> None:
         stream, self.stream = self.stream, None
         if stream is not None:
             with contextlib.suppress(Exception):
@@ -145,4 +174,4 @@ class ChangeWatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         finally:
-            await self._drop_stream()
+            await self.drop_stream()

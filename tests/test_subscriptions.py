@@ -14,21 +14,25 @@ import tracemalloc
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from pymongo.errors import OperationFailure
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Origin, Subprotocol
 
+from resolvers.auth import parse_token
 from resolvers.live import LiveFeed, LiveHub, SubscriptionEnded
 from server.app import create_app
 from server.settings import Settings
 from server.supervisor import LocalService, free_port
 from storage.database import Stores
+from storage.errors import StorageUnavailable
 from storage.vocabulary import Role
 from tests.conftest import settings_for
 from tests.support import (
@@ -38,8 +42,10 @@ from tests.support import (
     hub_admin_token,
     user_with_token,
 )
+from tests.test_accounts import SIGN_OUT
 from tests.test_discussions import REPLY, START, _local
 from tests.test_moderation import HIDE
+from tests.test_workflow import ARCHIVE
 
 SUBPROTOCOLS = [Subprotocol("graphql-transport-ws")]
 NOTIFICATION_ADDED = "subscription { notificationAdded { id reason summary actorName subject { id } } }"
@@ -228,24 +234,107 @@ async def test_notification_added_is_not_told_to_another_user(live: Live, town: 
         # (it was written between the two: it would have come second)
         received = [(await _receive(ws))["payload"]["data"]["notificationAdded"] for _ in range(2)]
     assert [n["reason"] for n in received] == ["NEW_QUESTION_ON_MY_ITEM", "REPLY_TO_MY_POST"]
-    told = await live.stores.notifications.collection.distinct("reason", {"user_id": {"$ne": None}})
+    asker = await live.stores.users.collection.find_one({"name": "Bu Sari"})
+    assert asker is not None
+    told = await live.stores.notifications.collection.distinct("reason", {"user_id": asker["_id"]})
     assert "ANSWER_TO_MY_QUESTION" in told
 
 
-async def test_an_invalid_token_closes_the_connection_with_4403(live: Live) -> None:
+def _session_id(token: str) -> str:
+    parsed = parse_token(token)
+    assert parsed is not None
+    return parsed.record_id
+
+
+async def _spoil(live: Live, token: str, how: str) -> str:
+    """``token`` made malformed, revoked or expired, as the server would find it."""
+    sessions = live.stores.sessions
+    if how == "malformed":
+        return "nope"
+    if how == "revoked":
+        await sessions.revoke(_session_id(token))
+    else:
+        past = datetime.now(UTC) - timedelta(minutes=1)
+        expired = {"$set": {"access_expires_at": past}}
+        await sessions.collection.update_one({"_id": _session_id(token)}, expired)
+    return token
+
+
+@pytest.mark.parametrize("how", ["malformed", "revoked", "expired"])
+async def test_an_invalid_token_closes_the_connection_with_4403(live: Live, town: Town, how: str) -> None:
+    token = await _spoil(live, town.asker_token, how)
     async with connect(live.ws_url, subprotocols=SUBPROTOCOLS) as ws:
-        await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": "Bearer nope"}}))
+        init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+        await ws.send(json.dumps(init))
         assert await _close_code(ws) == 4403
     assert live.hub.connection_count == 0
+
+
+@pytest.fixture
+async def pinged(mongo: LocalService, meili: LocalService, stores: Stores) -> AsyncIterator[Live]:
+    """An app that pings (and checks its connections' sign-in) every tenth of a second."""
+    settings = settings_for(
+        mongo, meili, stores.database.name, search_indexer=False, live_updates=True, live_ping_seconds=0.1
+    )
+    async with live_app(settings, stores) as app:
+        yield app
+
+
+async def test_signing_out_closes_an_open_live_connection_with_4403(pinged: Live) -> None:
+    # given Bu Sari subscribed to her notifications
+    organization = await create_organization(pinged.api, name="Pemerintah Kelurahan Keputih")
+    asker, token = await pinged.user(Role.MEMBER, organization, "Bu Sari")
+    async with connected(pinged, {"authorization": f"Bearer {token}"}) as ws:
+        await _subscribe(ws, NOTIFICATION_ADDED)
+        await pinged.until(lambda: pinged.hub.subscription_count == 1)
+        # when she signs out (in another tab, over HTTP)
+        assert (await asker.data(SIGN_OUT))["signOut"]["errors"] == []
+        # then the open connection is closed as forbidden, and its subscription is gone
+        assert await _close_code(ws) == 4403
+    await pinged.until(lambda: pinged.hub.subscription_count == 0 and pinged.hub.connection_count == 0)
+
+
+@pytest.mark.parametrize("how", ["revoked", "expired", "demoted", "removed"])
+async def test_a_subscribe_after_the_sign_in_ended_closes_the_connection_with_4403(
+    live: Live, town: Town, how: str
+) -> None:
+    # given Bu Sari connected, signed in
+    async with connected(live, {"authorization": f"Bearer {town.asker_token}"}) as ws:
+        # when her session ends, or her account changes, while the connection stays open
+        if how == "demoted":
+            await live.stores.users.collection.update_one(
+                {"name": "Bu Sari"}, {"$set": {"role": Role.REVIEWER.value}}
+            )
+        elif how == "removed":
+            await live.stores.users.collection.delete_one({"name": "Bu Sari"})
+        else:
+            await _spoil(live, town.asker_token, how)
+        await _subscribe(ws, NOTIFICATION_ADDED)
+        # then her next subscribe closes it as forbidden (the client signs in again)
+        assert await _close_code(ws) == 4403
+    assert live.hub.subscription_count == 0
+
+
+async def test_a_query_over_the_websocket_is_refused_with_a_code(live: Live, town: Town) -> None:
+    async with connected(live, {"authorization": f"Bearer {town.asker_token}"}) as ws:
+        for query in ("{ viewer { id } }", "mutation { signOut { errors { code } } }"):
+            operation = await _subscribe(ws, query)
+            message = await _receive(ws)
+            assert message["id"] == operation
+            assert message["type"] == "error"
+            assert message["payload"][0]["extensions"]["code"] == "QUERY_OVER_WEBSOCKET"
+    # and the sign-out was not run: the token still works over HTTP
+    assert (await town.asker.data("{ viewer { id } }"))["viewer"] is not None
 
 
 async def test_notification_added_without_a_token_is_unauthenticated(live: Live) -> None:
     async with connected(live) as ws:
         operation = await _subscribe(ws, NOTIFICATION_ADDED)
         message = await _receive(ws)
+    # then the protocol's `error` message: the operation never started
     assert message["id"] == operation
-    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
-    assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert message["type"] == "error"
+    assert message["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
 async def test_thread_updated_yields_new_replies_to_anyone_who_may_read_the_thread(
@@ -269,8 +358,8 @@ async def test_thread_updated_of_an_unknown_thread_is_not_found(live: Live) -> N
     async with connected(live) as ws:
         await _subscribe(ws, THREAD_UPDATED, {"id": "VGhyZWFkOjY1ZmZmZmZmZmZmZmZmZmZmZmZmZmZmZg"})
         message = await _receive(ws)
-    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
-    assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+    assert message["type"] == "error"
+    assert message["payload"][0]["extensions"]["code"] == "NOT_FOUND"
     assert live.hub.subscription_count == 0
 
 
@@ -303,18 +392,23 @@ async def test_a_stream_error_is_resumed_without_missing_a_reply(live: Live, tow
     assert watcher.restarts == 1
 
 
-async def test_a_user_past_the_connection_limit_is_refused_with_4429(live: Live, town: Town) -> None:
-    # given Bu Sari with as many connections as allowed (3 in this app)
+async def test_a_user_past_the_connection_limit_has_her_oldest_connection_closed_with_4429(
+    live: Live, town: Town
+) -> None:
+    # given Bu Sari with as many connections as allowed (3 in this app); the first may be a tab's
+    # that vanished on a dropped network, still open as far as the server knows
     payload = {"authorization": f"Bearer {town.asker_token}"}
     async with contextlib.AsyncExitStack() as stack:
-        for _ in range(3):
-            await stack.enter_async_context(connected(live, payload))
+        oldest, *others = [await stack.enter_async_context(connected(live, payload)) for _ in range(3)]
         # when she opens one more
-        async with connect(live.ws_url, subprotocols=SUBPROTOCOLS) as ws:
-            await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
-            # then it is closed with 4429 and a reason that says why
-            assert await _close_code(ws) == 4429
-            assert "at most 3" in (ws.close_reason or "")
+        newest = await stack.enter_async_context(connected(live, payload))
+        # then the new one gets in (and works), and the oldest is closed with 4429 saying why
+        assert await _close_code(oldest) == 4429
+        assert "at most 3" in (oldest.close_reason or "")
+        await _subscribe(newest, NOTIFICATION_ADDED)
+        await live.until(lambda: live.hub.subscription_count == 1)
+        assert all(ws.close_code is None for ws in others)
+        await live.until(lambda: live.hub.connection_count == 3)
         # and another user is not affected by her limit
         async with connected(live, {"token": town.owner_token}):
             assert live.hub.connection_count == 4
@@ -397,7 +491,8 @@ async def test_a_reply_posted_through_instance_a_reaches_a_subscriber_on_instanc
 
 
 async def _open_and_subscribe(live: Live, thread_id: str) -> ClientConnection:
-    ws = await connect(live.ws_url, subprotocols=SUBPROTOCOLS)
+    # No client-side keepalive: its tasks would be counted with the server's.
+    ws = await connect(live.ws_url, subprotocols=SUBPROTOCOLS, ping_interval=None)
     await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
     assert (await _receive(ws))["type"] == "connection_ack"
     await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
@@ -422,12 +517,18 @@ async def _drop(live: Live, opened: list[ClientConnection]) -> None:
             await ws.close()
     opened.clear()
     await live.until(lambda: live.hub.connection_count == 0 and live.hub.subscription_count == 0)
-    await asyncio.sleep(0.5)  # the handlers' last callbacks
 
 
 def _settle() -> tuple[int, int]:
     gc.collect()
     return len(asyncio.all_tasks()), tracemalloc.get_traced_memory()[0]
+
+
+async def _settled_within(live: Live, tasks: int) -> tuple[int, int]:
+    """``_settle`` once at most ``tasks`` remain (the handlers' last callbacks), or when patience ends."""
+    with contextlib.suppress(AssertionError):
+        await live.until(lambda: len(asyncio.all_tasks()) <= tasks)
+    return _settle()
 
 
 async def test_500_connections_opened_and_dropped_leave_no_task_or_memory_behind(
@@ -446,7 +547,10 @@ async def test_500_connections_opened_and_dropped_leave_no_task_or_memory_behind
         practice = await create_practice(live.api, owner_org, published=True)
         asker, _ = await live.user(Role.MEMBER, owner_org, "Bu Sari")
         thread_id = await _question(asker, practice["id"])
-        await _drop(live, await _open_many(live, thread_id, 20))  # warm-up: caches fill
+        # warm-up, as many at once as below: caches and pymongo's pool grow to their size
+        idle = len(asyncio.all_tasks())
+        await _drop(live, await _open_many(live, thread_id, 50))
+        await _settled_within(live, idle)
         tracemalloc.start()
         try:
             # given the server at rest
@@ -455,11 +559,12 @@ async def test_500_connections_opened_and_dropped_leave_no_task_or_memory_behind
             opened = await _open_many(live, thread_id, 500)
             tasks_busy, memory_busy = _settle()
             await _drop(live, opened)
-            tasks_after, memory_after = _settle()
+            tasks_after, memory_after = await _settled_within(live, tasks_before + 2)
         finally:
             tracemalloc.stop()
     # then the tasks and the memory they took are back to where they were
-    assert tasks_busy >= tasks_before + 500
+    # (each connection's handler, ping and subscription: the client runs none of its own)
+    assert tasks_busy >= tasks_before + 2 * 500
     assert tasks_after <= tasks_before + 2
     assert memory_after - memory_before < 0.1 * (memory_busy - memory_before)
     print(
@@ -481,7 +586,7 @@ async def test_a_subscriber_too_slow_for_its_queue_is_dropped_and_the_others_go_
         received = []
         for number in range(3):
             hub.publish(topic, {"n": number})
-            received.append(await anext(aiter(quick.events())))
+            received.append((await anext(aiter(quick.events()))).document)
         # then the slow one is told it missed events, and the quick one got all three
         with pytest.raises(SubscriptionEnded) as ended:
             async for _ in slow.events():
@@ -512,8 +617,8 @@ async def test_thread_updated_of_a_hidden_thread_is_not_found_but_its_author_may
         await _subscribe(ws, THREAD_UPDATED, {"id": thread["id"]})
         await live.until(lambda: live.hub.subscription_count == 1)
     # then the visitor is told there is no such thread, and the author is subscribed
-    errors = refused["payload"] if refused["type"] == "error" else refused["payload"]["errors"]
-    assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+    assert refused["type"] == "error"
+    assert refused["payload"][0]["extensions"]["code"] == "NOT_FOUND"
 
 
 async def test_a_notification_written_by_the_notifier_of_instance_a_reaches_a_subscriber_on_b(
@@ -560,3 +665,236 @@ async def test_a_subscription_over_http_is_refused_with_a_code(live: Live, accep
         response = await http.post("/graphql", json=body, headers={"accept": accept})
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "SUBSCRIPTION_OVER_HTTP"
+
+
+async def test_a_stream_that_cannot_resume_ends_every_subscription_with_live_resync(
+    live: Live, town: Town
+) -> None:
+    # given a subscriber of a thread, and the replies' stream failing with a token the server
+    # cannot resume from (as one older than the oplog window is)
+    thread_id = await _question(town.asker, town.practice_id)
+    watcher = live.feed.replies
+    async with connected(live) as ws:
+        await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: live.hub.subscription_count == 1)
+        spoiled: list[str] = []
+
+        async def spoil_the_token(step: str) -> None:
+            if not spoiled:  # once: the next reopen, from now, goes through
+                spoiled.append(step)
+                watcher.resume_token = {"_data": "00"}
+
+        watcher.fault = spoil_the_token
+        assert watcher.stream is not None
+        await watcher.stream.close()
+        # then the subscription ends with LIVE_RESYNC (the client must refetch)
+        message = await _receive(ws)
+        errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+        assert errors[0]["extensions"]["code"] == "LIVE_RESYNC"
+        # and the watcher goes on from now: a new subscription gets the next reply
+        await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: live.hub.subscription_count == 1)
+        await live.until(lambda: watcher.stream is not None)
+        await town.owner.mutate(REPLY, {"threadId": thread_id, "body": "Setelah pemulihan."})
+        while (message := await _receive(ws))["type"] != "next":
+            pass
+    assert message["payload"]["data"]["threadUpdated"]["body"] == "Setelah pemulihan."
+
+
+async def test_a_thread_whose_item_is_archived_while_watched_ends_its_subscription_with_not_found(
+    live: Live, town: Town
+) -> None:
+    # given an anonymous visitor watching a question on a published practice
+    owner_org = await create_organization(live.api, name="Pemerintah Kelurahan Menteng")
+    practice = await create_practice(live.api, owner_org, published=True)
+    thread_id = await _question(town.asker, practice["id"])
+    async with connected(live) as ws:
+        operation = await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: live.hub.subscription_count == 1)
+        # when the practice is archived (no longer public), and a reviewer, who may still read it,
+        # replies in the thread
+        archived = await live.api.mutate(ARCHIVE, {"id": practice["id"], "version": practice["version"]})
+        assert archived["errors"] == []
+        replied = await live.api.mutate(REPLY, {"threadId": thread_id, "body": "Diarsipkan."})
+        assert replied["errors"] == []
+        # then the visitor is told the thread is gone, not the reply, and the subscription ends
+        message = await _receive(ws)
+        assert message["id"] == operation
+        assert message["payload"]["data"] is None
+        assert message["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        assert (await _receive(ws)) == {"id": operation, "type": "complete"}
+    assert live.hub.subscription_count == 0
+
+
+async def test_one_reply_is_read_once_for_all_the_visitors_watching_its_thread(
+    mongo: LocalService, meili: LocalService, stores: Stores
+) -> None:
+    # given an app without a notifier (nothing else reads threads), every load of a thread counted
+    settings = settings_for(
+        mongo, meili, stores.database.name, search_indexer=False, live_updates=True, notifier=False
+    )
+    async with live_app(settings, stores) as live, contextlib.AsyncExitStack() as stack:
+        owner_org = await create_organization(live.api, name="Pemerintah Kelurahan Depok Jaya")
+        practice = await create_practice(live.api, owner_org, published=True)
+        asker, _ = await live.user(Role.MEMBER, owner_org, "Bu Sari")
+        thread_id = await _question(asker, practice["id"])
+        threads = live.state["stores"].discussions.threads
+        loads: list[list[str]] = []
+        get_many = threads.get_many
+
+        async def counted(ids: Any) -> Any:
+            loads.append(list(ids))
+            return await get_many(ids)
+
+        threads.get_many = counted
+        sockets: list[ClientConnection] = []
+
+        async def reply_seen_by(watchers: int) -> int:
+            """The thread's loads while a reply is posted and ``watchers`` visitors receive it."""
+            while len(sockets) < watchers:
+                sockets.append(await stack.enter_async_context(connected(live)))
+                await _subscribe(sockets[-1], THREAD_UPDATED, {"id": thread_id})
+            await live.until(lambda: live.hub.subscription_count == watchers)
+            loads.clear()
+            await asker.mutate(REPLY, {"threadId": thread_id, "body": "Sekitar dua juta rupiah."})
+            for ws in sockets:
+                assert (await _receive(ws))["payload"]["data"]["threadUpdated"]["id"]
+            return len(loads)
+
+        # when a reply is seen by one visitor, then one by three
+        with_one, with_three = await reply_seen_by(1), await reply_seen_by(3)
+        del threads.get_many
+    # then the three cost the thread's loads of the one: loaded once per event, not per visitor
+    assert with_three == with_one
+
+
+async def _metric(live: Live, name: str) -> float:
+    async with httpx.AsyncClient(base_url=live.url) as http:
+        text = (await http.get("/metrics")).text
+    return next(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name + " "))
+
+
+async def test_a_change_that_cannot_be_handed_on_is_skipped_and_the_next_one_arrives(
+    live: Live, town: Town
+) -> None:
+    # given a subscriber of a thread, and the replies' watcher failing on the next change (a bug)
+    thread_id = await _question(town.asker, town.practice_id)
+    watcher = live.feed.replies
+    hand_on = watcher.on_change
+    failures: list[str] = []
+
+    def fails_once(change: Any) -> None:
+        if not failures:
+            failures.append(change["fullDocument"]["body"])
+            raise RuntimeError("a bug in a callback")
+        hand_on(change)
+
+    watcher.on_change = fails_once
+    async with connected(live) as ws:
+        await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: live.hub.subscription_count == 1)
+        # when two replies are posted
+        for body in ("Yang gagal.", "Yang berikutnya."):
+            await town.owner.mutate(REPLY, {"threadId": thread_id, "body": body})
+        message = await _receive(ws)
+    # then the first is lost to the bug, and the second still arrives: the watcher lives on
+    assert failures == ["Yang gagal."]
+    assert message["payload"]["data"]["threadUpdated"]["body"] == "Yang berikutnya."
+    assert watcher.failed_changes == 1
+
+
+@pytest.mark.parametrize("fault", ["error", "cancelled"])
+async def test_a_watcher_that_fails_unexpectedly_resumes_and_is_counted(
+    live: Live, town: Town, fault: str
+) -> None:
+    # given a subscriber of a thread, and the replies' watcher failing with an unexpected error
+    # while it resumes, or its task cancelled from outside
+    thread_id = await _question(town.asker, town.practice_id)
+    feed, watcher = live.feed, live.feed.replies
+    before = await _metric(live, "lumbung_live_watcher_restarts")
+    async with connected(live) as ws:
+        await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: live.hub.subscription_count == 1)
+        if fault == "error":
+            raised: list[str] = []
+
+            async def fails_once(step: str) -> None:
+                if not raised:
+                    raised.append(step)
+                    raise RuntimeError("a bug while resuming")
+
+            watcher.fault = fails_once
+            assert watcher.stream is not None
+            await watcher.stream.close()
+            await live.until(lambda: bool(raised))
+        else:
+            feed.tasks[feed.watchers.index(watcher)].cancel()
+        await live.until(lambda: watcher.stream is not None and watcher.stream.alive)
+        # when a reply is posted
+        await town.owner.mutate(REPLY, {"threadId": thread_id, "body": "Masih hidup."})
+        message = await _receive(ws)
+    # then it arrives, and /metrics counts the restart
+    assert message["payload"]["data"]["threadUpdated"]["body"] == "Masih hidup."
+    assert await _metric(live, "lumbung_live_watcher_restarts") > before
+
+
+@pytest.mark.parametrize("lost", ["history_lost", "no_token"])
+async def test_a_watcher_that_lost_its_place_tells_live_resync_once_its_new_stream_is_open(
+    live: Live, town: Town, lost: str
+) -> None:
+    # given a subscriber of a thread, and the replies' stream failing: its token older than the
+    # oplog (ChangeStreamHistoryLost, injected), or no token to resume from at all
+    thread_id = await _question(town.asker, town.practice_id)
+    watcher, hub = live.feed.replies, live.hub
+    dropped_before = hub.dropped
+    told_before_reopening: list[bool] = []
+
+    async def history_lost_once(step: str) -> None:
+        first = not told_before_reopening
+        told_before_reopening.append(hub.dropped > dropped_before)
+        if first and lost == "history_lost":
+            raise OperationFailure("Resume of change stream was not possible", code=286)
+        if first:
+            watcher.resume_token = None
+
+    async with connected(live) as ws:
+        await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: hub.subscription_count == 1)
+        watcher.fault = history_lost_once
+        assert watcher.stream is not None
+        await watcher.stream.close()
+        # when it resumes, then the subscription ends with LIVE_RESYNC
+        message = await _receive(ws)
+        assert message["payload"]["errors"][0]["extensions"]["code"] == "LIVE_RESYNC"
+        # and a client that subscribes again at once gets the next reply: the new stream was
+        # open before anyone was told to refetch
+        await _subscribe(ws, THREAD_UPDATED, {"id": thread_id})
+        await live.until(lambda: hub.subscription_count == 1)
+        await town.owner.mutate(REPLY, {"threadId": thread_id, "body": "Setelah pemulihan."})
+        while (message := await _receive(ws))["type"] != "next":
+            pass
+    assert message["payload"]["data"]["threadUpdated"]["body"] == "Setelah pemulihan."
+    assert not any(told_before_reopening)
+
+
+async def test_a_database_outage_at_connection_init_closes_with_try_again_later(
+    live: Live, town: Town
+) -> None:
+    # given the database failing the next sign-in lookup (injected)
+    sessions = live.state["stores"].sessions
+    signed_in = sessions.signed_in
+
+    async def unavailable_once(session_id: str) -> Any:
+        del sessions.signed_in
+        raise StorageUnavailable("the database is down")
+
+    sessions.signed_in = unavailable_once
+    # when Bu Sari connects, then she is closed with 1013 (graphql-ws retries it; 1011 it does not)
+    async with connect(live.ws_url, subprotocols=SUBPROTOCOLS) as ws:
+        init = {"type": "connection_init", "payload": {"authorization": f"Bearer {town.asker_token}"}}
+        await ws.send(json.dumps(init))
+        assert await _close_code(ws) == 1013
+    # and the next attempt, the database back, gets in
+    async with connected(live, {"authorization": f"Bearer {town.asker_token}"}):
+        assert live.hub.connection_count == 1
+    assert sessions.signed_in == signed_in
