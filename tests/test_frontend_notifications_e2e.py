@@ -869,3 +869,35 @@ async def test_a_muted_reason_this_page_does_not_know_stays_muted_when_the_setti
     # then: it says so, and the unknown reason was sent muted too
     await expect(form.locator(".form-status")).to_have_text("Pengaturan tersimpan.")
     assert sent[-1]["mutedReasons"] == ["POLL_OPENED", "ANSWER_TO_MY_QUESTION"]
+
+
+async def test_a_page_whose_connection_a_newer_one_replaced_polls_until_it_is_looked_at_again(
+    page: Page, site: str, people: People
+) -> None:
+    # given: the member signed in, live through the test
+    relay = Relay()
+    await page.route_web_socket("**/graphql", relay)
+    await page.clock.install()
+    await page.goto("/#/sign-in?next=%2Fprofile")
+    await sign_in(page, people.member_email, TEST_PASSWORD)
+    html = page.locator("html")
+    await expect(html).to_have_attribute("data-live", "socket")
+    await relay.until(lambda: relay.subscriptions())
+
+    # when: the server closes it for a newer connection of the member's (another tab: 4429)
+    assert relay.page_side is not None
+    await relay.page_side.close(code=4429, reason="Replaced by a newer connection.")
+    # then: the page polls the count
+    await expect(html).to_have_attribute("data-live", "polling")
+    # and: a minute later it has polled, and not pushed the newer one out in turn
+    async with page.expect_request(unread_count_asked) as polled:
+        await page.clock.fast_forward(61_000)
+    await polled.value
+    await expect(html).to_have_attribute("data-live", "polling")
+    assert relay.opened == 1
+
+    # when: the page is looked at again
+    await page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    # then: it is live again, on a new connection
+    await expect(html).to_have_attribute("data-live", "socket")
+    assert relay.opened == 2

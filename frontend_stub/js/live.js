@@ -28,6 +28,9 @@
 //   subscribes again on the same socket; LIVE_UNAVAILABLE (the server has no live updates) and
 //   UNAUTHENTICATED: the socket is closed and the count polled until the next sign-in; anything
 //   else: a new connection, with the growing delay. A subscription refused (`error`) is polled.
+// - Closed with 4429, a newer connection of the same person took this one's place (a tab too
+//   many): the page polls and connects again only when it is looked at (visibilitychange),
+//   so that tabs do not push each other out in turn.
 // - Signing out closes the socket and stops the polling.
 //
 // `data-live` on <html> says which path is in use ("socket", "polling" or absent), for the tests
@@ -69,6 +72,7 @@ let pingTimer = null;
 let pongTimer = null;
 let reauthorized = false; // renewed once after a 4403; a second refusal leaves it to polling
 let refused = false; // the server refused the token again, or the subscription: polling only
+let displaced = false; // closed for a newer connection of the same person (4429): polling until looked at
 let connectedAt = 0;
 let started = false;
 
@@ -207,7 +211,7 @@ function subscriptionEnded(code, refusedOutright) {
 async function connect() {
   clearTimeout(retryTimer);
   retryTimer = null;
-  if (refused || socket || !currentUser() || typeof WebSocket === 'undefined') return;
+  if (refused || displaced || socket || !currentUser() || typeof WebSocket === 'undefined') return;
   let token;
   try {
     token = await freshAccessToken();
@@ -307,6 +311,13 @@ async function closed(from, code, token) {
   if (connectedAt && Date.now() - connectedAt > RETRY_MAX_MS) retryDelay = RETRY_MIN_MS;
   connectedAt = 0;
   if (refused) return;
+  if (code === 4429) {
+    // Another tab or device of the same person took this connection's place (the server keeps a
+    // few per person): coming back at once would push that one out in turn. This page polls,
+    // and connects again when it is looked at.
+    displaced = true;
+    return;
+  }
   if (code === 4403 && reauthorized) {
     refused = true; // refused with a token just renewed: polling until the next sign-in
     return;
@@ -325,7 +336,7 @@ async function closed(from, code, token) {
 }
 
 function scheduleRetry() {
-  if (retryTimer || refused || !currentUser()) return;
+  if (retryTimer || refused || displaced || !currentUser()) return;
   startPolling();
   // A little jitter, so that many pages cut off together do not come back together.
   const delay = retryDelay * (0.75 + Math.random() * 0.5);
@@ -353,6 +364,7 @@ function disconnect() {
   retryDelay = RETRY_MIN_MS;
   reauthorized = false;
   refused = false;
+  displaced = false;
   resubscribeDelay = 0;
   connectedAt = 0;
   mark(null);
@@ -377,6 +389,7 @@ export function startLive() {
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState !== 'visible' || !currentUser()) return;
     refreshUnreadCount();
+    displaced = false; // looked at: this page is live again, whichever other one gives way
     if (!socket) connect();
   });
   begin();
