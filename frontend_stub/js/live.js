@@ -13,8 +13,9 @@
 //   ping / pong                        <->   either side, to keep the connection alive
 //
 // - The access token goes in connection_init's payload as "Bearer <token>" (a browser cannot set
-//   headers on a WebSocket). Closed with 4403, the token was refused: the session is renewed
-//   once (session.js) and the socket opened again with the new token.
+//   headers on a WebSocket). Closed with 4403, the token was refused, at the start or later (the
+//   server checks the sign-in again at each ping: expired, revoked, signed out elsewhere): the
+//   session is renewed once (session.js) and the socket opened again with the new token.
 // - Any other close or a failed connection is retried with a growing delay (1 s, 2 s, 4 s … at
 //   most 60 s). While there is no socket, the count is asked for every 30 s over HTTP instead
 //   (UNREAD_COUNT), so the badge is never more than half a minute late.
@@ -380,7 +381,9 @@ export function startLive() {
   if (started) return;
   started = true;
   onSessionChange((reason) => {
-    if (reason === 'refreshed') return; // the socket stays authenticated as it was opened
+    // A renewed token does not reopen the socket: when the one it was opened with runs out, the
+    // server closes it with 4403 and it is opened again with the current one.
+    if (reason === 'refreshed') return;
     disconnect();
     setUnreadCount(null);
     if (reason === 'signedIn') begin();
