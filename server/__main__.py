@@ -10,7 +10,7 @@ import socket
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from pydantic import ValidationError
 
@@ -81,8 +81,22 @@ def serve() -> None:
         # uvicorn's own reading would believe any local client.
         proxy_headers=False,
         timeout_graceful_shutdown=10,
+        **websocket_options(settings),
     )
     Server(config).run()
+
+
+class WebSocketOptions(TypedDict):
+    ws_ping_interval: float
+    ws_ping_timeout: float
+
+
+def websocket_options(settings: Settings) -> WebSocketOptions:
+    """uvicorn's WebSocket pings: they find a vanished client (README "Live updates")."""
+    return {
+        "ws_ping_interval": settings.live_ws_ping_seconds,
+        "ws_ping_timeout": settings.live_ws_ping_timeout_seconds,
+    }
 
 
 def _version() -> str:

@@ -198,7 +198,7 @@ class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
                 await asyncio.sleep(self.view.ping_seconds)
                 if not await self._still_signed_in():
                     return
-                await self.send_message({"type": "ping"})
+                await self.send_message({"type": "ping"})  # its pong is not awaited: see __main__
 
     async def _still_signed_in(self) -> bool:
         """Whether the connection's sign-in holds (sign-out, expiry, removal, a new role: 4403)."""

@@ -194,6 +194,10 @@ class Settings(BaseSettings):
     live_max_connections_per_user: Annotated[int, Field(ge=1)] = 5
     live_max_subscriptions_per_connection: Annotated[int, Field(ge=1)] = 10
     live_ping_seconds: Annotated[float, Field(gt=0)] = 15.0
+    # WebSocket-level pings (uvicorn's; browsers answer them by themselves): a client that leaves
+    # one unanswered this long is gone, and its connection closed and uncounted.
+    live_ws_ping_seconds: Annotated[float, Field(gt=0)] = 20.0
+    live_ws_ping_timeout_seconds: Annotated[float, Field(gt=0)] = 20.0
     # Events waiting for one subscriber; a subscriber this far behind is dropped (LIVE_TOO_SLOW).
     live_queue_size: Annotated[int, Field(ge=1)] = 100
 

@@ -28,6 +28,7 @@ from websockets.typing import Origin, Subprotocol
 
 from resolvers.auth import parse_token
 from resolvers.live import LiveFeed, LiveHub, SubscriptionEnded
+from server.__main__ import websocket_options
 from server.app import create_app
 from server.settings import Settings
 from server.supervisor import LocalService, free_port
@@ -99,7 +100,13 @@ async def live_app(settings: Settings, stores: Stores) -> AsyncIterator[Live]:
     """The app under uvicorn (as conftest's ``serving``), with its lifespan state at hand."""
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            create_app(settings),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            **websocket_options(settings),
+        )
     )
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -898,3 +905,30 @@ async def test_a_database_outage_at_connection_init_closes_with_try_again_later(
     async with connected(live, {"authorization": f"Bearer {town.asker_token}"}):
         assert live.hub.connection_count == 1
     assert sessions.signed_in == signed_in
+
+
+async def test_a_client_that_vanished_is_found_by_the_websocket_pings_and_uncounted(
+    mongo: LocalService, meili: LocalService, stores: Stores
+) -> None:
+    # given an app with WebSocket-level pings every 0.2 s, and a subscribed connection
+    settings = settings_for(
+        mongo,
+        meili,
+        stores.database.name,
+        search_indexer=False,
+        live_updates=True,
+        live_ws_ping_seconds=0.2,
+        live_ws_ping_timeout_seconds=0.2,
+    )
+    async with live_app(settings, stores) as app:
+        owner_org = await create_organization(app.api, name="Pemerintah Kelurahan Depok Jaya")
+        practice = await create_practice(app.api, owner_org, published=True)
+        asker, _ = await app.user(Role.MEMBER, owner_org, "Bu Sari")
+        thread_id = await _question(asker, practice["id"])
+        ws = await _open_and_subscribe(app, thread_id)
+        await app.until(lambda: app.hub.subscription_count == 1)
+        # when its client vanishes without a word (it reads nothing more, so answers no ping)
+        ws.transport.pause_reading()
+        # then the server finds out, closes it, and counts it no more
+        await app.until(lambda: app.hub.connection_count == 0 and app.hub.subscription_count == 0)
+        ws.transport.abort()
