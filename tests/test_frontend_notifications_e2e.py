@@ -9,11 +9,12 @@ the test wrote there.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from playwright.async_api import Page, Route, expect
+from playwright.async_api import Page, Request, Route, WebSocketRoute, expect
 from pymongo import AsyncMongoClient
 
 from resolvers.ids import decode_id
@@ -50,6 +51,9 @@ SETTINGS = "{ viewer { notificationSettings { mutedReasons digest language } } }
 QUESTION = "Berapa lama warga perlu dilatih sebelum bank sampah berjalan sendiri?"
 FOLLOW_UP = "Tambahan: modul pelatihannya bisa kami kirim bila diminta."
 ANSWER = "Kami melatih pengurus selama dua bulan, lalu warga ikut dalam pertemuan RT."
+# How long a live change may take to reach the page (the watcher, the notifier, the socket).
+LIVE_PATIENCE_MS = 20_000
+LIVE_GAUGES = re.compile(r"^(lumbung_live_connections|lumbung_live_subscriptions) (\S+)$", re.MULTILINE)
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +134,114 @@ def badge(page: Page) -> Any:
     return page.locator("#nav .unread-badge")
 
 
+def notifications_link(page: Page) -> Any:
+    return page.locator("#nav .nav-notifications")
+
+
+async def subscribed(site: str) -> None:
+    """Wait until the server holds the page's subscription: one connection with one subscription.
+
+    The page says data-live="socket" at connection_ack, before its subscribe has reached the
+    server; a notification written in between would go unseen until the next poll. (The site
+    serves this module alone, and each test's page is the only one left open.)
+    """
+    gauges: dict[str, float] = {}
+    async with httpx.AsyncClient(base_url=site) as http:
+        for _ in range(200):
+            text = (await http.get("/metrics")).text
+            gauges = {name: float(value) for name, value in LIVE_GAUGES.findall(text)}
+            if gauges == {"lumbung_live_connections": 1.0, "lumbung_live_subscriptions": 1.0}:
+                return
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"the page's subscription did not reach the server: {gauges}")
+
+
+async def following_a_question(page: Page, site: str, people: People) -> str:
+    """The member signed in on the practice's page, following a new question of Depok Jaya's
+    member; the question's ID."""
+    practice = await practice_id(site)
+    started = await as_other(
+        site,
+        people.asker_token,
+        START_THREAD,
+        {"input": {"subjectId": practice, "kind": "QUESTION", "title": QUESTION, "body": QUESTION}},
+    )
+    thread_id: str = started["startThread"]["thread"]["id"]
+    await page.goto(f"/#/sign-in?next=%2Fitem%2F{practice}%3Fthread%3D{thread_id}")
+    await sign_in(page, people.member_email, TEST_PASSWORD)
+    follow = page.locator(f"article.thread[data-thread-id='{thread_id}'] .follow-button")
+    await follow.click()
+    await expect(follow).to_have_attribute("aria-pressed", "true")
+    return thread_id
+
+
+async def reply(site: str, people: People, thread_id: str, body: str = ANSWER) -> None:
+    """Depok Jaya's member replies in the thread, through the API."""
+    replied = await as_other(
+        site, people.other_token, REPLY, {"input": {"threadId": thread_id, "body": body}}
+    )
+    assert replied["replyToThread"]["errors"] == []
+
+
+@dataclass
+class Relay:
+    """The page's live connections, passed on to the server through the test, which can hold back
+    the server's `next` messages and end a subscription as the server does."""
+
+    opened: int = 0
+    from_page: list[dict[str, Any]] = field(default_factory=list)
+    holding: bool = False
+    held: list[str | bytes] = field(default_factory=list)
+    page_side: WebSocketRoute | None = None
+    server_side: WebSocketRoute | None = None
+
+    def __call__(self, route: WebSocketRoute) -> None:
+        self.opened += 1
+        server = route.connect_to_server()
+        self.page_side, self.server_side = route, server
+
+        def to_server(message: str | bytes) -> None:
+            self.from_page.append(json.loads(message))
+            server.send(message)
+
+        def to_page(message: str | bytes) -> None:
+            if self.holding and json.loads(message).get("type") == "next":
+                self.held.append(message)
+            else:
+                route.send(message)
+
+        route.on_message(to_server)
+        server.on_message(to_page)
+
+    def subscriptions(self) -> list[str]:
+        return [message["id"] for message in self.from_page if message.get("type") == "subscribe"]
+
+    async def until(self, condition: Any) -> None:
+        for _ in range(200):
+            if condition():
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"the relay never saw it: {self.from_page}, held {self.held}")
+
+    def release(self) -> None:
+        assert self.page_side is not None
+        self.holding = False
+        for message in self.held:
+            self.page_side.send(message)
+        self.held.clear()
+
+    def end_subscription(self, code: str) -> None:
+        """What the server sends when it drops a subscriber (an error, then complete); the server's
+        own subscription is completed for it."""
+        assert self.page_side is not None
+        assert self.server_side is not None
+        current = self.subscriptions()[-1]
+        error = {"message": "Ended by the server.", "extensions": {"code": code}}
+        self.page_side.send(json.dumps({"id": current, "type": "next", "payload": {"errors": [error]}}))
+        self.page_side.send(json.dumps({"id": current, "type": "complete"}))
+        self.server_side.send(json.dumps({"id": current, "type": "complete"}))
+
+
 async def test_a_member_follows_a_thread_and_is_told_of_a_reply_live_then_reads_it(
     page: Page, site: str, people: People, output_dir: Path
 ) -> None:
@@ -161,8 +273,9 @@ async def test_a_member_follows_a_thread_and_is_told_of_a_reply_live_then_reads_
     await page.reload()
     await expect(follow).to_have_attribute("aria-pressed", "true")
     await expect(count).to_have_text(f"{before + 1} pengikut")
-    # and: nothing unread yet, the socket connected
+    # and: nothing unread yet, the socket connected and subscribed
     await expect(page.locator("html")).to_have_attribute("data-live", "socket")
+    await subscribed(site)
     await expect(badge(page)).to_be_hidden()
 
     # when: Depok Jaya's member answers, through the API
@@ -171,9 +284,9 @@ async def test_a_member_follows_a_thread_and_is_told_of_a_reply_live_then_reads_
     )
     assert replied["replyToThread"]["errors"] == []
     # then: the badge counts it without a reload
-    await expect(badge(page)).to_be_visible()
+    await expect(badge(page)).to_be_visible(timeout=LIVE_PATIENCE_MS)
     await expect(badge(page)).to_contain_text("1")
-    await expect(page.locator("#nav .nav-notifications")).to_have_accessible_name(
+    await expect(notifications_link(page)).to_have_accessible_name(
         re.compile(r"Pemberitahuan\s*1 belum dibaca")
     )
 
@@ -188,8 +301,8 @@ async def test_a_member_follows_a_thread_and_is_told_of_a_reply_live_then_reads_
     # (frontend_stub/docs/notifications.png is a copy of it, as the README shows it)
     await page.screenshot(path=output_dir / "notifications.png")
 
-    # when: it is marked read
-    await card.get_by_role("button", name="Tandai dibaca").click()
+    # when: it is marked read (the button names what it marks, for screen readers)
+    await card.get_by_role("button", name=re.compile(rf"^Tandai dibaca\s*: {re.escape(QUESTION)}$")).click()
     # then: the badge goes, and the card is read
     await expect(badge(page)).to_be_hidden()
     await expect(card).not_to_have_class(re.compile(r"\bunread\b"))
@@ -200,10 +313,12 @@ async def test_a_member_follows_a_thread_and_is_told_of_a_reply_live_then_reads_
         site, people.other_token, REPLY, {"input": {"threadId": thread_id, "body": FOLLOW_UP}}
     )
     assert again["replyToThread"]["errors"] == []
-    # then: it is offered at the top, not pushed under the reader's eyes, and the badge counts it
-    await expect(badge(page)).to_contain_text("1")
+    # then: it is offered at the top, in a live region, not pushed under the reader's eyes, and
+    # the badge counts it
+    await expect(badge(page)).to_contain_text("1", timeout=LIVE_PATIENCE_MS)
     await expect(page.locator("article.notification")).to_have_count(1)
-    await page.get_by_role("button", name="1 pemberitahuan baru · tampilkan").click()
+    offer = page.get_by_role("status").filter(has_text="1 pemberitahuan baru")
+    await offer.get_by_role("button", name="1 pemberitahuan baru · tampilkan").click()
     await expect(page.locator("article.notification")).to_have_count(2)
     await expect(page.locator("article.notification.unread")).to_have_count(1)
     card = page.locator("article.notification").last
@@ -243,7 +358,10 @@ async def test_a_signed_out_visitor_signs_in_to_follow_a_practice_which_stays_fo
     await page.locator("#nav").get_by_role("link", name="Profil").click()
     item = page.locator(".follow-item", has_text=PRACTICE_TITLE)
     await expect(item).to_contain_text("Praktik baik")
-    await item.get_by_role("button", name="Berhenti mengikuti").click()
+    # (each such button names what it stops following, for screen readers)
+    await item.get_by_role(
+        "button", name=re.compile(rf"^Berhenti mengikuti\s*: Praktik baik {PRACTICE_TITLE}")
+    ).click()
     await expect(item).to_have_count(0)
     # then: the practice's button is back to "Ikuti"
     await page.goto(f"/#/item/{practice}")
@@ -264,14 +382,16 @@ async def test_the_profile_page_saves_a_daily_digest_and_a_muted_reason(
     await expect(form.get_by_label("Bahasa email")).to_have_value("ID")
     # when: a daily digest in English, without event changes, is saved
     await form.get_by_label("Harian").check()
-    await form.get_by_label("Kegiatan saya berubah").uncheck()
+    await form.get_by_label("Kegiatan tempat saya terdaftar atau yang saya ikuti berubah").uncheck()
     await form.get_by_label("Bahasa email").select_option("EN")
     await form.get_by_role("button", name="Simpan pengaturan").click()
     # then: it says so, and a reload shows the same
     await expect(form.locator(".form-status")).to_have_text("Pengaturan tersimpan.")
     await page.reload()
     await expect(form.get_by_label("Harian")).to_be_checked()
-    await expect(form.get_by_label("Kegiatan saya berubah")).not_to_be_checked()
+    await expect(
+        form.get_by_label("Kegiatan tempat saya terdaftar atau yang saya ikuti berubah")
+    ).not_to_be_checked()
     await expect(form.get_by_label("Pertanyaan saya dijawab")).to_be_checked()
     await expect(form.get_by_label("Bahasa email")).to_have_value("EN")
     # and: the API has it as saved
@@ -452,19 +572,8 @@ async def test_a_refused_socket_token_is_renewed_and_the_badge_stays_live(
     page: Page, site: str, people: People, browser_problems: list[str]
 ) -> None:
     # given: the member signed in, following a question of Depok Jaya's member
-    practice = await practice_id(site)
-    started = await as_other(
-        site,
-        people.asker_token,
-        START_THREAD,
-        {"input": {"subjectId": practice, "kind": "QUESTION", "title": QUESTION, "body": QUESTION}},
-    )
-    thread_id = started["startThread"]["thread"]["id"]
-    await page.goto(f"/#/sign-in?next=%2Fitem%2F{practice}%3Fthread%3D{thread_id}")
-    await sign_in(page, people.member_email, TEST_PASSWORD)
+    thread_id = await following_a_question(page, site, people)
     follow = page.locator(f"article.thread[data-thread-id='{thread_id}'] .follow-button")
-    await follow.click()
-    await expect(follow).to_have_attribute("aria-pressed", "true")
     # when: the page comes back with an access token the server refuses (expired, revoked)
     signed_in = await stored_session(page)
     await store_session(page, {**signed_in, "accessToken": forged(signed_in["accessToken"])})
@@ -477,11 +586,318 @@ async def test_a_refused_socket_token_is_renewed_and_the_badge_stays_live(
     await expect(follow).to_have_attribute("aria-pressed", "true")
     assert (await stored_session(page))["accessToken"] != signed_in["accessToken"]
     # and: a reply still reaches the badge without a reload
-    replied = await as_other(
-        site, people.other_token, REPLY, {"input": {"threadId": thread_id, "body": ANSWER}}
-    )
-    assert replied["replyToThread"]["errors"] == []
-    await expect(badge(page)).to_contain_text("1")
+    await subscribed(site)
+    await reply(site, people, thread_id)
+    await expect(badge(page)).to_contain_text("1", timeout=LIVE_PATIENCE_MS)
     # the browser logged the refused HTTP requests, and nothing else went wrong
     assert all(REFUSED_TOKEN_LOG in problem for problem in browser_problems), browser_problems
     browser_problems.clear()
+
+
+async def test_a_notification_counted_already_is_not_counted_again_when_it_arrives(
+    page: Page, site: str, people: People
+) -> None:
+    # given: the member following a question, live, the server's messages passing through the test
+    relay = Relay()
+    await page.route_web_socket("**/graphql", relay)
+    thread_id = await following_a_question(page, site, people)
+    await expect(page.locator("html")).to_have_attribute("data-live", "socket")
+    await subscribed(site)
+    # and: a reply whose notification is held back on its way to the page
+    relay.holding = True
+    await reply(site, people, thread_id)
+    await relay.until(lambda: relay.held)
+    # and: the notifications page, which counts it from the server
+    await notifications_link(page).click()
+    await expect(page.locator("article.notification")).to_have_count(1)
+    await expect(notifications_link(page)).to_have_accessible_name(re.compile(r"1 belum dibaca$"))
+
+    # when: the notification arrives over the socket after all
+    relay.release()
+    # then: it is offered, and the badge still counts one unread, not two
+    await expect(page.get_by_role("button", name="1 pemberitahuan baru · tampilkan")).to_be_visible()
+    await expect(notifications_link(page)).to_have_accessible_name(re.compile(r"1 belum dibaca$"))
+    await expect(badge(page).locator("[aria-hidden]")).to_have_text("1")
+
+
+async def test_a_connection_that_stops_answering_is_given_up_at_the_pong_timeout_and_opened_again(
+    page: Page, site: str, people: People
+) -> None:
+    # given: a first live connection that goes dead once acknowledged: it answers no ping, and
+    # its closing handshake never ends (a laptop woken up, a proxy that dropped it)
+    opened: list[WebSocketRoute] = []
+
+    def dead_then_real(route: WebSocketRoute) -> None:
+        opened.append(route)
+        if len(opened) > 1:
+            route.connect_to_server()
+            return
+
+        def answer(message: str | bytes) -> None:
+            if json.loads(message).get("type") == "connection_init":
+                route.send(json.dumps({"type": "connection_ack"}))
+
+        route.on_message(answer)
+        route.on_close(lambda code, reason: None)
+
+    await page.route_web_socket("**/graphql", dead_then_real)
+    await page.clock.install()
+    thread_id = await following_a_question(page, site, people)
+    html = page.locator("html")
+    await expect(html).to_have_attribute("data-live", "socket")
+
+    # when: the page's ping (every 25 s) goes unanswered for 10 s
+    await page.clock.fast_forward(25_000)
+    await page.clock.fast_forward(10_000)
+    # then: the page polls at once, then connects again, and is live again
+    await expect(html).to_have_attribute("data-live", "polling")
+    await expect(html).to_have_attribute("data-live", "socket", timeout=LIVE_PATIENCE_MS)
+    assert len(opened) == 2
+    await subscribed(site)
+    await reply(site, people, thread_id)
+    await expect(badge(page)).to_contain_text("1", timeout=LIVE_PATIENCE_MS)
+
+
+async def test_a_subscription_ended_for_missed_events_is_counted_again_and_renewed_on_the_same_socket(
+    page: Page, site: str, people: People
+) -> None:
+    # given: the member following a question, live through the test
+    relay = Relay()
+    await page.route_web_socket("**/graphql", relay)
+    thread_id = await following_a_question(page, site, people)
+    await expect(page.locator("html")).to_have_attribute("data-live", "socket")
+    await subscribed(site)
+    # and: a reply whose notification the page misses
+    relay.holding = True
+    await reply(site, people, thread_id)
+    await relay.until(lambda: relay.held)
+    relay.held.clear()
+    relay.holding = False
+    await expect(badge(page)).to_be_hidden()
+
+    # when: the server ends the subscription: events were missed (LIVE_RESYNC)
+    first = relay.subscriptions()[-1]
+    relay.end_subscription("LIVE_RESYNC")
+    # then: the badge counts what was missed, from the server
+    await expect(notifications_link(page)).to_have_accessible_name(re.compile(r"1 belum dibaca$"))
+    # and: the page subscribes again on the same connection
+    await relay.until(lambda: relay.subscriptions()[-1] != first)
+    assert relay.opened == 1
+    await expect(page.locator("html")).to_have_attribute("data-live", "socket")
+    # and: the next reply reaches the badge live
+    await subscribed(site)
+    await reply(site, people, thread_id, FOLLOW_UP)
+    await expect(notifications_link(page)).to_have_accessible_name(
+        re.compile(r"2 belum dibaca$"), timeout=LIVE_PATIENCE_MS
+    )
+
+
+def unread_count_asked(request: Request) -> bool:
+    return "UnreadCount" in (request.post_data or "")
+
+
+async def test_a_server_without_live_updates_leaves_the_badge_to_polling_without_reconnecting(
+    page: Page, site: str, people: People
+) -> None:
+    # given: the member signed in, live through the test
+    relay = Relay()
+    await page.route_web_socket("**/graphql", relay)
+    await page.clock.install()
+    await page.goto("/#/sign-in?next=%2Fprofile")
+    await sign_in(page, people.member_email, TEST_PASSWORD)
+    html = page.locator("html")
+    await expect(html).to_have_attribute("data-live", "socket")
+    await relay.until(lambda: relay.subscriptions())
+
+    # when: the server ends the subscription: it has no live updates (LIVE_UNAVAILABLE)
+    relay.end_subscription("LIVE_UNAVAILABLE")
+    # then: the page polls the count
+    await expect(html).to_have_attribute("data-live", "polling")
+    # and: a minute later it has polled, and not connected again
+    async with page.expect_request(unread_count_asked) as polled:
+        await page.clock.fast_forward(61_000)
+    await polled.value
+    await expect(html).to_have_attribute("data-live", "polling")
+    assert relay.opened == 1
+
+
+async def test_a_filter_changed_while_the_notifications_load_shows_each_card_once(
+    page: Page, site: str, people: People, mongo_client: AsyncMongoClient[Document], demo_database: str
+) -> None:
+    # given: 3 notifications of the member, 1 read
+    stores = Stores.of(mongo_client[demo_database])
+    event = await first_event(site)
+    _, event_id = decode_id(event["id"])
+    member = await stores.users.collection.find_one({"email": people.member_email})
+    assert member is not None
+    await stores.notifications.deliver(
+        [
+            {
+                "_id": f"ujiload{index}:{member['_id']}",
+                "user_id": member["_id"],
+                "reason": "EVENT_CHANGED",
+                "activity_id": f"ujiload{index}",
+                "actor_name": "Panitia Pelatihan",
+                "subject_type": "Event",
+                "subject_id": event_id,
+                "summary": f"Perubahan tempat ke-{index + 1}",
+                "created_at": datetime.now(UTC) - timedelta(hours=index),
+            }
+            for index in range(3)
+        ]
+    )
+    await stores.notifications.collection.update_one({"activity_id": "ujiload2"}, {"$set": {"read": True}})
+    # and: the notifications page's answers held until the test lets them go
+    held: list[Route] = []
+
+    async def hold(route: Route) -> None:
+        if "query Notifications" in (route.request.post_data or ""):
+            held.append(route)
+        else:
+            await route.continue_()
+
+    await page.route("**/graphql", hold)
+    await page.goto("/#/sign-in?next=%2Fnotifications")
+    await sign_in(page, people.member_email, TEST_PASSWORD)
+    for _ in range(200):
+        if held:
+            break
+        await asyncio.sleep(0.05)
+
+    # when: "unread only" is ticked before the first load has answered
+    await page.get_by_label("Hanya yang belum dibaca").check()
+    for _ in range(200):
+        if len(held) == 2:
+            break
+        await asyncio.sleep(0.05)
+    # and: the first load's answer comes, then the second's
+    for route in held:
+        with contextlib.suppress(Exception):  # the page may have given up the first already
+            await route.fulfill(response=await route.fetch())
+    # then: the unread two show, each once
+    status = page.locator(".notifications-page .result-status")
+    await expect(status).to_contain_text("2 belum dibaca")
+    cards = page.locator("article.notification")
+    await expect(cards).to_have_count(2)
+    await expect(page.locator("article.notification.unread")).to_have_count(2)
+
+
+async def test_english_says_what_an_event_notification_means_and_counts_one_follower(
+    page: Page, site: str, people: People, mongo_client: AsyncMongoClient[Document], demo_database: str
+) -> None:
+    # given: one notification of the member: an event changed
+    stores = Stores.of(mongo_client[demo_database])
+    event = await first_event(site)
+    _, event_id = decode_id(event["id"])
+    member = await stores.users.collection.find_one({"email": people.member_email})
+    assert member is not None
+    await stores.notifications.deliver(
+        [
+            {
+                "_id": f"ujien:{member['_id']}",
+                "user_id": member["_id"],
+                "reason": "EVENT_CHANGED",
+                "activity_id": "ujien",
+                "actor_name": "Panitia Pelatihan",
+                "subject_type": "Event",
+                "subject_id": event_id,
+                "summary": "Jadwal baru",
+                "created_at": datetime.now(UTC),
+            }
+        ]
+    )
+    # and: the member following a new question (its only follower), the page in English
+    thread_id = await following_a_question(page, site, people)
+    await page.get_by_role("button", name="Switch the interface to English").click()
+    # then: one follower, in the singular
+    thread = page.locator(f"article.thread[data-thread-id='{thread_id}']")
+    await expect(thread.locator(".follow-count")).to_have_text("1 follower")
+    # when: the notifications are opened
+    await page.locator("#nav").get_by_role("link", name=re.compile("^Notifications")).click()
+    # then: the event's notification says it concerns an event registered for or followed
+    card = page.locator("article.notification")
+    await expect(card).to_contain_text("An event you registered for or follow changed")
+    await expect(page.locator(".notifications-page .result-status")).to_have_text("1 notification, 1 unread")
+    # and: the profile's checkbox for it says the same
+    await page.locator("#nav").get_by_role("link", name="Profile").click()
+    await expect(page.get_by_label("An event I registered for or follow changes")).to_be_checked()
+
+
+async def test_the_region_follow_button_of_the_search_is_named_after_the_region(
+    page: Page, site: str, people: People
+) -> None:
+    # given: the search narrowed to West Java, signed in
+    await page.goto("/#/sign-in?next=%2Fsearch%3Fregion%3D32")
+    await sign_in(page, people.member_email, TEST_PASSWORD)
+    # then: the region's follow button says what it follows
+    bar = page.locator(".follow-bar")
+    await expect(bar.get_by_role("button", name=re.compile(r"^Ikuti\s*: Jawa Barat$"))).to_be_visible()
+
+
+async def test_a_muted_reason_this_page_does_not_know_stays_muted_when_the_settings_are_saved(
+    page: Page, site: str, people: People
+) -> None:
+    # given: settings that mute a reason newer than this page (as a newer server may send)
+    sent: list[dict[str, Any]] = []
+
+    async def newer_server(route: Route) -> None:
+        body = route.request.post_data or ""
+        if "query Profile" in body:
+            response = await route.fetch()
+            data = await response.json()
+            data["data"]["viewer"]["notificationSettings"]["mutedReasons"] = ["POLL_OPENED"]
+            await route.fulfill(response=response, body=json.dumps(data))
+        elif "UpdateNotificationSettings" in body:
+            sent.append(json.loads(body)["variables"]["input"])
+            settings = {**sent[-1]}
+            payload = {"settings": settings, "errors": []}
+            await route.fulfill(
+                status=200,
+                content_type="application/json",
+                body=json.dumps({"data": {"updateNotificationSettings": payload}}),
+            )
+        else:
+            await route.continue_()
+
+    await page.route("**/graphql", newer_server)
+    await page.goto("/#/sign-in?next=%2Fprofile")
+    await sign_in(page, people.member_email, TEST_PASSWORD)
+    form = page.locator("form.settings-form")
+    # when: another reason is unticked and the settings saved
+    await form.get_by_label("Pertanyaan saya dijawab").uncheck()
+    await form.get_by_role("button", name="Simpan pengaturan").click()
+    # then: it says so, and the unknown reason was sent muted too
+    await expect(form.locator(".form-status")).to_have_text("Pengaturan tersimpan.")
+    assert sent[-1]["mutedReasons"] == ["POLL_OPENED", "ANSWER_TO_MY_QUESTION"]
+
+
+async def test_a_page_whose_connection_a_newer_one_replaced_polls_until_it_is_looked_at_again(
+    page: Page, site: str, people: People
+) -> None:
+    # given: the member signed in, live through the test
+    relay = Relay()
+    await page.route_web_socket("**/graphql", relay)
+    await page.clock.install()
+    await page.goto("/#/sign-in?next=%2Fprofile")
+    await sign_in(page, people.member_email, TEST_PASSWORD)
+    html = page.locator("html")
+    await expect(html).to_have_attribute("data-live", "socket")
+    await relay.until(lambda: relay.subscriptions())
+
+    # when: the server closes it for a newer connection of the member's (another tab: 4429)
+    assert relay.page_side is not None
+    await relay.page_side.close(code=4429, reason="Replaced by a newer connection.")
+    # then: the page polls the count
+    await expect(html).to_have_attribute("data-live", "polling")
+    # and: a minute later it has polled, and not pushed the newer one out in turn
+    async with page.expect_request(unread_count_asked) as polled:
+        await page.clock.fast_forward(61_000)
+    await polled.value
+    await expect(html).to_have_attribute("data-live", "polling")
+    assert relay.opened == 1
+
+    # when: the page is looked at again
+    await page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    # then: it is live again, on a new connection
+    await expect(html).to_have_attribute("data-live", "socket")
+    assert relay.opened == 2

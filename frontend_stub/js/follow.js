@@ -41,7 +41,8 @@ async function readState(target, signal) {
 export function followControl(target, { name = '', compact = false, signal } = {}) {
   const element = h('div', { class: `follow${compact ? ' follow-compact' : ''}`, 'data-follow': '' });
   readState(target, signal).then((state) => {
-    if (state) drawFollow(element, target, state, { name });
+    // A region's state carries its name: the button is named even when the page did not know it.
+    if (state) drawFollow(element, target, state, { name: name || (target.regionCode ? state.name : '') });
   }).catch((error) => {
     if (error.name !== 'AbortError') element.hidden = true; // the page is readable without it
   });

@@ -1329,8 +1329,8 @@ Object.assign(STRINGS.id, {
   'notification.reason.REVIEW_STEP': '{actor} meninjau konten organisasi Anda',
   'notification.reason.NEW_ITEM_FOLLOWED': 'Konten baru dari yang Anda ikuti',
   'notification.reason.WAITLIST_PROMOTED': 'Anda mendapat kursi dari daftar tunggu',
-  'notification.reason.EVENT_CHANGED': 'Kegiatan yang Anda ikuti berubah',
-  'notification.reason.EVENT_CANCELLED': 'Kegiatan yang Anda ikuti dibatalkan',
+  'notification.reason.EVENT_CHANGED': 'Kegiatan tempat Anda terdaftar atau yang Anda ikuti berubah',
+  'notification.reason.EVENT_CANCELLED': 'Kegiatan tempat Anda terdaftar atau yang Anda ikuti dibatalkan',
 
   'profile.title': 'Profil',
   'profile.loading': 'Memuat…',
@@ -1372,6 +1372,7 @@ Object.assign(STRINGS.en, {
   'follow.follow': 'Follow',
   'follow.unfollow': 'Unfollow',
   'follow.count': '{count} followers',
+  'follow.count.one': '{count} follower',
   'follow.followed': 'You now follow this.',
   'follow.unfollowed': 'You no longer follow this.',
   'follow.failed': 'That did not work. Please try again.',
@@ -1393,6 +1394,7 @@ Object.assign(STRINGS.en, {
   'notifications.failed': 'The notifications could not be loaded.',
   'notifications.loadMore': 'Load more',
   'notifications.count': '{count} notifications, {unread} unread',
+  'notifications.count.one': '{count} notification, {unread} unread',
   'notifications.unreadLeft': '{count} unread',
   'notifications.none': 'No notifications yet.',
   'notifications.noneUnread': 'No unread notifications.',
@@ -1415,8 +1417,8 @@ Object.assign(STRINGS.en, {
   'notification.reason.REVIEW_STEP': '{actor} reviewed your organization’s content',
   'notification.reason.NEW_ITEM_FOLLOWED': 'New content from what you follow',
   'notification.reason.WAITLIST_PROMOTED': 'You got a seat from the waiting list',
-  'notification.reason.EVENT_CHANGED': 'An event you registered for changed',
-  'notification.reason.EVENT_CANCELLED': 'An event you registered for was cancelled',
+  'notification.reason.EVENT_CHANGED': 'An event you registered for or follow changed',
+  'notification.reason.EVENT_CANCELLED': 'An event you registered for or follow was cancelled',
 
   'profile.title': 'Profile',
   'profile.loading': 'Loading…',
@@ -1466,8 +1468,8 @@ Object.assign(LABELS, {
     REVIEW_STEP: ['Ada langkah tinjauan di konten organisasi saya', 'A review step on my organization’s content'],
     NEW_ITEM_FOLLOWED: ['Ada konten baru dari yang saya ikuti', 'New content from what I follow'],
     WAITLIST_PROMOTED: ['Saya mendapat kursi dari daftar tunggu', 'I get a seat from the waiting list'],
-    EVENT_CHANGED: ['Kegiatan saya berubah', 'An event of mine changes'],
-    EVENT_CANCELLED: ['Kegiatan saya dibatalkan', 'An event of mine is cancelled'],
+    EVENT_CHANGED: ['Kegiatan tempat saya terdaftar atau yang saya ikuti berubah', 'An event I registered for or follow changes'],
+    EVENT_CANCELLED: ['Kegiatan tempat saya terdaftar atau yang saya ikuti dibatalkan', 'An event I registered for or follow is cancelled'],
   },
   digestFrequency: {
     NONE: ['Tidak usah', 'None'],
@@ -1530,7 +1532,9 @@ export function onLanguageChange(listener) {
 
 /** The text of `key` in the current language (falling back to Indonesian), with {placeholders} filled. */
 export function t(key, values = {}) {
-  const text = STRINGS[current][key] ?? STRINGS.id[key] ?? key;
+  // English has a singular: "1 follower" (key.one, used when {count} is 1; Indonesian has none).
+  const one = String(values.count) === '1' ? STRINGS[current][`${key}.one`] : undefined;
+  const text = one ?? STRINGS[current][key] ?? STRINGS.id[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ''));
 }
 

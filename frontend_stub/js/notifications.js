@@ -89,8 +89,12 @@ export async function renderNotifications(outlet, { params, signal }) {
   const announcer = h('p', { class: 'visually-hidden', role: 'status' });
   const list = h('ol', { class: 'notification-list' });
   const more = h('div', { class: 'more' });
-  const fresh = h('div', { class: 'notification-fresh', hidden: true });
+  // A live region from the start (one that appears is not always read out): it holds the offer.
+  const fresh = h('div', { class: 'notification-fresh', role: 'status' });
   let arrived = 0;
+  // Each first page is a new load: the answer to an earlier one (a filter changed meanwhile, the
+  // offer followed twice) is dropped, so its cards never join the list.
+  let loading = null;
 
   const filterId = 'notifications-unread-only';
   const filter = h('input', { type: 'checkbox', id: filterId, onchange: () => {
@@ -106,21 +110,24 @@ export async function renderNotifications(outlet, { params, signal }) {
 
   const stop = onNotificationAdded(() => {
     arrived += 1;
-    fresh.hidden = false;
     replace(fresh, h('button', { type: 'button', class: 'button link', onclick: () => load() },
       t('notifications.arrived', { count: formatNumber(arrived) })));
   });
 
   async function load(after = null) {
     if (!after) {
+      loading?.abort();
+      loading = new AbortController();
       arrived = 0;
-      fresh.hidden = true;
+      replace(fresh);
       replace(list);
       replace(status, spinner(t('notifications.loading')));
     }
+    const mine = loading;
     replace(more);
     try {
-      const { viewer } = await graphql(NOTIFICATIONS, { unreadOnly, after }, { signal });
+      const { viewer } = await graphql(NOTIFICATIONS, { unreadOnly, after }, { signal: mine.signal });
+      if (mine !== loading || mine.signal.aborted) return; // a newer load owns the list
       const connection = viewer?.notifications;
       if (!connection) return;
       setUnreadCount(connection.unreadCount);
@@ -135,7 +142,7 @@ export async function renderNotifications(outlet, { params, signal }) {
         } }, t('notifications.loadMore')));
       }
     } catch (error) {
-      if (error.name === 'AbortError') return;
+      if (error.name === 'AbortError' || mine !== loading) return;
       replace(status, h('span', { class: 'error-box', role: 'alert' }, t('notifications.failed'), ' ',
         error instanceof ApiError && error.code === 'NETWORK_ERROR' ? t('error.network') : t('error.generic')));
     }
@@ -189,7 +196,7 @@ export async function renderNotifications(outlet, { params, signal }) {
       onclick: async () => {
         markButton.disabled = true;
         if (!(await markRead({ ids: [notification.id], cards: [card] }))) markButton.disabled = false;
-      } }, t('notifications.markRead'));
+      } }, t('notifications.markRead'), h('span', { class: 'visually-hidden' }, `: ${subjectText}`));
     const subject = link
       ? h('a', { href: link.href, onclick: () => {
         // Opening it is reading it; the page goes on, whatever the answer.
@@ -208,7 +215,10 @@ export async function renderNotifications(outlet, { params, signal }) {
     return card;
   }
 
-  signal.addEventListener('abort', stop, { once: true });
+  signal.addEventListener('abort', () => {
+    stop();
+    loading?.abort();
+  }, { once: true });
   page.append(h('p', { class: 'lead' }, t('notifications.intro')), toolbar, status, fresh, list, more, announcer);
   await load();
 }

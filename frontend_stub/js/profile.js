@@ -2,7 +2,9 @@
 // told of, the email digest's frequency and language), and what the viewer follows.
 //
 // - The reasons are checkboxes, ticked for those one is told of: the API keeps the muted ones
-//   (`mutedReasons`), so the form sends the unticked. The digest is NONE, DAILY or WEEKLY.
+//   (`mutedReasons`), so the form sends the unticked, and the muted ones it has no checkbox for
+//   (a reason newer than this page). The digest is NONE, DAILY or WEEKLY (WEEKLY when unset, as
+//   the server's default).
 // - `updateNotificationSettings` answers with typed errors (field, code, message), shown in a
 //   summary that takes focus, or with the settings as saved.
 // - Each follow has "Berhenti mengikuti"; the list says what is followed (a theme, a region, an
@@ -52,8 +54,15 @@ export async function renderProfile(outlet, { signal }) {
 
 // --- notification settings -----------------------------------------------------------------------
 
+// The server's defaults (storage/vocabulary.py), for settings it has not sent.
+const DEFAULT_DIGEST = 'WEEKLY';
+const DEFAULT_LANGUAGE = 'ID';
+
 function settingsForm(settings) {
   const muted = new Set(settings?.mutedReasons ?? []);
+  // Reasons muted that this page has no checkbox for (a newer server's) stay muted when saving.
+  const known = new Set(enumValues('notificationReason'));
+  const mutedElsewhere = [...muted].filter((reason) => !known.has(reason));
   const summary = h('div', { class: 'error-summary', tabindex: '-1', hidden: true });
   const status = h('p', { class: 'form-status', role: 'status' });
   const reasons = enumValues('notificationReason').map((reason) => {
@@ -65,12 +74,12 @@ function settingsForm(settings) {
   const digests = enumValues('digestFrequency').map((value) => {
     const id = `setting-digest-${value.toLowerCase()}`;
     const radio = h('input', { type: 'radio', id, name: 'digest', value });
-    radio.checked = (settings?.digest ?? 'NONE') === value;
+    radio.checked = (settings?.digest ?? DEFAULT_DIGEST) === value;
     return h('div', { class: 'check' }, radio, h('label', { for: id }, label('digestFrequency', value)));
   });
   const languageSelect = h('select', { id: 'setting-language', name: 'language' },
     enumValues('mailLanguage').map((value) => h('option', { value }, label('mailLanguage', value))));
-  languageSelect.value = settings?.language ?? 'ID';
+  languageSelect.value = settings?.language ?? DEFAULT_LANGUAGE;
   const submit = h('button', { type: 'submit', class: 'button primary' }, t('profile.save'));
   const form = h('form', { class: 'settings-form', novalidate: true, onsubmit: save },
     h('h2', {}, t('profile.settings')),
@@ -94,8 +103,9 @@ function settingsForm(settings) {
     event.preventDefault();
     summary.hidden = true;
     const input = {
-      mutedReasons: [...form.querySelectorAll('input[name="reason"]')].filter((box) => !box.checked).map((box) => box.value),
-      digest: form.querySelector('input[name="digest"]:checked')?.value ?? 'NONE',
+      mutedReasons: [...mutedElsewhere,
+        ...[...form.querySelectorAll('input[name="reason"]')].filter((box) => !box.checked).map((box) => box.value)],
+      digest: form.querySelector('input[name="digest"]:checked')?.value ?? DEFAULT_DIGEST,
       language: languageSelect.value,
     };
     submit.disabled = true;
@@ -147,6 +157,11 @@ function followed(follow) {
     default:
       return h('a', { href: itemHref(node.id) }, localized(node.title, node.titleEn).text);
   }
+}
+
+/** What a follow is of, in words: the end of its "Berhenti mengikuti" button's accessible name. */
+function followedName(follow) {
+  return `${label('followKind', follow.kind)} ${followed(follow).textContent}`;
 }
 
 /** The FollowTargetInput that undoes a follow. */
@@ -215,7 +230,7 @@ function followsSection(signal) {
           error.hidden = false;
           error.textContent = failure instanceof ApiError || !failure.message ? t('follow.failed') : failure.message;
         }
-      } }, t('follow.unfollow'));
+      } }, t('follow.unfollow'), h('span', { class: 'visually-hidden' }, `: ${followedName(follow)}`));
       item.append(' ', button, error);
     }
     return item;
